@@ -1,0 +1,646 @@
+/*
+ * Loader and daemon-side interfaces of binding API v1.
+ */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <json-c/json.h>
+#include <systemd/sd-bus.h>
+#include "afb/afb-binding.h"
+#include "api-so-v1.h"
+#include "apiset.h"
+#include "evt.h"
+#include "jobs.h"
+#include "mainloop.h"
+#include "session.h"
+#include "verbose.h"
+#include "xreq.h"
+
+/* the life of a binding: events can be made only once its api is known */
+enum state { PREINIT, INIT, RUNNING };
+
+struct api_v1 {
+	struct afb_binding_interface_v1 itf;	/* given to the binding: must stay put */
+	void *handle;
+	char *path;
+	char *apiname;
+	const struct afb_binding_v1 *desc;
+	int (*service_init)(struct afb_service);
+	void (*service_event)(const char *, struct json_object *);
+	struct evt_listener *listener;		/* for service_event */
+	enum state state;
+};
+
+static int rootdir_fd = AT_FDCWD;
+static struct session *service_session;
+static pthread_mutex_t service_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct apiset *loading_set;	/* for require_api and rename_api */
+
+/* ---- events ---- */
+
+static int event_broadcast(void *closure, struct json_object *obj)
+{
+	return evt_broadcast(closure, obj);
+}
+
+static int event_push(void *closure, struct json_object *obj)
+{
+	return evt_push(closure, obj);
+}
+
+static void event_drop(void *closure)
+{
+	evt_drop(closure);
+}
+
+static const char *event_name(void *closure)
+{
+	return evt_name(closure);
+}
+
+static const struct afb_event_itf event_itf = {
+	.broadcast = event_broadcast,
+	.push = event_push,
+	.drop = event_drop,
+	.name = event_name,
+};
+
+struct evt *api_so_v1_evt(struct afb_event event)
+{
+	return event.itf == &event_itf ? event.closure : NULL;
+}
+
+struct afb_event api_so_v1_event(struct evt *evt)
+{
+	struct afb_event event = { evt ? &event_itf : NULL, evt };
+	return event;
+}
+
+/* ---- the daemon interface ---- */
+
+static char *full_event_name(struct api_v1 *a, const char *name)
+{
+	char *full;
+
+	if (asprintf(&full, "%s/%s", a->apiname, name ? name : "") < 0)
+		return NULL;
+	return full;
+}
+
+static int daemon_event_broadcast(void *closure, const char *name, struct json_object *object)
+{
+	struct api_v1 *a = closure;
+	char *full;
+	int rc;
+
+	if (a->state == PREINIT) {
+		LOGE("binding %s: can't broadcast event %s before its api is registered", a->path, name);
+		json_object_put(object);
+		return 0;
+	}
+	full = full_event_name(a, name);
+	if (!full) {
+		json_object_put(object);
+		return 0;
+	}
+	rc = evt_broadcast_name(full, object);
+	free(full);
+	return rc;
+}
+
+static struct sd_event *daemon_get_event_loop(void *closure)
+{
+	return mainloop_event();
+}
+
+static struct sd_bus *open_bus(int user)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static sd_bus *buses[2];
+	static int tried[2];
+	sd_bus *bus;
+	int rc;
+
+	pthread_mutex_lock(&lock);
+	if (!tried[user]) {
+		tried[user] = 1;
+		rc = user ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
+		if (rc < 0) {
+			LOGW("can't open the %s bus: %s", user ? "user" : "system", strerror(-rc));
+		} else if ((rc = sd_bus_attach_event(bus, mainloop_event(), 0)) < 0) {
+			LOGW("can't attach the %s bus: %s", user ? "user" : "system", strerror(-rc));
+			sd_bus_unref(bus);
+		} else {
+			buses[user] = bus;
+		}
+	}
+	bus = buses[user];
+	pthread_mutex_unlock(&lock);
+	return bus;
+}
+
+static struct sd_bus *daemon_get_user_bus(void *closure)
+{
+	return open_bus(1);
+}
+
+static struct sd_bus *daemon_get_system_bus(void *closure)
+{
+	return open_bus(0);
+}
+
+static void daemon_vverbose_v2(void *closure, int level, const char *file, int line, const char *func,
+			       const char *fmt, va_list args)
+{
+	struct api_v1 *a = closure;
+	char prefix[128];
+
+	if (!verbose_wants(verbosity, level))
+		return;
+	snprintf(prefix, sizeof prefix, "API %s", a->apiname ? a->apiname : "?");
+	verbose_v(level, prefix, file, line, func, fmt, args);
+}
+
+static void daemon_vverbose_v1(void *closure, int level, const char *file, int line,
+			       const char *fmt, va_list args)
+{
+	daemon_vverbose_v2(closure, level, file, line, NULL, fmt, args);
+}
+
+static struct afb_event daemon_event_make(void *closure, const char *name)
+{
+	struct api_v1 *a = closure;
+	struct evt *evt = NULL;
+	char *full;
+
+	if (a->state == PREINIT) {
+		LOGE("binding %s: can't make event %s before its api is registered", a->path, name);
+		return api_so_v1_event(NULL);
+	}
+	full = full_event_name(a, name);
+	if (full) {
+		evt = evt_new(full);
+		free(full);
+	}
+	return api_so_v1_event(evt);
+}
+
+static int daemon_rootdir_get_fd(void *closure)
+{
+	return rootdir_fd;
+}
+
+/* a relative path that stays below its root */
+static int path_is_safe(const char *path)
+{
+	const char *p = path;
+
+	if (!path || !*path || *path == '/')
+		return 0;
+	while (*p) {
+		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2]))
+			return 0;
+		p = strchr(p, '/');
+		if (!p)
+			break;
+		p++;
+	}
+	return 1;
+}
+
+static int open_in_locale(const char *tag, size_t len, const char *filename, int flags)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof path, "locales/%.*s/%s", (int)len, tag, filename) >= (int)sizeof path)
+		return -1;
+	return openat(rootdir_fd, path, flags | O_CLOEXEC);
+}
+
+static int daemon_rootdir_open_locale(void *closure, const char *filename, int flags, const char *locale)
+{
+	const char *tag, *end, *dash;
+	size_t len;
+	int fd;
+
+	if (!path_is_safe(filename)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (tag = locale; tag && *tag; tag = *end ? end + 1 : end) {
+		tag += strspn(tag, " ");
+		end = tag + strcspn(tag, ",");
+		len = (size_t)(end - tag);
+		while (len && tag[len - 1] == ' ')
+			len--;
+		if (!len || memchr(tag, '/', len) || memchr(tag, '.', len))
+			continue;
+		/* "fr-FR" falls back to "fr" */
+		for (;;) {
+			fd = open_in_locale(tag, len, filename, flags);
+			if (fd >= 0)
+				return fd;
+			dash = memrchr(tag, '-', len);
+			if (!dash)
+				break;
+			len = (size_t)(dash - tag);
+		}
+	}
+	return openat(rootdir_fd, filename, flags | O_CLOEXEC);
+}
+
+static int daemon_queue_job(void *closure, void (*callback)(int signum, void *arg), void *argument,
+			    void *group, int timeout)
+{
+	return jobs_queue(group, timeout, callback, argument);
+}
+
+static struct afb_req daemon_unstore_req(void *closure, struct afb_stored_req *sreq)
+{
+	return afb_req_unstore(sreq);
+}
+
+static int daemon_require_api(void *closure, const char *name, int initialized)
+{
+	struct api_v1 *a = closure;
+
+	if (a->state != INIT) {
+		LOGE("binding %s: afb_daemon_require_api(%s) is allowed only during service init", a->path, name);
+		return -1;
+	}
+	if (!apiset_get(loading_set, name)) {
+		LOGE("binding %s: required api %s not found", a->path, name);
+		return -1;
+	}
+	return initialized && apiset_start(loading_set, name) < 0 ? -1 : 0;
+}
+
+static int daemon_rename_api(void *closure, const char *name)
+{
+	struct api_v1 *a = closure;
+	char *copy;
+
+	if (a->state != PREINIT) {
+		LOGE("binding %s: afb_daemon_rename_api(%s) is allowed only in afbBindingV1Register", a->path, name);
+		return -1;
+	}
+	if (!api_name_is_valid(name)) {
+		LOGE("binding %s: can't rename to invalid api name %s", a->path, name);
+		return -1;
+	}
+	copy = strdup(name);
+	if (!copy)
+		return -1;
+	free(a->apiname);
+	a->apiname = copy;
+	return 0;
+}
+
+static const struct afb_daemon_itf daemon_itf = {
+	.event_broadcast = daemon_event_broadcast,
+	.get_event_loop = daemon_get_event_loop,
+	.get_user_bus = daemon_get_user_bus,
+	.get_system_bus = daemon_get_system_bus,
+	.vverbose_v1 = daemon_vverbose_v1,
+	.event_make = daemon_event_make,
+	.rootdir_get_fd = daemon_rootdir_get_fd,
+	.rootdir_open_locale = daemon_rootdir_open_locale,
+	.queue_job = daemon_queue_job,
+	.vverbose_v2 = daemon_vverbose_v2,
+	.unstore_req = daemon_unstore_req,
+	.require_api = daemon_require_api,
+	.rename_api = daemon_rename_api,
+};
+
+/* ---- services ---- */
+
+static struct session *get_service_session(void)
+{
+	pthread_mutex_lock(&service_lock);
+	if (!service_session)
+		service_session = session_new(0);
+	pthread_mutex_unlock(&service_lock);
+	return service_session;
+}
+
+static void service_call(void *closure, const char *api, const char *verb, struct json_object *args,
+			 void (*callback)(void *, int, struct json_object *), void *cb_closure)
+{
+	struct api_v1 *a = closure;
+
+	xreq_call_in_session(get_service_session(), a->listener, api, verb, args, callback, cb_closure);
+}
+
+static int service_call_sync(void *closure, const char *api, const char *verb, struct json_object *args,
+			     struct json_object **result)
+{
+	struct api_v1 *a = closure;
+
+	return xreq_call_in_session_sync(get_service_session(), a->listener, api, verb, args, result);
+}
+
+static const struct afb_service_itf service_itf = {
+	.call = service_call,
+	.call_sync = service_call_sync,
+};
+
+static void listener_push(void *closure, const char *event, int eventid, struct json_object *object)
+{
+	struct api_v1 *a = closure;
+
+	a->service_event(event, object);
+}
+
+static void listener_broadcast(void *closure, const char *event, struct json_object *object)
+{
+	struct api_v1 *a = closure;
+
+	a->service_event(event, object);
+}
+
+static const struct evt_listener_itf listener_itf = {
+	.push = listener_push,
+	.broadcast = listener_broadcast,
+};
+
+/* ---- the api ---- */
+
+static const struct afb_verb_desc_v1 *find_verb(struct api_v1 *a, const char *name)
+{
+	const struct afb_verb_desc_v1 *v;
+
+	for (v = a->desc->v1.verbs; v->name; v++)
+		if (!strcasecmp(v->name, name))
+			return v;
+	return NULL;
+}
+
+static void api_call(void *closure, struct xreq *x)
+{
+	struct api_v1 *a = closure;
+	const struct afb_verb_desc_v1 *v = find_verb(a, x->verb);
+
+	if (!v) {
+		xreq_fail_f(x, "unknown-verb", "verb %s unknown within api %s", x->verb, a->apiname);
+	} else {
+		x->api_key = a;
+		if (xreq_check_session_flags(x, (unsigned)v->session) == 0)
+			v->callback(xreq_to_req_v1(x));
+	}
+	xreq_unref(x);
+}
+
+static struct json_object *permissions_of(unsigned flags)
+{
+	struct json_object *list = json_object_new_array(), *result;
+	unsigned loa = (flags >> 6) & 7;
+
+	if (flags & AFB_SESSION_CLOSE)
+		json_object_array_add(list, json_tokener_parse("{\"session\":\"close\"}"));
+	if (flags & (AFB_SESSION_CHECK | AFB_SESSION_CLOSE | AFB_SESSION_RENEW | AFB_SESSION_LOA_EQ))
+		json_object_array_add(list, json_tokener_parse("{\"session\":\"check\"}"));
+	if (flags & AFB_SESSION_RENEW)
+		json_object_array_add(list, json_tokener_parse("{\"token\":\"refresh\"}"));
+	if (flags & AFB_SESSION_LOA_EQ) {
+		/* the LOA field, not the low bits as the 2017 binder did */
+		result = json_object_new_object();
+		json_object_object_add(result, (flags & AFB_SESSION_LOA_EQ) == AFB_SESSION_LOA_EQ ? "LOA"
+				       : (flags & AFB_SESSION_LOA_GE) ? "LOA>=" : "LOA<=", json_object_new_int((int)loa));
+		json_object_array_add(list, result);
+	}
+	switch (json_object_array_length(list)) {
+	case 0:
+		json_object_put(list);
+		return NULL;
+	case 1:
+		result = json_object_get(json_object_array_get_idx(list, 0));
+		json_object_put(list);
+		return result;
+	default:
+		result = json_object_new_object();
+		json_object_object_add(result, "allOf", list);
+		return result;
+	}
+}
+
+static struct json_object *api_describe(void *closure)
+{
+	struct api_v1 *a = closure;
+	const struct afb_verb_desc_v1 *v;
+	struct json_object *root, *info, *paths, *path, *get, *responses, *ok, *perm;
+
+	root = json_object_new_object();
+	json_object_object_add(root, "openapi", json_object_new_string("3.0.0"));
+	info = json_object_new_object();
+	json_object_object_add(info, "title", json_object_new_string(a->apiname));
+	json_object_object_add(info, "version", json_object_new_string("0.0.0"));
+	json_object_object_add(info, "description", json_object_new_string(a->desc->v1.info ? a->desc->v1.info : ""));
+	json_object_object_add(root, "info", info);
+	paths = json_object_new_object();
+	for (v = a->desc->v1.verbs; v->name; v++) {
+		char key[256];
+
+		path = json_object_new_object();
+		get = json_object_new_object();
+		perm = permissions_of((unsigned)v->session);
+		if (perm)
+			json_object_object_add(get, "x-permissions", perm);
+		responses = json_object_new_object();
+		ok = json_object_new_object();
+		json_object_object_add(ok, "description", json_object_new_string(v->info ? v->info : ""));
+		json_object_object_add(responses, "200", ok);
+		json_object_object_add(get, "responses", responses);
+		json_object_object_add(path, "get", get);
+		snprintf(key, sizeof key, "/%s", v->name);
+		json_object_object_add(paths, key, path);
+	}
+	json_object_object_add(root, "paths", paths);
+	return root;
+}
+
+static int api_start(void *closure)
+{
+	struct api_v1 *a = closure;
+	struct afb_service service = { &service_itf, a };
+	int rc;
+
+	a->state = INIT;
+	if (a->service_event && !a->listener) {
+		a->listener = evt_listener_new(&listener_itf, a);
+		if (!a->listener)
+			return -ENOMEM;
+	}
+	rc = a->service_init ? a->service_init(service) : 0;
+	if (rc < 0) {
+		LOGE("binding %s: afbBindingV1ServiceInit failed (returned %d)", a->path, rc);
+		return rc;
+	}
+	a->state = RUNNING;
+	return 0;
+}
+
+static void api_destroy(void *closure)
+{
+	struct api_v1 *a = closure;
+
+	if (a->listener) {
+		evt_listener_unsubscribe_all(a->listener);
+		evt_listener_unref(a->listener);
+	}
+	/* bindings are not dlclosed: their atexit handlers and threads may still run */
+	free(a->apiname);
+	free(a->path);
+	free(a);
+}
+
+static const struct api_itf api_itf = {
+	.call = api_call,
+	.describe = api_describe,
+	.start = api_start,
+	.destroy = api_destroy,
+};
+
+/* ---- loading ---- */
+
+static const char *check_desc(struct api_v1 *a)
+{
+	const struct afb_binding_v1 *d = a->desc;
+
+	if (!d)
+		return "afbBindingV1Register returned NULL";
+	if (d->type != AFB_BINDING_VERSION_1)
+		return "bad binding version (type is not AFB_BINDING_VERSION_1)";
+	if (!d->v1.info || !*d->v1.info)
+		return "empty info in the binding description";
+	if (!d->v1.verbs)
+		return "no verb array in the binding description";
+	if (!a->apiname && (!d->v1.prefix || !api_name_is_valid(d->v1.prefix)))
+		return "invalid api name (prefix)";
+	return NULL;
+}
+
+int api_so_v1_load(struct apiset *set, const char *path)
+{
+	const struct afb_binding_v1 *(*reg)(const struct afb_binding_interface_v1 *);
+	struct api_v1 *a;
+	const char *why;
+	void *handle;
+	int rc;
+
+	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!handle) {
+		LOGE("binding %s: can't load: %s", path, dlerror());
+		return -ENOENT;
+	}
+	reg = (const struct afb_binding_v1 *(*)(const struct afb_binding_interface_v1 *))
+		dlsym(handle, "afbBindingV1Register");
+	if (!reg) {
+		LOGE("binding %s: not a binding: symbol afbBindingV1Register not found", path);
+		dlclose(handle);
+		return -ENOENT;
+	}
+	a = calloc(1, sizeof *a);
+	if (!a || !(a->path = strdup(path))) {
+		free(a);
+		dlclose(handle);
+		return -ENOMEM;
+	}
+	a->handle = handle;
+	a->state = PREINIT;
+	a->itf.daemon.itf = &daemon_itf;
+	a->itf.daemon.closure = a;
+	a->itf.verbosity = verbosity;
+	a->itf.mode = AFB_MODE_LOCAL;
+	loading_set = set;
+	a->desc = reg(&a->itf);
+	why = check_desc(a);
+	if (why) {
+		LOGE("binding %s: %s", path, why);
+		rc = -EINVAL;
+		goto error;
+	}
+	if (!a->apiname && !(a->apiname = strdup(a->desc->v1.prefix))) {
+		rc = -ENOMEM;
+		goto error;
+	}
+	a->service_init = (int (*)(struct afb_service))dlsym(handle, "afbBindingV1ServiceInit");
+	a->service_event = (void (*)(const char *, struct json_object *))dlsym(handle, "afbBindingV1ServiceEvent");
+	rc = apiset_add(set, a->apiname, a, &api_itf);
+	if (rc < 0) {
+		LOGE("binding %s: can't add api %s: %s", path, a->apiname,
+		     rc == -EEXIST ? "an api of that name already exists" : strerror(-rc));
+		goto error;
+	}
+	LOGN("binding %s: api %s added", path, a->apiname);
+	return 0;
+error:
+	/* not dlclosed: the binding may have started threads or registered atexit */
+	free(a->apiname);
+	free(a->path);
+	free(a);
+	return rc;
+}
+
+static int ends_with_so(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 3 && !strcmp(name + n - 3, ".so");
+}
+
+static int load_dir(struct apiset *set, const char *dir, int depth)
+{
+	struct dirent **entries;
+	char path[PATH_MAX];
+	struct stat st;
+	int i, n, rc = 0;
+
+	n = scandir(dir, &entries, NULL, alphasort);
+	if (n < 0) {
+		LOGE("ldpath %s: can't read: %m", dir);
+		return -errno;
+	}
+	for (i = 0; i < n; i++) {
+		const char *name = entries[i]->d_name;
+
+		if (!rc && name[0] != '.' && snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path
+		    && stat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode) && depth < 8)
+				rc = load_dir(set, path, depth + 1);
+			else if (S_ISREG(st.st_mode) && ends_with_so(name))
+				rc = api_so_v1_load(set, path);
+		}
+		free(entries[i]);
+	}
+	free(entries);
+	return rc;
+}
+
+int api_so_v1_load_dirs(struct apiset *set, const char *dirs)
+{
+	char *copy = strdup(dirs), *dir, *save = NULL;
+	int rc = copy ? 0 : -ENOMEM;
+
+	for (dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !rc; dir = strtok_r(NULL, ":", &save))
+		rc = load_dir(set, dir, 0);
+	free(copy);
+	return rc;
+}
+
+void api_so_v1_set_rootdir(int dirfd)
+{
+	rootdir_fd = dirfd;
+}
+
+void api_so_v1_cleanup(void)
+{
+	session_unref(service_session);
+	service_session = NULL;
+}

@@ -1,0 +1,350 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "evt.h"
+
+/* A subscription: one (event, listener) pair, counted. */
+struct watch {
+	struct evt *evt;
+	struct evt_listener *listener;
+	struct watch *next_of_evt;
+	struct watch *next_of_listener;
+	int count;
+};
+
+struct evt {
+	atomic_int refcount;
+	int id;
+	int dropped;
+	struct watch *watches;
+	const char *name;	/* points into fullname, after "<api>/" */
+	char fullname[];
+};
+
+struct evt_listener {
+	const struct evt_listener_itf *itf;
+	void *closure;
+	atomic_int refcount;
+	struct watch *watches;
+	struct evt_listener *prev, *next;	/* all listeners, for broadcasts */
+};
+
+/* guards every list above; callbacks are called without it */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct evt_listener *listeners;
+static int listener_count;
+static int next_id = 1;
+
+struct evt *evt_new(const char *fullname)
+{
+	size_t len = strlen(fullname);
+	struct evt *evt = malloc(sizeof *evt + len + 1);
+	const char *slash;
+
+	if (!evt)
+		return NULL;
+	memcpy(evt->fullname, fullname, len + 1);
+	slash = strchr(evt->fullname, '/');
+	evt->name = slash ? slash + 1 : evt->fullname;
+	atomic_init(&evt->refcount, 1);
+	evt->dropped = 0;
+	evt->watches = NULL;
+	pthread_mutex_lock(&lock);
+	evt->id = next_id++;
+	if (next_id > 0x7fffffff)
+		next_id = 1;
+	pthread_mutex_unlock(&lock);
+	return evt;
+}
+
+struct evt *evt_ref(struct evt *evt)
+{
+	atomic_fetch_add(&evt->refcount, 1);
+	return evt;
+}
+
+void evt_unref(struct evt *evt)
+{
+	if (evt && atomic_fetch_sub(&evt->refcount, 1) == 1)
+		free(evt);
+}
+
+const char *evt_fullname(const struct evt *evt)
+{
+	return evt->fullname;
+}
+
+const char *evt_name(const struct evt *evt)
+{
+	return evt->name;
+}
+
+int evt_id(const struct evt *evt)
+{
+	return evt->id;
+}
+
+/* Unlinks 'w' from its listener's list. Lock held. */
+static void unlink_from_listener(struct watch *w)
+{
+	struct watch **p = &w->listener->watches;
+
+	while (*p != w)
+		p = &(*p)->next_of_listener;
+	*p = w->next_of_listener;
+}
+
+static void unlink_from_evt(struct watch *w)
+{
+	struct watch **p = &w->evt->watches;
+
+	while (*p != w)
+		p = &(*p)->next_of_evt;
+	*p = w->next_of_evt;
+}
+
+void evt_drop(struct evt *evt)
+{
+	struct watch *w;
+	struct evt_listener *l;
+
+	pthread_mutex_lock(&lock);
+	evt->dropped = 1;
+	while ((w = evt->watches) != NULL) {
+		evt->watches = w->next_of_evt;
+		unlink_from_listener(w);
+		l = w->listener;
+		pthread_mutex_unlock(&lock);
+		if (l->itf->remove)
+			l->itf->remove(l->closure, evt->fullname, evt->id);
+		evt_listener_unref(l);
+		evt_unref(evt);
+		free(w);
+		pthread_mutex_lock(&lock);
+	}
+	pthread_mutex_unlock(&lock);
+	evt_unref(evt);
+}
+
+/* A snapshot of listeners, referenced, so callbacks run without the lock. */
+struct targets {
+	int count;
+	struct evt_listener **items;
+	struct evt_listener *local[16];
+};
+
+static int targets_add(struct targets *t, struct evt_listener *l, int *cap)
+{
+	struct evt_listener **n;
+
+	if (t->count == *cap) {
+		n = malloc(sizeof *n * (size_t)*cap * 2);
+		if (!n)
+			return -ENOMEM;
+		memcpy(n, t->items, sizeof *n * (size_t)t->count);
+		if (t->items != t->local)
+			free(t->items);
+		t->items = n;
+		*cap *= 2;
+	}
+	atomic_fetch_add(&l->refcount, 1);
+	t->items[t->count++] = l;
+	return 0;
+}
+
+static void targets_release(struct targets *t)
+{
+	int i;
+
+	for (i = 0; i < t->count; i++)
+		evt_listener_unref(t->items[i]);
+	if (t->items != t->local)
+		free(t->items);
+}
+
+int evt_push(struct evt *evt, struct json_object *object)
+{
+	struct targets t = { .count = 0, .items = t.local };
+	int cap = 16, i;
+	struct watch *w;
+
+	pthread_mutex_lock(&lock);
+	for (w = evt->watches; w; w = w->next_of_evt)
+		if (targets_add(&t, w->listener, &cap) < 0)
+			break;
+	pthread_mutex_unlock(&lock);
+	for (i = 0; i < t.count; i++)
+		t.items[i]->itf->push(t.items[i]->closure, evt->fullname, evt->id, object);
+	targets_release(&t);
+	json_object_put(object);
+	return i;
+}
+
+int evt_broadcast_name(const char *fullname, struct json_object *object)
+{
+	struct targets t = { .count = 0, .items = t.local };
+	int cap = 16, i;
+	struct evt_listener *l;
+
+	pthread_mutex_lock(&lock);
+	for (l = listeners; l; l = l->next)
+		if (l->itf->broadcast && targets_add(&t, l, &cap) < 0)
+			break;
+	pthread_mutex_unlock(&lock);
+	for (i = 0; i < t.count; i++)
+		t.items[i]->itf->broadcast(t.items[i]->closure, fullname, object);
+	targets_release(&t);
+	json_object_put(object);
+	return i;
+}
+
+int evt_broadcast(struct evt *evt, struct json_object *object)
+{
+	return evt_broadcast_name(evt->fullname, object);
+}
+
+struct evt_listener *evt_listener_new(const struct evt_listener_itf *itf, void *closure)
+{
+	struct evt_listener *l = calloc(1, sizeof *l);
+
+	if (!l)
+		return NULL;
+	l->itf = itf;
+	l->closure = closure;
+	atomic_init(&l->refcount, 1);
+	pthread_mutex_lock(&lock);
+	l->next = listeners;
+	if (listeners)
+		listeners->prev = l;
+	listeners = l;
+	listener_count++;
+	pthread_mutex_unlock(&lock);
+	return l;
+}
+
+struct evt_listener *evt_listener_ref(struct evt_listener *l)
+{
+	atomic_fetch_add(&l->refcount, 1);
+	return l;
+}
+
+void evt_listener_unref(struct evt_listener *l)
+{
+	if (!l || atomic_fetch_sub(&l->refcount, 1) != 1)
+		return;
+	/* watches hold references: none is left here */
+	pthread_mutex_lock(&lock);
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		listeners = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	listener_count--;
+	pthread_mutex_unlock(&lock);
+	free(l);
+}
+
+static struct watch *find_watch(struct evt_listener *l, struct evt *evt)
+{
+	struct watch *w;
+
+	for (w = l->watches; w; w = w->next_of_listener)
+		if (w->evt == evt)
+			return w;
+	return NULL;
+}
+
+int evt_subscribe(struct evt_listener *l, struct evt *evt)
+{
+	struct watch *w;
+
+	pthread_mutex_lock(&lock);
+	if (evt->dropped) {
+		pthread_mutex_unlock(&lock);
+		return -ENOENT;
+	}
+	w = find_watch(l, evt);
+	if (w) {
+		w->count++;
+		pthread_mutex_unlock(&lock);
+		return 0;
+	}
+	w = calloc(1, sizeof *w);
+	if (!w) {
+		pthread_mutex_unlock(&lock);
+		return -ENOMEM;
+	}
+	w->evt = evt_ref(evt);
+	w->listener = evt_listener_ref(l);
+	w->count = 1;
+	w->next_of_evt = evt->watches;
+	evt->watches = w;
+	w->next_of_listener = l->watches;
+	l->watches = w;
+	pthread_mutex_unlock(&lock);
+	if (l->itf->add)
+		l->itf->add(l->closure, evt->fullname, evt->id);
+	return 0;
+}
+
+/* Frees 'w', already unlinked; without the lock. */
+static void watch_free(struct watch *w)
+{
+	struct evt_listener *l = w->listener;
+
+	if (l->itf->remove)
+		l->itf->remove(l->closure, w->evt->fullname, w->evt->id);
+	evt_unref(w->evt);
+	evt_listener_unref(l);
+	free(w);
+}
+
+int evt_unsubscribe(struct evt_listener *l, struct evt *evt)
+{
+	struct watch *w;
+
+	pthread_mutex_lock(&lock);
+	w = find_watch(l, evt);
+	if (!w) {
+		pthread_mutex_unlock(&lock);
+		return -ENOENT;
+	}
+	if (--w->count > 0) {
+		pthread_mutex_unlock(&lock);
+		return 0;
+	}
+	unlink_from_listener(w);
+	unlink_from_evt(w);
+	pthread_mutex_unlock(&lock);
+	watch_free(w);
+	return 0;
+}
+
+void evt_listener_unsubscribe_all(struct evt_listener *l)
+{
+	struct watch *w;
+
+	pthread_mutex_lock(&lock);
+	while ((w = l->watches) != NULL) {
+		l->watches = w->next_of_listener;
+		unlink_from_evt(w);
+		pthread_mutex_unlock(&lock);
+		watch_free(w);
+		pthread_mutex_lock(&lock);
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+int evt_listener_count(void)
+{
+	int n;
+
+	pthread_mutex_lock(&lock);
+	n = listener_count;
+	pthread_mutex_unlock(&lock);
+	return n;
+}

@@ -1,0 +1,62 @@
+/*
+ * Events and their listeners.
+ *
+ * An event is named "<api>/<name>". A listener is one client-side peer
+ * (a WebSocket connection, a proto-ws link, a D-Bus peer, a service):
+ * pushes reach the listeners subscribed to the event, broadcasts reach
+ * every listener. Thread-safe.
+ *
+ * Listener callbacks run on the pushing thread with 'object' borrowed
+ * (it may be NULL): a listener that needs it later serializes or copies it.
+ */
+#pragma once
+
+struct json_object;
+struct evt;
+struct evt_listener;
+
+struct evt_listener_itf {
+	void (*push)(void *closure, const char *event, int eventid, struct json_object *object);
+	void (*broadcast)(void *closure, const char *event, struct json_object *object);
+	/* optional: first subscription to / last unsubscription from an event */
+	void (*add)(void *closure, const char *event, int eventid);
+	void (*remove)(void *closure, const char *event, int eventid);
+};
+
+/* Creates an event named 'fullname' (copied). NULL on allocation failure. */
+struct evt *evt_new(const char *fullname);
+struct evt *evt_ref(struct evt *evt);
+void evt_unref(struct evt *evt);
+
+/* Unsubscribes every listener (calling their 'remove') and drops one reference. */
+void evt_drop(struct evt *evt);
+
+const char *evt_fullname(const struct evt *evt);
+/* The part after "<api>/". */
+const char *evt_name(const struct evt *evt);
+int evt_id(const struct evt *evt);
+
+/* 'object' is consumed; returns the count of listeners reached. */
+int evt_push(struct evt *evt, struct json_object *object);
+int evt_broadcast(struct evt *evt, struct json_object *object);
+int evt_broadcast_name(const char *fullname, struct json_object *object);
+
+struct evt_listener *evt_listener_new(const struct evt_listener_itf *itf, void *closure);
+struct evt_listener *evt_listener_ref(struct evt_listener *listener);
+/*
+ * Subscriptions hold references on their listener: when its peer leaves,
+ * the owner calls evt_listener_unsubscribe_all, then drops its reference.
+ */
+void evt_listener_unref(struct evt_listener *listener);
+
+/*
+ * Subscriptions are counted: a listener subscribed twice must unsubscribe
+ * twice. Returns 0 or -errno.
+ */
+int evt_subscribe(struct evt_listener *listener, struct evt *evt);
+int evt_unsubscribe(struct evt_listener *listener, struct evt *evt);
+/* Drops all the subscriptions of 'listener' at once (its peer left). */
+void evt_listener_unsubscribe_all(struct evt_listener *listener);
+
+/* Count of live listeners (tests, monitoring). */
+int evt_listener_count(void);

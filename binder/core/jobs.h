@@ -1,0 +1,32 @@
+/*
+ * The worker pool that runs verbs off the I/O loop.
+ */
+#pragma once
+
+/*
+ * Starts 'nthreads' workers; at most 'maxpending' jobs wait in the queue.
+ * Returns 0 or -errno.
+ */
+int jobs_start(int nthreads, int maxpending);
+
+/* Stops and joins the workers; pending jobs are dropped with callback(SIGTERM). */
+void jobs_stop(void);
+
+/*
+ * Queues callback(0, arg) on a worker. Jobs of the same non-NULL 'group'
+ * run one after the other, in queue order. When 'timeout' > 0 and the job
+ * could not start within 'timeout' seconds, callback(SIGALRM, arg) runs
+ * instead. Returns 0, or -EBUSY when the queue is full (the callback is
+ * not called), -ENOMEM.
+ */
+int jobs_queue(const void *group, int timeout, void (*callback)(int signum, void *arg), void *arg);
+
+/*
+ * Blocks until done(closure) is true. On a worker, runs queued jobs while
+ * waiting so that a worker waiting for a job it queued cannot deadlock.
+ * done() is re-evaluated after every jobs_wakeup().
+ */
+void jobs_wait(int (*done)(void *closure), void *closure);
+
+/* Wakes the threads blocked in jobs_wait so they re-evaluate their condition. */
+void jobs_wakeup(void);

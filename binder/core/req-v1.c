@@ -1,0 +1,211 @@
+/*
+ * The 'struct afb_req' of binding API v1 over a 'struct xreq'.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "afb/afb-req-itf.h"
+#include "api-so-v1.h"
+#include "xreq.h"
+#include "verbose.h"
+
+static struct json_object *req_json(void *closure)
+{
+	return ((struct xreq *)closure)->args;
+}
+
+static struct afb_arg req_get(void *closure, const char *name)
+{
+	return xreq_get(closure, name);
+}
+
+static void req_success(void *closure, struct json_object *obj, const char *info)
+{
+	xreq_reply(closure, NULL, info, obj);
+}
+
+/* fail("success", info) is a success, as the binding document says */
+static void req_fail(void *closure, const char *status, const char *info)
+{
+	if (status && !strcmp(status, "success"))
+		status = NULL;
+	else if (!status || !*status)
+		status = "failed";
+	xreq_reply(closure, status, info, NULL);
+}
+
+static void req_vsuccess(void *closure, struct json_object *obj, const char *fmt, va_list args)
+{
+	char *info = NULL;
+
+	if (fmt && vasprintf(&info, fmt, args) < 0)
+		info = NULL;
+	req_success(closure, obj, info);
+	free(info);
+}
+
+static void req_vfail(void *closure, const char *status, const char *fmt, va_list args)
+{
+	char *info = NULL;
+
+	if (fmt && vasprintf(&info, fmt, args) < 0)
+		info = NULL;
+	req_fail(closure, status, info);
+	free(info);
+}
+
+static void *req_context_get(void *closure)
+{
+	return xreq_context_get(closure);
+}
+
+static void req_context_set(void *closure, void *value, void (*free_value)(void*))
+{
+	xreq_context_set(closure, value, free_value);
+}
+
+static void *req_context_make(void *closure, void *(*create)(void *), void (*free_value)(void*), void *cc)
+{
+	return xreq_context_make(closure, create, free_value, cc);
+}
+
+static void req_addref(void *closure)
+{
+	xreq_addref(closure);
+}
+
+static void req_unref(void *closure)
+{
+	xreq_unref(closure);
+}
+
+static void req_session_close(void *closure)
+{
+	xreq_session_close(closure);
+}
+
+static int req_session_set_LOA(void *closure, unsigned level)
+{
+	return xreq_set_loa(closure, level) == 0;
+}
+
+static int req_subscribe(void *closure, struct afb_event event)
+{
+	struct evt *evt = api_so_v1_evt(event);
+
+	return evt && xreq_subscribe(closure, evt) == 0 ? 0 : -1;
+}
+
+static int req_unsubscribe(void *closure, struct afb_event event)
+{
+	struct evt *evt = api_so_v1_evt(event);
+
+	return evt && xreq_unsubscribe(closure, evt) == 0 ? 0 : -1;
+}
+
+static void req_subcall(void *closure, const char *api, const char *verb, struct json_object *args,
+			void (*callback)(void *, int, struct json_object *), void *cb_closure)
+{
+	xreq_subcall(closure, api, verb, args, callback, cb_closure);
+}
+
+static int req_subcallsync(void *closure, const char *api, const char *verb, struct json_object *args,
+			   struct json_object **result)
+{
+	return xreq_subcall_sync(closure, api, verb, args, result);
+}
+
+static void req_vverbose(void *closure, int level, const char *file, int line, const char *func,
+			 const char *fmt, va_list args)
+{
+	struct xreq *x = closure;
+	char prefix[128];
+
+	if (!verbose_wants(verbosity, level))
+		return;
+	snprintf(prefix, sizeof prefix, "REQ/API %s", x->api);
+	verbose_v(level, prefix, file, line, func, fmt, args);
+}
+
+static struct afb_stored_req *req_store(void *closure)
+{
+	struct afb_req *copy = malloc(sizeof *copy);
+
+	if (!copy)
+		return NULL;
+	*copy = xreq_to_req_v1(xreq_addref(closure));
+	return (struct afb_stored_req *)copy;
+}
+
+/* afb_req_subcall_req: the callback also gets the calling request, kept alive until then */
+struct subcall_req {
+	void (*callback)(void *closure, int status, struct json_object *result, struct afb_req req);
+	void *closure;
+	struct xreq *caller;
+};
+
+static void subcall_req_reply(void *closure, int status, struct json_object *result)
+{
+	struct subcall_req *sr = closure;
+
+	sr->callback(sr->closure, status, result, xreq_to_req_v1(sr->caller));
+	xreq_unref(sr->caller);
+	free(sr);
+}
+
+static void req_subcall_req(void *closure, const char *api, const char *verb, struct json_object *args,
+			    void (*callback)(void *, int, struct json_object *, struct afb_req), void *cb_closure)
+{
+	struct subcall_req *sr = malloc(sizeof *sr);
+	struct json_object *failure;
+
+	if (!sr) {
+		json_object_put(args);
+		failure = json_tokener_parse("{\"jtype\":\"afb-reply\",\"request\":{\"status\":\"failed\",\"info\":\"internal error\"}}");
+		callback(cb_closure, -1, failure, xreq_to_req_v1(closure));
+		json_object_put(failure);
+		return;
+	}
+	sr->callback = callback;
+	sr->closure = cb_closure;
+	sr->caller = xreq_addref(closure);
+	xreq_subcall(closure, api, verb, args, subcall_req_reply, sr);
+}
+
+/* no permission database here: every client of the daemon is trusted alike */
+static int req_has_permission(void *closure, const char *permission)
+{
+	return 1;
+}
+
+static const struct afb_req_itf req_itf_v1 = {
+	.json = req_json,
+	.get = req_get,
+	.success = req_success,
+	.fail = req_fail,
+	.vsuccess = req_vsuccess,
+	.vfail = req_vfail,
+	.context_get = req_context_get,
+	.context_set = req_context_set,
+	.addref = req_addref,
+	.unref = req_unref,
+	.session_close = req_session_close,
+	.session_set_LOA = req_session_set_LOA,
+	.subscribe = req_subscribe,
+	.unsubscribe = req_unsubscribe,
+	.subcall = req_subcall,
+	.subcallsync = req_subcallsync,
+	.vverbose = req_vverbose,
+	.store = req_store,
+	.subcall_req = req_subcall_req,
+	.has_permission = req_has_permission,
+	.context_make = req_context_make,
+};
+
+struct afb_req xreq_to_req_v1(struct xreq *x)
+{
+	struct afb_req req = { &req_itf_v1, x };
+	return req;
+}

@@ -1,0 +1,49 @@
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "verbose.h"
+
+int verbosity = 1;
+
+static const char *const prefixes[8] = {
+	"<0> EMERGENCY", "<1> ALERT", "<2> CRITICAL", "<3> ERROR",
+	"<4> WARNING", "<5> NOTICE", "<6> INFO", "<7> DEBUG"
+};
+
+void verbose_v(int level, const char *prefix, const char *file, int line, const char *func,
+	       const char *fmt, va_list args)
+{
+	char buf[4096];
+	int n, m;
+
+	if (level < 0)
+		level = 0;
+	else if (level > 7)
+		level = 7;
+	n = snprintf(buf, sizeof buf, prefix ? "%s: [%s] " : "%s: ", prefixes[level], prefix);
+	m = vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, args);
+	n = m < 0 ? n : n + m;
+	if (n > (int)sizeof buf - 2)
+		n = (int)sizeof buf - 2;
+	if (file && verbosity >= 3) {
+		m = snprintf(buf + n, sizeof buf - (size_t)n, " [%s:%d%s%s]", file, line,
+			     func ? ", " : "", func ? func : "");
+		n = m < 0 ? n : n + m;
+		if (n > (int)sizeof buf - 2)
+			n = (int)sizeof buf - 2;
+	}
+	buf[n++] = '\n';
+	/* one write so that lines of concurrent threads never interleave */
+	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+		return;
+}
+
+void verbose(int level, const char *prefix, const char *file, int line, const char *func,
+	     const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	verbose_v(level, prefix, file, line, func, fmt, args);
+	va_end(args);
+}

@@ -1,0 +1,30 @@
+/*
+ * Logging to stderr with the syslog prefixes of the binding document
+ * ("<3> ERROR" ... "<7> DEBUG").  Thread-safe: one write(2) per message.
+ */
+#pragma once
+
+#include <stdarg.h>
+
+/* 0: errors, 1: + warnings and notices (default), 2: + info, 3: + debug */
+extern int verbosity;
+
+/* True when a message of syslog 'level' (3..7) passes 'vlevel' (a verbosity). */
+static inline int verbose_wants(int vlevel, int level)
+{
+	return level <= 3 || (level <= 5 ? vlevel >= 1 : level == 6 ? vlevel >= 2 : vlevel >= 3);
+}
+
+/* 'prefix' (may be NULL) is written between brackets before the message. */
+void verbose_v(int level, const char *prefix, const char *file, int line, const char *func,
+	       const char *fmt, va_list args);
+void verbose(int level, const char *prefix, const char *file, int line, const char *func,
+	     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+#define LOG_AT(level, ...) \
+	do { if (verbose_wants(verbosity, level)) verbose(level, 0, __FILE__, __LINE__, __func__, __VA_ARGS__); } while (0)
+#define LOGE(...) LOG_AT(3, __VA_ARGS__)
+#define LOGW(...) LOG_AT(4, __VA_ARGS__)
+#define LOGN(...) LOG_AT(5, __VA_ARGS__)
+#define LOGI(...) LOG_AT(6, __VA_ARGS__)
+#define LOGD(...) LOG_AT(7, __VA_ARGS__)

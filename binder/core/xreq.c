@@ -1,0 +1,540 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+#include "xreq.h"
+#include "apiset.h"
+#include "evt.h"
+#include "jobs.h"
+#include "mainloop.h"
+#include "session.h"
+#include "verbose.h"
+
+static atomic_int live_count;
+
+/* requests waiting for their reply, for --apitimeout */
+static pthread_mutex_t tm_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct xreq *tm_head;
+static int timeout_seconds;
+static sd_event_source *tm_source;
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- the pending list ---- */
+
+static void tm_insert(struct xreq *x)
+{
+	pthread_mutex_lock(&tm_lock);
+	x->deadline_us = now_us() + (int64_t)timeout_seconds * 1000000;
+	x->tm_prev = NULL;
+	x->tm_next = tm_head;
+	if (tm_head)
+		tm_head->tm_prev = x;
+	tm_head = x;
+	x->no_timeout = 0;
+	pthread_mutex_unlock(&tm_lock);
+}
+
+static void tm_remove(struct xreq *x)
+{
+	pthread_mutex_lock(&tm_lock);
+	if (x->deadline_us) {
+		if (x->tm_prev)
+			x->tm_prev->tm_next = x->tm_next;
+		else
+			tm_head = x->tm_next;
+		if (x->tm_next)
+			x->tm_next->tm_prev = x->tm_prev;
+		x->tm_prev = x->tm_next = NULL;
+		x->deadline_us = 0;
+	}
+	pthread_mutex_unlock(&tm_lock);
+}
+
+/* Adds a reference unless the request is already being destroyed. */
+static int try_addref(struct xreq *x)
+{
+	int n = atomic_load(&x->refcount);
+
+	while (n > 0)
+		if (atomic_compare_exchange_weak(&x->refcount, &n, n + 1))
+			return 1;
+	return 0;
+}
+
+static int on_tm_tick(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct xreq *expired[64], *x;
+	int64_t t = now_us();
+	int n, i;
+
+	do {
+		n = 0;
+		pthread_mutex_lock(&tm_lock);
+		for (x = tm_head; x && n < 64; x = x->tm_next)
+			if (x->deadline_us <= t && try_addref(x))
+				expired[n++] = x;
+		pthread_mutex_unlock(&tm_lock);
+		for (i = 0; i < n; i++) {
+			tm_remove(expired[i]);
+			xreq_fail_f(expired[i], "timeout", "api %s verb %s: no reply within %d s",
+				    expired[i]->api, expired[i]->verb, timeout_seconds);
+			xreq_unref(expired[i]);
+		}
+	} while (n == 64);
+	sd_event_source_set_time(s, usec + 200000);
+	return 0;
+}
+
+void xreq_set_timeout(int seconds)
+{
+	timeout_seconds = seconds > 0 ? seconds : 0;
+	if (timeout_seconds && !tm_source && mainloop_event()) {
+		sd_event_add_time(mainloop_event(), &tm_source, CLOCK_MONOTONIC,
+				  (uint64_t)now_us() + 200000, 100000, on_tm_tick, NULL);
+		sd_event_source_set_enabled(tm_source, SD_EVENT_ON);
+	}
+	if (!timeout_seconds && tm_source)
+		tm_source = sd_event_source_disable_unref(tm_source);
+}
+
+/* ---- life cycle ---- */
+
+void xreq_init(struct xreq *x, const struct xreq_itf *itf, struct session *session,
+	       const char *api, const char *verb, struct json_object *args)
+{
+	memset(x, 0, sizeof *x);
+	x->itf = itf;
+	atomic_init(&x->refcount, 1);
+	atomic_init(&x->replied, 0);
+	x->api = api;
+	x->verb = verb;
+	x->args = args ? args : json_object_new_object();
+	x->session = session_ref(session);
+	atomic_fetch_add(&live_count, 1);
+}
+
+void xreq_present_token(struct xreq *x, const char *token)
+{
+	if (!token)
+		return;
+	if (session_check_token(x->session, token))
+		x->validated = 1;
+	else
+		x->invalidated = 1;
+}
+
+struct xreq *xreq_addref(struct xreq *x)
+{
+	atomic_fetch_add(&x->refcount, 1);
+	return x;
+}
+
+void xreq_unref(struct xreq *x)
+{
+	if (atomic_fetch_sub(&x->refcount, 1) != 1)
+		return;
+	if (!atomic_load(&x->replied))
+		xreq_reply(x, "error", "no reply", NULL);
+	tm_remove(x);
+	if (x->closing && x->api_key)
+		session_close_key(x->session, x->api_key);
+	json_object_put(x->args);
+	session_unref(x->session);
+	if (x->caller)
+		xreq_unref(x->caller);
+	atomic_fetch_sub(&live_count, 1);
+	x->itf->destroy(x);
+}
+
+int xreq_live_count(void)
+{
+	return atomic_load(&live_count);
+}
+
+/* ---- replies ---- */
+
+int xreq_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+{
+	int expected = 0;
+
+	if (!atomic_compare_exchange_strong(&x->replied, &expected, 1)) {
+		LOGW("api %s verb %s: reply refused, the request was already replied", x->api, x->verb);
+		json_object_put(object);
+		return -EALREADY;
+	}
+	tm_remove(x);
+	x->itf->reply(x, status, info, object);
+	return 0;
+}
+
+void xreq_fail_f(struct xreq *x, const char *status, const char *fmt, ...)
+{
+	char *info = NULL;
+	va_list args;
+
+	va_start(args, fmt);
+	if (vasprintf(&info, fmt, args) < 0)
+		info = NULL;
+	va_end(args);
+	xreq_reply(x, status, info, NULL);
+	free(info);
+}
+
+struct json_object *xreq_envelope(struct xreq *x, const char *status, const char *info,
+				  struct json_object *object)
+{
+	struct json_object *envelope = json_object_new_object();
+	struct json_object *request = json_object_new_object();
+
+	if (object)
+		json_object_object_add(envelope, "response", object);
+	json_object_object_add(envelope, "jtype", json_object_new_string("afb-reply"));
+	json_object_object_add(request, "status", json_object_new_string(status ? status : "success"));
+	if (info)
+		json_object_object_add(request, "info", json_object_new_string(info));
+	if (!x->closing) {
+		if (x->refreshed)
+			json_object_object_add(request, "token", json_object_new_string(x->token));
+		if (x->created)
+			json_object_object_add(request, "uuid", json_object_new_string(session_uuid(x->session)));
+	}
+	json_object_object_add(envelope, "request", request);
+	return envelope;
+}
+
+/* ---- dispatch ---- */
+
+static void job(int signum, void *arg)
+{
+	struct xreq *x = arg;
+
+	if (signum || atomic_load(&x->replied)) {
+		if (signum)
+			xreq_fail_f(x, "cancelled", "api %s verb %s: %s", x->api, x->verb,
+				    signum == SIGTERM ? "daemon stopping" : "not started in time");
+		xreq_unref(x);
+		return;
+	}
+	/* the api owns the reference from now on */
+	x->target->itf->call(x->target->closure, x);
+}
+
+void xreq_process(struct xreq *x, struct apiset *set)
+{
+	x->target = apiset_get(set, x->api);
+	if (!x->target) {
+		xreq_fail_f(x, "unknown-api", "api %s not found", x->api);
+		xreq_unref(x);
+		return;
+	}
+	if (x->target->state < 0) {
+		xreq_fail_f(x, "bad-api-state", "api %s not started correctly", x->api);
+		xreq_unref(x);
+		return;
+	}
+	if (timeout_seconds && !x->no_timeout)
+		tm_insert(x);
+	if (jobs_queue(NULL, 0, job, x) < 0) {
+		xreq_fail_f(x, "cancelled", "not able to create a job for the task");
+		xreq_unref(x);
+	}
+}
+
+/* ---- arguments ---- */
+
+struct afb_arg xreq_get(struct xreq *x, const char *name)
+{
+	struct afb_arg arg = { NULL, NULL, NULL };
+	struct json_object *value, *file, *path;
+
+	if (!name || !json_object_object_get_ex(x->args, name, &value))
+		return arg;
+	arg.name = name;
+	if (json_object_is_type(value, json_type_object)
+	    && json_object_object_get_ex(value, "file", &file)
+	    && json_object_object_get_ex(value, "path", &path)) {
+		arg.value = json_object_get_string(file);
+		arg.path = json_object_get_string(path);
+	} else if (value) {
+		arg.value = json_object_get_string(value);
+	}
+	return arg;
+}
+
+/* ---- sessions ---- */
+
+/* the flags of binding API v1 (values of afb-binding-v1.h) */
+#define F_CLOSE 2u
+#define F_RENEW 4u
+#define F_CHECK 8u
+#define F_LOA_GE 16u
+#define F_LOA_LE 32u
+
+int xreq_check_session_flags(struct xreq *x, unsigned flags)
+{
+	unsigned loa, want;
+
+	if (!(flags & (F_CLOSE | F_RENEW | F_CHECK | F_LOA_GE | F_LOA_LE)))
+		return 0;
+	/* a refusal leaves the session as it was: a wrong token harms no one */
+	if (!x->validated) {
+		xreq_reply(x, "denied", "invalid token's identity", NULL);
+		return -1;
+	}
+	if (flags & (F_LOA_GE | F_LOA_LE)) {
+		loa = session_get_loa(x->session, x->api_key);
+		want = (flags >> 6) & 7;
+		if (((flags & F_LOA_GE) && loa < want) || ((flags & F_LOA_LE) && loa > want)) {
+			xreq_reply(x, "denied", "invalid LOA", NULL);
+			return -1;
+		}
+	}
+	if (flags & F_RENEW) {
+		session_renew_token(x->session, x->token);
+		x->refreshed = 1;
+	}
+	if (flags & F_CLOSE)
+		x->closing = 1;
+	return 0;
+}
+
+void *xreq_context_get(struct xreq *x)
+{
+	return session_cookie_get(x->session, x->api_key);
+}
+
+void xreq_context_set(struct xreq *x, void *value, void (*freecb)(void*))
+{
+	if (session_cookie_set(x->session, x->api_key, value, freecb) < 0 && freecb && value)
+		freecb(value);
+}
+
+void *xreq_context_make(struct xreq *x, void *(*create)(void*), void (*freecb)(void*), void *closure)
+{
+	return session_cookie_make(x->session, x->api_key, create, freecb, closure);
+}
+
+int xreq_set_loa(struct xreq *x, unsigned loa)
+{
+	if (!x->validated || loa > 7)
+		return -EPERM;
+	return session_set_loa(x->session, x->api_key, loa);
+}
+
+void xreq_session_close(struct xreq *x)
+{
+	x->closing = 1;
+}
+
+/* ---- internal calls: subcalls, service calls, startup calls ---- */
+
+struct icall {
+	struct xreq xreq;
+	struct evt_listener *listener;
+	void (*callback)(void *closure, int status, struct json_object *envelope);
+	void *closure;
+	/* synchronous calls: freed by the last of the waiter and the request */
+	atomic_int owners;
+	int done;
+	int status;
+	struct json_object *result;
+	char *apiverb;	/* storage of the api and verb names */
+};
+
+static void icall_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+{
+	struct icall *ic = (struct icall *)x;
+	struct json_object *envelope = xreq_envelope(x, status, info, object);
+
+	/* a renewed token must reach the client of the calling request */
+	if (x->refreshed && x->caller && !x->caller->refreshed) {
+		memcpy(x->caller->token, x->token, sizeof x->token);
+		x->caller->refreshed = 1;
+	}
+	if (ic->callback) {
+		ic->callback(ic->closure, status ? -1 : 0, envelope);
+		json_object_put(envelope);
+	} else {
+		ic->status = status ? -1 : 0;
+		ic->result = envelope;
+		/* the waiter may free 'ic' as soon as it sees 'done' */
+		__atomic_store_n(&ic->done, 1, __ATOMIC_RELEASE);
+		jobs_wakeup();
+	}
+}
+
+static void icall_free(struct icall *ic)
+{
+	evt_listener_unref(ic->listener);
+	free(ic->apiverb);
+	free(ic);
+}
+
+static void icall_destroy(struct xreq *x)
+{
+	struct icall *ic = (struct icall *)x;
+
+	if (atomic_fetch_sub(&ic->owners, 1) == 1)
+		icall_free(ic);
+}
+
+static int icall_subscribe(struct xreq *x, struct evt *evt)
+{
+	struct icall *ic = (struct icall *)x;
+
+	if (ic->listener)
+		return evt_subscribe(ic->listener, evt);
+	return x->caller ? xreq_subscribe(x->caller, evt) : -EINVAL;
+}
+
+static int icall_unsubscribe(struct xreq *x, struct evt *evt)
+{
+	struct icall *ic = (struct icall *)x;
+
+	if (ic->listener)
+		return evt_unsubscribe(ic->listener, evt);
+	return x->caller ? xreq_unsubscribe(x->caller, evt) : -EINVAL;
+}
+
+static const struct xreq_itf icall_itf = {
+	.reply = icall_reply,
+	.destroy = icall_destroy,
+	.subscribe = icall_subscribe,
+	.unsubscribe = icall_unsubscribe,
+};
+
+static struct icall *icall_new(struct xreq *caller, struct session *session, struct evt_listener *listener,
+			       const char *api, const char *verb, struct json_object *args)
+{
+	struct icall *ic = calloc(1, sizeof *ic);
+	size_t la = strlen(api ? api : ""), lv = strlen(verb ? verb : "");
+
+	if (!ic || !(ic->apiverb = malloc(la + lv + 2))) {
+		free(ic);
+		json_object_put(args);
+		return NULL;
+	}
+	memcpy(ic->apiverb, api ? api : "", la + 1);
+	memcpy(ic->apiverb + la + 1, verb ? verb : "", lv + 1);
+	xreq_init(&ic->xreq, &icall_itf, caller ? caller->session : session,
+		  ic->apiverb, ic->apiverb + la + 1, args);
+	ic->listener = listener ? evt_listener_ref(listener) : NULL;
+	atomic_init(&ic->owners, 1);
+	if (caller) {
+		ic->xreq.caller = xreq_addref(caller);
+		ic->xreq.validated = caller->validated;
+	} else {
+		ic->xreq.validated = 1;
+	}
+	return ic;
+}
+
+static void fail_envelope_cb(void (*callback)(void *, int, struct json_object *), void *closure)
+{
+	struct json_object *env = json_object_new_object();
+	struct json_object *req = json_object_new_object();
+
+	json_object_object_add(env, "jtype", json_object_new_string("afb-reply"));
+	json_object_object_add(req, "status", json_object_new_string("failed"));
+	json_object_object_add(req, "info", json_object_new_string("internal error"));
+	json_object_object_add(env, "request", req);
+	callback(closure, -1, env);
+	json_object_put(env);
+}
+
+static void call_async(struct xreq *caller, struct session *session, struct evt_listener *listener,
+		       const char *api, const char *verb, struct json_object *args,
+		       void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+{
+	struct icall *ic = icall_new(caller, session, listener, api, verb, args);
+
+	if (!ic) {
+		fail_envelope_cb(callback, closure);
+		return;
+	}
+	ic->callback = callback;
+	ic->closure = closure;
+	xreq_process(&ic->xreq, main_apiset);
+}
+
+static int is_done(void *closure)
+{
+	return __atomic_load_n(&((struct icall *)closure)->done, __ATOMIC_ACQUIRE);
+}
+
+static int call_sync(struct xreq *caller, struct session *session, struct evt_listener *listener,
+		     const char *api, const char *verb, struct json_object *args, struct json_object **result)
+{
+	struct icall *ic = icall_new(caller, session, listener, api, verb, args);
+	int status;
+
+	if (!ic) {
+		*result = NULL;
+		return -1;
+	}
+	atomic_fetch_add(&ic->owners, 1);
+	xreq_process(&ic->xreq, main_apiset);
+	jobs_wait(is_done, ic);
+	status = ic->status;
+	*result = ic->result;
+	/* the callee may keep its reference after replying */
+	if (atomic_fetch_sub(&ic->owners, 1) == 1)
+		icall_free(ic);
+	return status;
+}
+
+void xreq_subcall(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+{
+	call_async(caller, NULL, NULL, api, verb, args, callback, closure);
+}
+
+int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		      struct json_object **result)
+{
+	return call_sync(caller, NULL, NULL, api, verb, args, result);
+}
+
+void xreq_call_in_session(struct session *session, struct evt_listener *listener,
+			  const char *api, const char *verb, struct json_object *args,
+			  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+{
+	call_async(NULL, session, listener, api, verb, args, callback, closure);
+}
+
+int xreq_call_in_session_sync(struct session *session, struct evt_listener *listener,
+			      const char *api, const char *verb, struct json_object *args,
+			      struct json_object **result)
+{
+	return call_sync(NULL, session, listener, api, verb, args, result);
+}
+
+/* ---- events ---- */
+
+int xreq_subscribe(struct xreq *x, struct evt *evt)
+{
+	if (!x->itf->subscribe) {
+		LOGW("api %s verb %s: no event listener for this request (subscribe refused)", x->api, x->verb);
+		return -EINVAL;
+	}
+	return x->itf->subscribe(x, evt);
+}
+
+int xreq_unsubscribe(struct xreq *x, struct evt *evt)
+{
+	if (!x->itf->unsubscribe)
+		return -EINVAL;
+	return x->itf->unsubscribe(x, evt);
+}

@@ -1,0 +1,143 @@
+/*
+ * A request: api, verb, args, session, and the transport's hooks.
+ *
+ * Every transport (HTTP, WebSocket, proto-ws, D-Bus, subcalls) embeds a
+ * 'struct xreq' in its own request and provides an 'xreq_itf'. The core
+ * guarantees: exactly one reply reaches itf->reply (a second one is refused
+ * and logged; a request released without reply gets "error"/"no reply"; a
+ * request not replied within the api timeout gets "timeout"), and
+ * itf->destroy is called once, after the last unref.
+ *
+ * Thread-safety: replies and refcounts may come from any thread. The reply
+ * hook runs on the replying thread.
+ */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include "afb/afb-req-itf.h"
+
+struct json_object;
+struct session;
+struct evt;
+struct api;
+struct apiset;
+struct xreq;
+
+struct xreq_itf {
+	/*
+	 * Delivers the reply. 'status' is NULL for success; 'object' (may be
+	 * NULL) is consumed. Build the standard envelope with xreq_envelope().
+	 */
+	void (*reply)(struct xreq *xreq, const char *status, const char *info, struct json_object *object);
+	/* Frees the transport's request. */
+	void (*destroy)(struct xreq *xreq);
+	/* Optional: the client's listener. NULL: subscribing fails with -EINVAL. */
+	int (*subscribe)(struct xreq *xreq, struct evt *evt);
+	int (*unsubscribe)(struct xreq *xreq, struct evt *evt);
+};
+
+struct xreq {
+	const struct xreq_itf *itf;
+	atomic_int refcount;
+	atomic_int replied;
+	const char *api;		/* owned by the transport, valid until destroy */
+	const char *verb;		/* idem */
+	struct json_object *args;	/* owned, never NULL after xreq_init */
+	struct session *session;	/* one reference, never NULL after xreq_init */
+	struct xreq *caller;		/* subcalls: the calling request (one reference) */
+	const void *api_key;		/* context key of the api that serves it */
+	struct api *target;		/* the api found by xreq_process */
+	unsigned validated: 1;		/* a token was presented and matched */
+	unsigned invalidated: 1;	/* a token was presented and did not match */
+	unsigned created: 1;		/* the session was created for this request */
+	unsigned refreshed: 1;		/* the token was renewed by this request */
+	unsigned closing: 1;		/* close the api's context at the end */
+	unsigned no_timeout: 1;
+	char token[40];			/* the renewed token when refreshed */
+	/* pending-reply list for --apitimeout */
+	struct xreq *tm_prev, *tm_next;
+	int64_t deadline_us;
+};
+
+/*
+ * Initializes 'xreq' with one reference. Takes one reference of 'session'
+ * and consumes 'args' (NULL becomes an empty object).
+ */
+void xreq_init(struct xreq *xreq, const struct xreq_itf *itf, struct session *session,
+	       const char *api, const char *verb, struct json_object *args);
+
+/* Checks a presented token (NULL: none presented). */
+void xreq_present_token(struct xreq *xreq, const char *token);
+
+struct xreq *xreq_addref(struct xreq *xreq);
+void xreq_unref(struct xreq *xreq);
+
+/*
+ * Replies once. 'object' is consumed, 'status' NULL means success.
+ * Returns 0, or -EALREADY for a second reply (object released, logged).
+ */
+int xreq_reply(struct xreq *xreq, const char *status, const char *info, struct json_object *object);
+void xreq_fail_f(struct xreq *xreq, const char *status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Builds the reply envelope of the reference:
+ * {"response":object,"jtype":"afb-reply","request":{"status","info","token","uuid"}}
+ * 'object' is consumed. "token" is present when the token was renewed,
+ * "uuid" when the session was created by the request (and not closed).
+ */
+struct json_object *xreq_envelope(struct xreq *xreq, const char *status, const char *info,
+				  struct json_object *object);
+
+/*
+ * Dispatches 'xreq' to its api in 'apiset' on a worker. Consumes one
+ * reference. Unknown api and full queue are replied here.
+ */
+void xreq_process(struct xreq *xreq, struct apiset *apiset);
+
+/* Sets the default --apitimeout in seconds (0: none). */
+void xreq_set_timeout(int seconds);
+
+/* afb_req_get semantics on the args object. */
+struct afb_arg xreq_get(struct xreq *xreq, const char *name);
+
+/* Session flags (v1): checks them, renews the token for RENEW. Replies and returns -1 on refusal. */
+int xreq_check_session_flags(struct xreq *xreq, unsigned flags);
+
+/* Context of the serving api in the session */
+void *xreq_context_get(struct xreq *xreq);
+void xreq_context_set(struct xreq *xreq, void *value, void (*freecb)(void*));
+void *xreq_context_make(struct xreq *xreq, void *(*create)(void*), void (*freecb)(void*), void *closure);
+int xreq_set_loa(struct xreq *xreq, unsigned loa);
+void xreq_session_close(struct xreq *xreq);
+
+int xreq_subscribe(struct xreq *xreq, struct evt *evt);
+int xreq_unsubscribe(struct xreq *xreq, struct evt *evt);
+
+/*
+ * Subcalls, in the session of 'caller'. 'args' is consumed. The callback
+ * gets status 0 or -1 and the envelope (borrowed).
+ */
+void xreq_subcall(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure);
+/* Returns 0 or -1; *result gets the envelope (owned by the caller). */
+int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		      struct json_object **result);
+
+/*
+ * Calls from a session with no calling request (services, --call): the
+ * request is validated and subscriptions go to 'listener' (may be NULL).
+ */
+struct evt_listener;
+void xreq_call_in_session(struct session *session, struct evt_listener *listener,
+			  const char *api, const char *verb, struct json_object *args,
+			  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure);
+int xreq_call_in_session_sync(struct session *session, struct evt_listener *listener,
+			      const char *api, const char *verb, struct json_object *args,
+			      struct json_object **result);
+
+/* The struct afb_req of binding API v1 for 'xreq' (see req-v1.c). */
+struct afb_req xreq_to_req_v1(struct xreq *xreq);
+
+/* Count of live requests (tests). */
+int xreq_live_count(void);

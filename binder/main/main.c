@@ -1,0 +1,242 @@
+/*
+ * afb-daemon: loads the bindings and serves their apis.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <json-c/json.h>
+#include <systemd/sd-daemon.h>
+#include "api-so-v1.h"
+#include "apiset.h"
+#include "config.h"
+#include "hsrv.h"
+#include "jobs.h"
+#include "mainloop.h"
+#include "session.h"
+#include "verbose.h"
+#include "xreq.h"
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	LOGN("signal %d received: stopping", (int)si->ssi_signo);
+	mainloop_exit(0);
+	return 0;
+}
+
+static int setup_signals(void)
+{
+	sigset_t set;
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	/* before any thread starts, so that every thread inherits the mask */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	rc = sd_event_add_signal(mainloop_event(), NULL, SIGTERM, on_signal, NULL);
+	if (rc >= 0)
+		rc = sd_event_add_signal(mainloop_event(), NULL, SIGINT, on_signal, NULL);
+	return rc;
+}
+
+/* mkdir -p with mode 0750 */
+static int make_dirs(const char *path)
+{
+	char *copy = strdup(path), *p;
+	int rc = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (p = strchr(copy + 1, '/'); p && !rc; p = strchr(p + 1, '/')) {
+		*p = 0;
+		if (mkdir(copy, 0750) < 0 && errno != EEXIST)
+			rc = -errno;
+		*p = '/';
+	}
+	if (!rc && mkdir(copy, 0750) < 0 && errno != EEXIST)
+		rc = -errno;
+	free(copy);
+	return rc;
+}
+
+static int load_bindings(struct afb_config *config)
+{
+	struct afb_config_list *item;
+	int rc;
+
+	for (item = config->bindings; item; item = item->next) {
+		rc = api_so_v1_load(main_apiset, item->value);
+		if (rc < 0)
+			return rc;
+	}
+	for (item = config->ldpaths; item; item = item->next) {
+		rc = api_so_v1_load_dirs(main_apiset, item->value);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int refuse_unavailable(struct afb_config *config)
+{
+	static const char *what[] = { "--ws-client", "--ws-server", "--dbus-client", "--dbus-server" };
+	struct afb_config_list *lists[] = { config->ws_clients, config->ws_servers,
+					    config->dbus_clients, config->dbus_servers };
+	unsigned i;
+
+	for (i = 0; i < sizeof lists / sizeof *lists; i++) {
+		if (lists[i]) {
+			LOGE("option %s is not available in this version", what[i]);
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
+/* ---- --call ---- */
+
+struct startup_call {
+	char *spec;
+};
+
+static void on_startup_reply(void *closure, int status, struct json_object *envelope)
+{
+	struct startup_call *sc = closure;
+
+	if (status < 0) {
+		LOGE("startup call %s failed: %s", sc->spec,
+		     json_object_to_json_string_ext(envelope, JSON_C_TO_STRING_PLAIN));
+		mainloop_exit(1);
+	} else {
+		LOGN("startup call %s done", sc->spec);
+	}
+	free(sc->spec);
+	free(sc);
+}
+
+static int start_call(struct session *session, const char *spec)
+{
+	const char *slash = strchr(spec, '/'), *colon;
+	struct json_object *args = NULL;
+	struct startup_call *sc;
+	char *api, *verb;
+
+	colon = strchr(slash, ':');
+	if (colon) {
+		args = json_tokener_parse(colon + 1);
+		if (!args && strcmp(colon + 1, "null")) {
+			LOGE("startup call %s: invalid JSON arguments", spec);
+			return -EINVAL;
+		}
+	}
+	api = strndup(spec, (size_t)(slash - spec));
+	verb = colon ? strndup(slash + 1, (size_t)(colon - slash - 1)) : strdup(slash + 1);
+	sc = malloc(sizeof *sc);
+	if (!api || !verb || !sc || !(sc->spec = strdup(spec))) {
+		free(api);
+		free(verb);
+		free(sc);
+		json_object_put(args);
+		return -ENOMEM;
+	}
+	xreq_call_in_session(session, NULL, api, verb, args, on_startup_reply, sc);
+	free(api);
+	free(verb);
+	return 0;
+}
+
+static int start_calls(struct afb_config *config)
+{
+	struct afb_config_list *item;
+	struct session *session;
+	int rc = 0;
+
+	if (!config->calls)
+		return 0;
+	session = session_new(0);
+	if (!session)
+		return -ENOMEM;
+	for (item = config->calls; item && !rc; item = item->next)
+		rc = start_call(session, item->value);
+	session_unref(session);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct afb_config *config = afb_config_parse(argc, argv);
+	struct hsrv *hsrv = NULL;
+	int rc, rootfd = -1, exitcode = 1;
+
+	if (mainloop_init() < 0 || setup_signals() < 0) {
+		LOGE("can't set up the event loop");
+		return 1;
+	}
+	if (refuse_unavailable(config) < 0)
+		goto end;
+	rc = make_dirs(config->workdir);
+	if (rc < 0 || chdir(config->workdir) < 0) {
+		LOGE("can't use the work directory %s: %s", config->workdir, strerror(rc < 0 ? -rc : errno));
+		goto end;
+	}
+	rootfd = open(config->rootdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		LOGE("can't open the root directory %s: %m", config->rootdir);
+		goto end;
+	}
+	api_so_v1_set_rootdir(rootfd);
+	rc = session_init(config->session_max, config->cntxtimeout, config->token);
+	if (rc < 0) {
+		LOGE("can't initialise sessions: %s", strerror(-rc));
+		goto end;
+	}
+	if (!config->token)
+		LOGN("initial token of new sessions: %s", session_initial_token());
+
+	main_apiset = apiset_new();
+	if (!main_apiset || load_bindings(config) < 0)
+		goto end;
+	rc = jobs_start(config->jobs, config->max_pending);
+	if (rc < 0) {
+		LOGE("can't start the workers: %s", strerror(-rc));
+		goto end;
+	}
+	xreq_set_timeout(config->apitimeout);
+	rc = apiset_start_all(main_apiset);
+	if (rc < 0) {
+		LOGE("the start of the apis failed: %s", strerror(-rc));
+		goto end;
+	}
+	if (!config->no_httpd) {
+		rc = hsrv_new(&hsrv, config, main_apiset);
+		if (rc < 0) {
+			LOGE("can't start the HTTP server on port %d: %s", config->port, strerror(-rc));
+			goto end;
+		}
+		LOGN("serving HTTP on port %d", hsrv_port(hsrv));
+	}
+	if (start_calls(config) < 0)
+		goto end;
+	sd_notify(0, "READY=1");
+	exitcode = mainloop_run();
+end:
+	jobs_stop();
+	mainloop_drain();
+	if (hsrv)
+		hsrv_free(hsrv);
+	apiset_free(main_apiset);
+	api_so_v1_cleanup();
+	session_exit();
+	mainloop_cleanup();
+	if (rootfd >= 0)
+		close(rootfd);
+	afb_config_free(config);
+	return exitcode;
+}
