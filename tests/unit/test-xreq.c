@@ -1,0 +1,149 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "apiset.h"
+#include "jobs.h"
+#include "session.h"
+#include "xreq.h"
+#include "unit.h"
+
+/* a fake transport recording what it receives */
+struct treq {
+	struct xreq xreq;
+	atomic_int replies;
+	atomic_int destroyed;
+	char status[64];
+	char body[512];
+};
+
+static void t_reply(struct xreq *x, const char *status, const char *info, struct json_object *obj)
+{
+	struct treq *t = (struct treq *)x;
+	struct json_object *env = xreq_envelope(x, status, info, obj);
+
+	snprintf(t->status, sizeof t->status, "%s", status ? status : "success");
+	snprintf(t->body, sizeof t->body, "%s", json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN));
+	json_object_put(env);
+	atomic_fetch_add(&t->replies, 1);
+	jobs_wakeup();
+}
+
+static void t_destroy(struct xreq *x)
+{
+	atomic_store(&((struct treq *)x)->destroyed, 1);
+	jobs_wakeup();
+}
+
+static const struct xreq_itf t_itf = { .reply = t_reply, .destroy = t_destroy };
+
+/* a fake api: verb names say what to do */
+static void api_call(void *closure, struct xreq *x)
+{
+	struct json_object *res = NULL;
+
+	x->api_key = closure;
+	if (!strcmp(x->verb, "ok")) {
+		xreq_reply(x, NULL, "fine", json_object_new_int(42));
+	} else if (!strcmp(x->verb, "twice")) {
+		xreq_reply(x, NULL, NULL, NULL);
+		CHECK_INT(xreq_reply(x, "failed", NULL, json_object_new_int(1)), -EALREADY);
+	} else if (!strcmp(x->verb, "check")) {
+		if (xreq_check_session_flags(x, 8) == 0)
+			xreq_reply(x, NULL, NULL, NULL);
+	} else if (!strcmp(x->verb, "renew")) {
+		if (xreq_check_session_flags(x, 4) == 0)
+			xreq_reply(x, NULL, NULL, NULL);
+	} else if (!strcmp(x->verb, "loa1")) {
+		if (xreq_check_session_flags(x, 16 | 64) == 0)
+			xreq_reply(x, NULL, NULL, NULL);
+	} else if (!strcmp(x->verb, "setloa")) {
+		xreq_reply(x, NULL, NULL, json_object_new_int(xreq_set_loa(x, 1)));
+	} else if (!strcmp(x->verb, "sub")) {
+		int rc = xreq_subcall_sync(x, "fake", "ok", NULL, &res);
+		xreq_reply(x, rc ? "failed" : NULL, NULL, res);
+	} else if (!strcmp(x->verb, "subfail")) {
+		int rc = xreq_subcall_sync(x, "nope", "ok", NULL, &res);
+		xreq_reply(x, rc ? "failed" : NULL, NULL, res);
+	}
+	/* "silent": no reply at all */
+	xreq_unref(x);
+}
+
+static const struct api_itf fake_itf = { .call = api_call };
+
+static int finished(void *closure)
+{
+	struct treq *t = closure;
+	return atomic_load(&t->destroyed);
+}
+
+static struct treq *run(struct session *s, const char *verb, const char *token, const char *api)
+{
+	struct treq *t = calloc(1, sizeof *t);
+
+	xreq_init(&t->xreq, &t_itf, s, api ? api : "fake", verb, NULL);
+	xreq_present_token(&t->xreq, token);
+	xreq_process(&t->xreq, main_apiset);
+	jobs_wait(finished, t);
+	return t;
+}
+
+static void expect(struct session *s, const char *verb, const char *token, const char *status, const char *part)
+{
+	struct treq *t = run(s, verb, token, NULL);
+
+	CHECK_INT(atomic_load(&t->replies), 1);
+	CHECK_STR(t->status, status);
+	if (part && !strstr(t->body, part)) {
+		fprintf(stderr, "verb %s: body %s lacks %s\n", verb, t->body, part);
+		unit_failures++;
+	}
+	free(t);
+}
+
+int main(void)
+{
+	struct session *s;
+	int created, key;
+	struct treq *t;
+
+	session_init(10, 60, "tok");
+	main_apiset = apiset_new();
+	apiset_add(main_apiset, "fake", &key, &fake_itf);
+	jobs_start(2, 100);
+	s = session_get(NULL, &created);
+
+	expect(s, "ok", NULL, "success", "\"response\":42");
+	expect(s, "ok", NULL, "success", "\"jtype\":\"afb-reply\"");
+	expect(s, "twice", NULL, "success", NULL);
+	expect(s, "silent", NULL, "error", "no reply");
+	expect(s, "check", NULL, "denied", "invalid token");
+	expect(s, "check", "bad", "denied", NULL);
+	expect(s, "check", "tok", "success", NULL);
+	expect(s, "loa1", "tok", "denied", "invalid LOA");
+	expect(s, "setloa", NULL, "success", "\"response\":-1");	/* not validated */
+	expect(s, "setloa", "tok", "success", "\"response\":0");
+	expect(s, "loa1", "tok", "success", NULL);
+	expect(s, "sub", NULL, "success", "\"response\":42");
+	expect(s, "subfail", NULL, "failed", "unknown-api");
+	t = run(s, "ok", NULL, "missing");
+	CHECK_STR(t->status, "unknown-api");
+	free(t);
+
+	/* renew: the new token is in the envelope, the old one is refused after */
+	t = run(s, "renew", "tok", NULL);
+	CHECK_STR(t->status, "success");
+	CHECK(strstr(t->body, "\"token\":\"") != NULL);
+	free(t);
+	expect(s, "check", "tok", "denied", NULL);
+
+	session_unref(s);
+	jobs_stop();
+	CHECK_INT(xreq_live_count(), 0);
+	apiset_free(main_apiset);
+	session_exit();
+	UNIT_END();
+}

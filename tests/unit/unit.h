@@ -1,0 +1,16 @@
+/* Minimal assertions for the unit tests: a failed check prints and counts. */
+#pragma once
+#include <stdio.h>
+
+static int unit_failures;
+
+#define CHECK(cond) do { if (!(cond)) { \
+	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); unit_failures++; } } while (0)
+#define CHECK_INT(a, b) do { long long _a = (a), _b = (b); if (_a != _b) { \
+	fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, _a, #b, _b); \
+	unit_failures++; } } while (0)
+#define CHECK_STR(a, b) do { const char *_a = (a), *_b = (b); \
+	if (!_a || !_b || strcmp(_a, _b)) { fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", \
+	__FILE__, __LINE__, #a, _a ? _a : "(null)", _b ? _b : "(null)"); unit_failures++; } } while (0)
+#define UNIT_END() do { if (unit_failures) fprintf(stderr, "%d check(s) failed\n", unit_failures); \
+	return unit_failures ? 1 : 0; } while (0)
