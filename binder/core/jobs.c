@@ -1,3 +1,15 @@
+/*
+ * The worker pool, run as leader/followers.
+ *
+ * Handing every request from the I/O loop to a worker and its reply back
+ * costs two cross-thread wake-ups, which doubled the latency of short
+ * verbs. So the thread that holds the sd-event loop (the leader) runs the
+ * jobs that its own dispatch queued, right after the dispatch, with no
+ * hand-off. While it runs one, the loop is lent: if the job lasts more
+ * than TAKEOVER_US, the watchdog has an idle follower take the loop, so a
+ * verb that blocks delays other clients by about a millisecond at most.
+ * Jobs queued from any other place wake an idle follower as usual.
+ */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -5,7 +17,11 @@
 #include <string.h>
 #include <time.h>
 #include "jobs.h"
+#include "mainloop.h"
 #include "verbose.h"
+
+#define TAKEOVER_US 1000
+#define WATCH_LINGER_US 100000
 
 struct job {
 	struct job *next;
@@ -22,12 +38,32 @@ struct busy_group {
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;	/* idle workers */
+static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;	/* idle followers */
 static pthread_cond_t wait_cond = PTHREAD_COND_INITIALIZER;	/* threads in jobs_wait */
+static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;	/* the watchdog */
 static struct job *head, **tail = &head;
 static struct busy_group *busy;
-static pthread_t *threads;
+static pthread_t *threads, watchdog;
 static int nthreads, pending, max_pending, waiters, stopping;
+
+/* the loop, all under 'lock' */
+static int loop_active;		/* mainloop_run is running: someone must lead */
+static int loop_finished;
+static int has_leader;
+static pthread_t leader;
+static int leader_in_job;	/* the loop is lent while the leader runs a job */
+static unsigned long leader_job_serial;
+static int64_t leader_job_start;
+static int takeover;		/* a follower should take the loop */
+static int watch_sleeping;
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static int group_is_busy(const void *group)
 {
@@ -84,17 +120,122 @@ static void run_job(struct job *job)
 	}
 }
 
-static void *worker_main(void *arg)
+static int i_lead(void)
+{
+	return has_leader && pthread_equal(leader, pthread_self());
+}
+
+/*
+ * Runs the loop until it finishes or another thread takes it over.
+ * Lock held on entry and exit.
+ */
+static void lead(void)
+{
+	struct job *job;
+	int rc, block;
+
+	has_leader = 1;
+	leader = pthread_self();
+	takeover = 0;
+	leader_in_job = 0;	/* the previous leader's job is no longer ours */
+	for (;;) {
+		block = head == NULL;
+		pthread_mutex_unlock(&lock);
+		rc = mainloop_iterate(block);
+		pthread_mutex_lock(&lock);
+		if (rc != 0) {
+			loop_finished = 1;
+			has_leader = 0;
+			pthread_cond_broadcast(&work_cond);
+			return;
+		}
+		job = pick_job();
+		if (!job)
+			continue;
+		leader_in_job = 1;
+		leader_job_serial++;
+		leader_job_start = now_us();
+		if (watch_sleeping)
+			pthread_cond_signal(&watch_cond);
+		mainloop_lend();
+		run_job(job);
+		if (!i_lead()) {
+			mainloop_unlend(0);
+			return;		/* taken over meanwhile: follow */
+		}
+		leader_in_job = 0;
+		takeover = 0;		/* done before anyone took the loop */
+		pthread_mutex_unlock(&lock);
+		mainloop_unlend(1);
+		pthread_mutex_lock(&lock);
+	}
+}
+
+/* The life of a pool thread. Lock held on entry and exit. */
+static void follow(int until_loop_ends)
 {
 	struct job *job;
 
-	pthread_mutex_lock(&lock);
 	while (!stopping) {
+		if (until_loop_ends && loop_finished)
+			return;
+		/* the loop is free, or lent by a leader stuck in a job */
+		if (loop_active && !loop_finished && (!has_leader || (takeover && leader_in_job))) {
+			lead();
+			continue;
+		}
 		job = pick_job();
 		if (job)
 			run_job(job);
 		else
 			pthread_cond_wait(&work_cond, &lock);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	pthread_mutex_lock(&lock);
+	follow(0);
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+static void add_us(struct timespec *ts, int64_t us)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_nsec += (long)(us % 1000000) * 1000;
+	ts->tv_sec += (time_t)(us / 1000000) + ts->tv_nsec / 1000000000;
+	ts->tv_nsec %= 1000000000;
+}
+
+/* Gives the loop to a follower when the leader's job lasts too long. */
+static void *watchdog_main(void *arg)
+{
+	struct timespec ts;
+	unsigned long serial;
+	int64_t idle_since = 0;
+
+	pthread_mutex_lock(&lock);
+	while (!stopping) {
+		if (has_leader && leader_in_job) {
+			serial = leader_job_serial;
+			add_us(&ts, TAKEOVER_US);
+			pthread_cond_timedwait(&watch_cond, &lock, &ts);
+			if (has_leader && leader_in_job && serial == leader_job_serial
+			    && now_us() - leader_job_start >= TAKEOVER_US && !takeover) {
+				takeover = 1;
+				pthread_cond_signal(&work_cond);
+			}
+			idle_since = now_us();
+		} else if (now_us() - idle_since < WATCH_LINGER_US) {
+			/* under load, polling is cheaper than being woken for every job */
+			add_us(&ts, TAKEOVER_US);
+			pthread_cond_timedwait(&watch_cond, &lock, &ts);
+		} else {
+			watch_sleeping = 1;
+			pthread_cond_wait(&watch_cond, &lock);
+			watch_sleeping = 0;
+		}
 	}
 	pthread_mutex_unlock(&lock);
 	return NULL;
@@ -102,7 +243,8 @@ static void *worker_main(void *arg)
 
 int jobs_start(int count, int maxpending)
 {
-	int i, rc;
+	pthread_condattr_t attr;
+	int i, rc = 0;
 
 	if (threads)
 		return -EALREADY;
@@ -111,6 +253,10 @@ int jobs_start(int count, int maxpending)
 	threads = calloc((size_t)count, sizeof *threads);
 	if (!threads)
 		return -ENOMEM;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&watch_cond, &attr);
+	pthread_condattr_destroy(&attr);
 	max_pending = maxpending;
 	stopping = 0;
 	for (i = 0; i < count; i++) {
@@ -121,21 +267,40 @@ int jobs_start(int count, int maxpending)
 		}
 	}
 	nthreads = i;
+	if (nthreads && (rc = pthread_create(&watchdog, NULL, watchdog_main, NULL)) != 0) {
+		LOGE("jobs: can't create the watchdog: %s", strerror(rc));
+		jobs_stop();
+		return -rc;
+	}
 	return nthreads ? 0 : -rc;
+}
+
+int jobs_run_loop(void)
+{
+	pthread_mutex_lock(&lock);
+	loop_active = 1;
+	loop_finished = 0;
+	follow(1);
+	loop_active = 0;
+	pthread_mutex_unlock(&lock);
+	return 0;
 }
 
 void jobs_stop(void)
 {
 	struct job *job;
-	int i;
+	int i, had_threads = nthreads > 0;
 
 	pthread_mutex_lock(&lock);
 	stopping = 1;
 	pthread_cond_broadcast(&work_cond);
 	pthread_cond_broadcast(&wait_cond);
+	pthread_cond_broadcast(&watch_cond);
 	pthread_mutex_unlock(&lock);
 	for (i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
+	if (had_threads)
+		pthread_join(watchdog, NULL);
 	free(threads);
 	threads = NULL;
 	nthreads = 0;
@@ -176,7 +341,9 @@ int jobs_queue(const void *group, int timeout, void (*callback)(int signum, void
 	*tail = job;
 	tail = &job->next;
 	pending++;
-	pthread_cond_signal(&work_cond);
+	/* the leader runs what its dispatch queues as soon as the dispatch ends */
+	if (!mainloop_is_main())
+		pthread_cond_signal(&work_cond);
 	if (waiters)
 		pthread_cond_broadcast(&wait_cond);
 	pthread_mutex_unlock(&lock);

@@ -9,6 +9,12 @@
  */
 int jobs_start(int nthreads, int maxpending);
 
+/*
+ * The calling thread joins the pool, leading the sd-event loop when no one
+ * else does, until the loop finishes (mainloop_exit). Used by mainloop_run.
+ */
+int jobs_run_loop(void);
+
 /* Stops and joins the workers; pending jobs are dropped with callback(SIGTERM). */
 void jobs_stop(void);
 

@@ -4,6 +4,8 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include "mainloop.h"
+#include <string.h>
+#include "jobs.h"
 #include "verbose.h"
 
 struct post {
@@ -13,7 +15,8 @@ struct post {
 };
 
 static sd_event *loop;
-static pthread_t main_thread;
+static __thread int dispatching;
+static __thread int lending;	/* the leader runs a job: it drains the posts after it */
 static int wake_fd = -1;
 static sd_event_source *wake_source;
 static pthread_mutex_t post_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -58,7 +61,6 @@ int mainloop_init(void)
 	rc = sd_event_new(&loop);
 	if (rc < 0)
 		return rc;
-	main_thread = pthread_self();
 	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (wake_fd < 0)
 		return -errno;
@@ -77,7 +79,26 @@ sd_event *mainloop_event(void)
 
 int mainloop_is_main(void)
 {
-	return loop && pthread_equal(pthread_self(), main_thread);
+	return dispatching;
+}
+
+int mainloop_iterate(int block)
+{
+	int rc;
+
+	rc = sd_event_prepare(loop);
+	if (rc == 0)
+		rc = sd_event_wait(loop, block ? (uint64_t)-1 : 0);
+	if (rc > 0) {
+		dispatching = 1;
+		rc = sd_event_dispatch(loop);
+		dispatching = 0;
+	}
+	if (rc < 0 && rc != -EINTR) {
+		LOGE("mainloop: %s", strerror(-rc));
+		sd_event_exit(loop, 1);
+	}
+	return sd_event_get_state(loop) == SD_EVENT_FINISHED;
 }
 
 int mainloop_post(void (*fn)(void *arg), void *arg)
@@ -97,15 +118,42 @@ int mainloop_post(void (*fn)(void *arg), void *arg)
 	post_tail = &p->next;
 	pthread_mutex_unlock(&post_lock);
 	/* a non-empty queue already has a pending wake-up */
-	if (was_empty && write(wake_fd, &one, sizeof one) < 0)
+	if (was_empty && !lending && write(wake_fd, &one, sizeof one) < 0)
 		LOGE("mainloop: write of eventfd failed: %m");
 	return 0;
 }
 
+void mainloop_lend(void)
+{
+	lending = 1;
+}
+
+void mainloop_unlend(int still_leader)
+{
+	static const uint64_t one = 1;
+	int pending;
+
+	lending = 0;
+	if (still_leader) {
+		mainloop_drain();
+		return;
+	}
+	/* posts made without a wake-up must reach the new leader */
+	pthread_mutex_lock(&post_lock);
+	pending = post_head != NULL;
+	pthread_mutex_unlock(&post_lock);
+	if (pending && write(wake_fd, &one, sizeof one) < 0)
+		LOGE("mainloop: write of eventfd failed: %m");
+}
+
 int mainloop_run(void)
 {
-	int rc = sd_event_loop(loop);
-	return rc < 0 ? 1 : rc;
+	int code = 0;
+
+	jobs_run_loop();
+	if (sd_event_get_exit_code(loop, &code) < 0)
+		code = 1;
+	return code;
 }
 
 void mainloop_exit(int code)
@@ -116,7 +164,9 @@ void mainloop_exit(int code)
 
 void mainloop_drain(void)
 {
+	dispatching = 1;
 	on_wake(NULL, wake_fd, 0, NULL);
+	dispatching = 0;
 }
 
 void mainloop_cleanup(void)

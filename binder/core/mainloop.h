@@ -12,8 +12,18 @@ int mainloop_init(void);
 /* The loop (no reference given). */
 sd_event *mainloop_event(void);
 
-/* True on the thread that runs the loop. */
+/*
+ * True on the thread that runs the loop, while it dispatches its events:
+ * loop-owned objects (sockets, MHD, sd-bus) may be used there.
+ */
 int mainloop_is_main(void);
+
+/*
+ * One round of the loop on the calling thread (jobs.c only): waits for
+ * events when 'block', then dispatches them. Returns 0, or 1 once the loop
+ * has finished.
+ */
+int mainloop_iterate(int block);
 
 /*
  * Runs fn(arg) on the main thread, soon, in posting order. Callable from
@@ -21,7 +31,17 @@ int mainloop_is_main(void);
  */
 int mainloop_post(void (*fn)(void *arg), void *arg);
 
-/* Runs the loop until mainloop_exit; returns the exit code. */
+/*
+ * jobs.c only: the leader runs a job of its own; mainloop_unlend then
+ * runs the work that job posted (still_leader) or wakes the new leader.
+ */
+void mainloop_lend(void);
+void mainloop_unlend(int still_leader);
+
+/*
+ * Runs the loop until mainloop_exit; returns the exit code. The loop may
+ * be run by any thread of the worker pool (see jobs.c), one at a time.
+ */
 int mainloop_run(void);
 void mainloop_exit(int code);
 
