@@ -34,13 +34,10 @@ static struct post *take_posts(void)
 	return list;
 }
 
-static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void run_posts(void)
 {
-	uint64_t count;
 	struct post *p;
 
-	if (read(fd, &count, sizeof count) < 0 && errno != EAGAIN)
-		LOGE("mainloop: read of eventfd failed: %m");
 	while ((p = take_posts()) != NULL) {
 		while (p) {
 			struct post *next = p->next;
@@ -49,6 +46,15 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 			p = next;
 		}
 	}
+}
+
+static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	uint64_t count;
+
+	if (read(fd, &count, sizeof count) < 0 && errno != EAGAIN)
+		LOGE("mainloop: read of eventfd failed: %m");
+	run_posts();
 	return 0;
 }
 
@@ -164,8 +170,9 @@ void mainloop_exit(int code)
 
 void mainloop_drain(void)
 {
+	/* the eventfd is left alone: a wake-up written meanwhile only costs an empty round */
 	dispatching = 1;
-	on_wake(NULL, wake_fd, 0, NULL);
+	run_posts();
 	dispatching = 0;
 }
 

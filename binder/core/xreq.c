@@ -262,9 +262,10 @@ struct afb_arg xreq_get(struct xreq *x, const char *name)
 	if (!name || !json_object_object_get_ex(x->args, name, &value))
 		return arg;
 	arg.name = name;
-	if (json_object_is_type(value, json_type_object)
+	if (x->itf->owns_file && json_object_is_type(value, json_type_object)
 	    && json_object_object_get_ex(value, "file", &file)
-	    && json_object_object_get_ex(value, "path", &path)) {
+	    && json_object_object_get_ex(value, "path", &path)
+	    && x->itf->owns_file(x, json_object_get_string(path))) {
 		arg.value = json_object_get_string(file);
 		arg.path = json_object_get_string(path);
 	} else if (value) {

@@ -35,6 +35,12 @@ struct xreq_itf {
 	/* Optional: the client's listener. NULL: subscribing fails with -EINVAL. */
 	int (*subscribe)(struct xreq *xreq, struct evt *evt);
 	int (*unsubscribe)(struct xreq *xreq, struct evt *evt);
+	/*
+	 * Optional: true when 'path' is a file this transport received for
+	 * the request (an HTTP upload). Only such paths reach afb_req_path:
+	 * a client must not name a file of the daemon's host as its upload.
+	 */
+	int (*owns_file)(struct xreq *xreq, const char *path);
 };
 
 struct xreq {
@@ -98,7 +104,11 @@ void xreq_process(struct xreq *xreq, struct apiset *apiset);
 /* Sets the default --apitimeout in seconds (0: none). */
 void xreq_set_timeout(int seconds);
 
-/* afb_req_get semantics on the args object. */
+/*
+ * afb_req_get semantics on the args object: an argument {"file":F,"path":P}
+ * gives value F and path P when the transport owns P (see owns_file);
+ * otherwise the value is the argument as a string and path is NULL.
+ */
 struct afb_arg xreq_get(struct xreq *xreq, const char *name);
 
 /* Session flags (v1): checks them, renews the token for RENEW. Replies and returns -1 on refusal. */

@@ -1,0 +1,465 @@
+/*
+ * HTTP api calls.
+ *
+ * Flow of one call, on the main thread unless said otherwise:
+ *  1. first access call: args get the query string, the body parser is set
+ *     up (hbody); errors known from the headers are answered at once;
+ *  2. body chunks feed the parser;
+ *  3. last access call: args are complete, the session is found or made,
+ *     the xreq is dispatched (xreq_process) and the connection suspended;
+ *  4. the reply hook, on whatever thread replies, serializes the envelope
+ *     into a buffer and posts 'deliver' to the main thread (a reply made
+ *     on the main thread during dispatch skips the suspension);
+ *  5. 'deliver' resumes the connection; MHD calls the access handler
+ *     again, which queues the response.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <json-c/json.h>
+
+#include "hreq.h"
+#include "hargs.h"
+#include "hbody.h"
+#include "hsrv-internal.h"
+#include "apiset.h"
+#include "config.h"
+#include "mainloop.h"
+#include "session.h"
+#include "verbose.h"
+#include "xreq.h"
+
+enum hreq_state {
+	HREQ_RECEIVING,		/* headers and body */
+	HREQ_WAITING,		/* dispatched, connection suspended */
+	HREQ_DONE,		/* response queued */
+};
+
+struct hreq {
+	struct xreq xreq;
+	atomic_int refcount;
+	struct hsrv *hsrv;
+	struct MHD_Connection *con;	/* NULL once MHD completed the request */
+	struct hreq *prev, *next;	/* in hsrv->suspended while suspended */
+	struct json_object *args;	/* owned until the dispatch */
+	struct hbody body;
+	enum hreq_state state;
+	/* main thread only */
+	unsigned in_dispatch: 1;	/* inside xreq_process */
+	unsigned ready: 1;		/* the reply below can be queued */
+	unsigned linked: 1;		/* suspended, in hsrv->suspended */
+	/* written by the replying thread, read on the main thread after 'deliver' */
+	unsigned code;
+	char *reply;			/* malloc'ed body, handed to MHD */
+	size_t reply_len;
+	char uuid[SESSION_UUID_LEN + 1];	/* created session, for the cookie ("": none) */
+	char *reqid;			/* echoed as request.reqid */
+	char names[];			/* "api\0verb\0" */
+};
+
+#define hreq_of(x) ((struct hreq *)((char *)(x) - offsetof(struct hreq, xreq)))
+
+static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+
+/* ---- life cycle ---- */
+
+static void hreq_addref(struct hreq *h)
+{
+	atomic_fetch_add_explicit(&h->refcount, 1, memory_order_relaxed);
+}
+
+/* Any thread: only memory and files are released here, never MHD objects. */
+static void hreq_unref(struct hreq *h)
+{
+	if (atomic_fetch_sub_explicit(&h->refcount, 1, memory_order_acq_rel) != 1)
+		return;
+	hbody_cleanup(&h->body);
+	json_object_put(h->args);
+	free(h->reply);
+	free(h->reqid);
+	free(h);
+}
+
+static void link_suspended(struct hreq *h)
+{
+	h->prev = NULL;
+	h->next = h->hsrv->suspended;
+	if (h->next)
+		h->next->prev = h;
+	h->hsrv->suspended = h;
+	h->linked = 1;
+}
+
+static void unlink_suspended(struct hreq *h)
+{
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		h->hsrv->suspended = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	h->prev = h->next = NULL;
+	h->linked = 0;
+}
+
+void hreq_release(struct hreq *h)
+{
+	if (h->linked)
+		unlink_suspended(h);
+	hbody_release_mhd(&h->body);
+	h->con = NULL;
+	hreq_unref(h);
+}
+
+void hreq_resume_all(struct hsrv *hsrv)
+{
+	struct hreq *h;
+
+	/* hsrv->stopping is set: the access handler will decline them */
+	while ((h = hsrv->suspended) != NULL) {
+		unlink_suspended(h);
+		MHD_resume_connection(h->con);
+	}
+}
+
+/* ---- replies ---- */
+
+/*
+ * The HTTP status of a reply. "denied" is 401 when no valid token was
+ * presented (a token may fix it) and 403 when it was (the token is
+ * right but not enough).
+ */
+static unsigned http_status(const char *status, int validated)
+{
+	if (!status)
+		return MHD_HTTP_OK;
+	if (!strcmp(status, "unknown-api") || !strcmp(status, "unknown-verb"))
+		return MHD_HTTP_NOT_FOUND;
+	if (!strcmp(status, "bad-request"))
+		return MHD_HTTP_BAD_REQUEST;
+	if (!strcmp(status, "denied"))
+		return validated ? MHD_HTTP_FORBIDDEN : MHD_HTTP_UNAUTHORIZED;
+	if (!strcmp(status, "cancelled"))
+		return MHD_HTTP_SERVICE_UNAVAILABLE;
+	if (!strcmp(status, "timeout"))
+		return MHD_HTTP_GATEWAY_TIMEOUT;
+	if (!strcmp(status, "disconnected"))
+		return MHD_HTTP_BAD_GATEWAY;
+	return MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* Adds request.reqid, keeping the reference's key order: status, info, reqid, token, uuid. */
+static void add_reqid(struct json_object *envelope, const char *reqid)
+{
+	static const char *const after[] = { "token", "uuid" };
+	struct json_object *request, *moved[2] = { NULL, NULL };
+	int i;
+
+	if (!json_object_object_get_ex(envelope, "request", &request))
+		return;
+	for (i = 0; i < 2; i++)
+		if (json_object_object_get_ex(request, after[i], &moved[i])) {
+			json_object_get(moved[i]);
+			json_object_object_del(request, after[i]);
+		}
+	json_object_object_add(request, "reqid", json_object_new_string(reqid));
+	for (i = 0; i < 2; i++)
+		if (moved[i])
+			json_object_object_add(request, after[i], moved[i]);
+}
+
+/* Serializes 'envelope' (consumed) into h->reply. */
+static void set_reply(struct hreq *h, unsigned code, struct json_object *envelope)
+{
+	const char *text;
+	size_t len = 0;
+
+	h->code = code;
+	text = envelope ? json_object_to_json_string_length(envelope, json_flags, &len) : NULL;
+	h->reply = text ? malloc(len) : NULL;
+	if (h->reply) {
+		memcpy(h->reply, text, len);
+		h->reply_len = len;
+	} else {
+		/* no memory for the body: the status still tells the client */
+		h->code = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		h->reply_len = 0;
+	}
+	json_object_put(envelope);
+}
+
+/* Main thread: the reply is ready, wake the suspended connection. */
+static void deliver(void *arg)
+{
+	struct hreq *h = arg;
+
+	if (h->con) {
+		h->ready = 1;
+		if (h->linked) {
+			unlink_suspended(h);
+			MHD_resume_connection(h->con);
+		}
+		hsrv_run_now(h->hsrv);
+	}
+	hreq_unref(h);
+}
+
+/* xreq reply hook: any thread; must not touch MHD nor the server. */
+static void on_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+{
+	struct hreq *h = hreq_of(x);
+	struct json_object *envelope = xreq_envelope(x, status, info, object);
+	int rc;
+
+	if (envelope && h->reqid)
+		add_reqid(envelope, h->reqid);
+	set_reply(h, http_status(status, x->validated), envelope);
+	/* the session may be gone when the cookie is written: copy its uuid now */
+	if (x->created && !x->closing)
+		memcpy(h->uuid, session_uuid(x->session), SESSION_UUID_LEN + 1);
+
+	/* in_dispatch is read on the main thread only */
+	if (mainloop_is_main() && h->in_dispatch) {
+		/* replied within xreq_process (unknown api...): no need to suspend */
+		h->ready = 1;
+		return;
+	}
+	hreq_addref(h);
+	rc = mainloop_post(deliver, h);
+	if (rc < 0) {
+		/* the connection stays suspended until the server stops */
+		LOGE("http: can't post a reply to the main loop: %s", strerror(-rc));
+		hreq_unref(h);
+	}
+}
+
+static void on_destroy(struct xreq *x)
+{
+	hreq_unref(hreq_of(x));
+}
+
+/* Only the files uploaded with this request may be given to its verb as files. */
+static int owns_file(struct xreq *x, const char *path)
+{
+	return hbody_owns_file(&hreq_of(x)->body, path);
+}
+
+static const struct xreq_itf hreq_itf = {
+	.reply = on_reply,
+	.destroy = on_destroy,
+	.owns_file = owns_file,
+};
+
+/* Queues h->reply (handed to MHD) with the api reply headers. */
+static enum MHD_Result queue_reply(struct hreq *h, struct MHD_Connection *con)
+{
+	struct hsrv *hsrv = h->hsrv;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *cookie;
+	int ok;
+
+	h->state = HREQ_DONE;
+	resp = MHD_create_response_from_buffer(h->reply_len, h->reply, MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		return MHD_NO;
+	h->reply = NULL;
+	ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") == MHD_YES
+	     && MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") == MHD_YES;
+	if (ok && h->uuid[0]) {
+		ok = asprintf(&cookie, "%s=%s; Path=%s; Max-Age=%d; HttpOnly", hsrv->cookie_name, h->uuid,
+			      hsrv->cookie_path, hsrv->config->cntxtimeout) >= 0;
+		if (ok) {
+			ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie) == MHD_YES;
+			free(cookie);
+		}
+	}
+	if (ok && h->code == MHD_HTTP_UNAUTHORIZED)
+		ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer") == MHD_YES;
+	ret = ok ? MHD_queue_response(con, h->code, resp) : MHD_NO;
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Replies to a request refused before dispatch (bad body...): no session involved. */
+static enum MHD_Result queue_early_error(struct hreq *h, struct MHD_Connection *con, unsigned code,
+					 const char *info)
+{
+	struct json_object *envelope = json_object_new_object();
+	struct json_object *request = json_object_new_object();
+
+	if (envelope && request) {
+		json_object_object_add(envelope, "jtype", json_object_new_string("afb-reply"));
+		json_object_object_add(request, "status",
+				       json_object_new_string(code == MHD_HTTP_INTERNAL_SERVER_ERROR ? "failed"
+												: "bad-request"));
+		json_object_object_add(request, "info", json_object_new_string(info));
+		json_object_object_add(envelope, "request", request);
+		request = NULL;
+	}
+	json_object_put(request);
+	set_reply(h, code, envelope);
+	return queue_reply(h, con);
+}
+
+/* ---- session, token, request id ---- */
+
+const char *hreq_find_uuid(struct MHD_Connection *con, struct json_object *args, const char *cookie_name)
+{
+	const char *v;
+
+	v = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "x-afb-uuid");
+	if (!v && args)
+		v = hargs_string(args, "x-afb-uuid");
+	if (!v && cookie_name)
+		v = MHD_lookup_connection_value(con, MHD_COOKIE_KIND, cookie_name);
+	if (!v && args)
+		v = hargs_string(args, "uuid");
+	return v;
+}
+
+const char *hreq_find_token(struct MHD_Connection *con, struct json_object *args)
+{
+	const char *v;
+
+	v = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "x-afb-token");
+	if (!v) {
+		v = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+		if (v && !strncasecmp(v, "Bearer ", 7)) {
+			for (v += 7; *v == ' '; v++);
+		} else {
+			v = NULL;
+		}
+	}
+	if (!v && args)
+		v = hargs_string(args, "x-afb-token");
+	if (!v && args)
+		v = hargs_string(args, "token");
+	return v;
+}
+
+/* ---- dispatch ---- */
+
+/* Last access call: the args are complete. */
+static enum MHD_Result dispatch(struct hreq *h, struct MHD_Connection *con)
+{
+	struct hsrv *hsrv = h->hsrv;
+	struct session *session;
+	const char *uuid, *token, *reqid;
+	int created = 0;
+
+	uuid = hreq_find_uuid(con, h->args, hsrv->cookie_name);
+	token = hreq_find_token(con, h->args);
+	reqid = hargs_string(h->args, "x-afb-reqid");
+	if (!reqid)
+		reqid = hargs_string(h->args, "reqid");
+	if (reqid && !(h->reqid = strdup(reqid)))
+		return queue_early_error(h, con, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+
+	session = session_get(uuid, &created);
+	if (!session)
+		return queue_early_error(h, con, MHD_HTTP_INTERNAL_SERVER_ERROR, "can't create a session");
+
+	/* the xreq's reference, dropped by on_destroy */
+	hreq_addref(h);
+	xreq_init(&h->xreq, &hreq_itf, session, h->names, h->names + strlen(h->names) + 1, h->args);
+	h->args = NULL;
+	session_unref(session);
+	h->xreq.created = created != 0;
+	/* 'token' may live in the args: the xreq owns them now, they are still alive */
+	xreq_present_token(&h->xreq, token);
+
+	h->state = HREQ_WAITING;
+	h->in_dispatch = 1;
+	xreq_process(&h->xreq, hsrv->apiset);
+	h->in_dispatch = 0;
+
+	if (h->ready)
+		return queue_reply(h, con);
+	/*
+	 * Not suspended yet: the loop's leader usually runs the job right
+	 * after this dispatch and MHD calls us again with the reply ready,
+	 * which spares MHD's suspend/resume. The next call suspends if the
+	 * reply is still to come.
+	 */
+	return MHD_YES;
+}
+
+enum MHD_Result hreq_access(struct hreq *h, struct MHD_Connection *con, const char *upload_data,
+			    size_t *upload_data_size)
+{
+	unsigned code;
+
+	if (*upload_data_size) {
+		size_t size = *upload_data_size;
+		*upload_data_size = 0;
+		if (h->state != HREQ_RECEIVING)
+			return MHD_YES;
+		return hbody_feed(&h->body, upload_data, size) < 0 ? MHD_NO : MHD_YES;
+	}
+
+	switch (h->state) {
+	case HREQ_RECEIVING:
+		code = hbody_end(&h->body, h->args);
+		hbody_release_mhd(&h->body);
+		if (code) {
+			h->state = HREQ_DONE;
+			return queue_early_error(h, con, code, h->body.reason);
+		}
+		return dispatch(h, con);
+	case HREQ_WAITING:
+		if (h->ready)
+			return queue_reply(h, con);
+		/* resumed by the shutdown: close */
+		if (h->hsrv->stopping)
+			return MHD_NO;
+		/* the reply is still to come: wait for it without polling */
+		MHD_suspend_connection(con);
+		link_suspended(h);
+		return MHD_YES;
+	default:
+		return MHD_YES;
+	}
+}
+
+enum MHD_Result hreq_begin(struct hsrv *hsrv, struct MHD_Connection *con, const char *method,
+			   const char *api, size_t api_len, const char *verb, size_t verb_len,
+			   void **con_cls)
+{
+	struct hreq *h;
+	enum MHD_Result ret;
+	unsigned code;
+
+	h = malloc(sizeof *h + api_len + verb_len + 2);
+	if (!h)
+		return MHD_NO;
+	memset(h, 0, sizeof *h);
+	atomic_init(&h->refcount, 1);
+	h->body.field_fd = -1;
+	h->hsrv = hsrv;
+	h->con = con;
+	memcpy(h->names, api, api_len);
+	h->names[api_len] = 0;
+	memcpy(h->names + api_len + 1, verb, verb_len);
+	h->names[api_len + 1 + verb_len] = 0;
+
+	/* query args first: body args are merged after them */
+	h->args = json_object_new_object();
+	if (!h->args || hargs_add_query(h->args, con) < 0) {
+		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		snprintf(h->body.reason, sizeof h->body.reason, "out of memory");
+	} else {
+		code = hbody_begin(&h->body, con, method, hsrv->config, h->args);
+	}
+	if (code) {
+		ret = queue_early_error(h, con, code, h->body.reason);
+		hbody_release_mhd(&h->body);
+		hreq_unref(h);
+		return ret;
+	}
+	*con_cls = h;
+	return MHD_YES;
+}

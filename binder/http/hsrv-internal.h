@@ -1,0 +1,55 @@
+/*
+ * Internals of the HTTP server shared by hsrv.c, hreq.c and files.c.
+ * Not for use outside binder/http. Event loop only (see hsrv.c).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <microhttpd.h>
+#include <systemd/sd-event.h>
+
+#include "hsrv.h"
+
+struct files_root;
+struct hreq;
+
+struct hsrv {
+	struct MHD_Daemon *daemon;
+	sd_event_source *io;		/* MHD's epoll fd */
+	sd_event_source *timer;		/* MHD_get_timeout */
+	sd_event_source *kick;		/* runs MHD once after resumes (defer) */
+	const struct afb_config *config;	/* borrowed */
+	struct apiset *apiset;		/* borrowed */
+	char *rootapi;			/* "/api": leading '/', no trailing '/' ("" for "/") */
+	size_t rootapi_len;
+	char *cookie_path;		/* rootapi, or "/" when rootapi is "" */
+	char cookie_name[32];		/* "x-afb-uuid-<port>" */
+	int port;
+	int running;			/* inside MHD_run: no re-entrance */
+	int stopping;			/* hsrv_free in progress: close resumed connections */
+	struct files_root *roothttp;	/* relaxed: missing files fall through */
+	struct files_root *aliases;	/* strict, linked through files_root_next */
+	hsrv_upgrade_handler_t upgrade;
+	void *upgrade_closure;
+	struct hreq *suspended;		/* requests waiting for their reply (shutdown) */
+};
+
+/* Runs MHD now (or soon, when called from inside MHD). */
+void hsrv_run_now(struct hsrv *hsrv);
+
+/* Asks for one MHD_run at the next loop iteration. */
+void hsrv_kick(struct hsrv *hsrv);
+
+/*
+ * Queues a response of 'code' with the text 'body' (NULL: empty, else
+ * copied) and an optional extra header. Returns MHD_YES or MHD_NO.
+ */
+enum MHD_Result hsrv_queue_simple(struct MHD_Connection *con, unsigned code, const char *body,
+				  const char *header, const char *value);
+
+/*
+ * Case-insensitive prefix match of a URL path on a full segment: 'url'
+ * starts with 'prefix' ("" matches everything) and goes on with '/' or
+ * ends. Returns the tail (starting at '/' or empty), or NULL.
+ */
+const char *hsrv_match_prefix(const char *url, const char *prefix, size_t prefix_len);

@@ -1,0 +1,494 @@
+/*
+ * The HTTP server: one libmicrohttpd daemon in epoll mode, without any
+ * thread of its own, driven by the sd-event loop (main thread):
+ *  - MHD's epoll fd is one io source: readable means "call MHD_run";
+ *  - after each MHD_run a timer is set from MHD_get_timeout (connection
+ *    timeouts); "run again at once" goes to a defer source instead;
+ *  - a reply resumes its connection and runs MHD right away (hreq.c).
+ * All of it runs on the thread that currently runs the loop, one at a
+ * time; MHD is never entered from elsewhere.
+ * Routing (first call of the access handler), by decreasing priority:
+ * WebSocket hook at <rootapi>, api calls under <rootapi>, aliases,
+ * --roothttp, then 404.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "hsrv-internal.h"
+#include "hreq.h"
+#include "files.h"
+#include "config.h"
+#include "mainloop.h"
+#include "verbose.h"
+
+/* ---- helpers shared with hreq.c and files.c ---- */
+
+const char *hsrv_match_prefix(const char *url, const char *prefix, size_t prefix_len)
+{
+	const char *tail;
+
+	if (prefix_len && strncasecmp(url, prefix, prefix_len))
+		return NULL;
+	tail = url + prefix_len;
+	return *tail == '/' || !*tail ? tail : NULL;
+}
+
+enum MHD_Result hsrv_queue_simple(struct MHD_Connection *con, unsigned code, const char *body,
+				  const char *header, const char *value)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret = MHD_NO;
+
+	resp = MHD_create_response_from_buffer(body ? strlen(body) : 0, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	if ((!body || MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain") == MHD_YES)
+	    && (!header || MHD_add_response_header(resp, header, value) == MHD_YES))
+		ret = MHD_queue_response(con, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* ---- event loop glue ---- */
+
+/*
+ * Makes sure MHD runs again within what MHD_get_timeout asks. "Now" (work
+ * left in MHD's buffers) goes to the defer source, which costs no system
+ * call. A deadline only moves the timer earlier: firing too soon is
+ * harmless (MHD_run finds nothing to do) and it saves re-arming the
+ * timerfd on every request, as the idle deadline moves with each one.
+ */
+static void rearm_timer(struct hsrv *hsrv)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+	uint64_t now, when, current;
+	int enabled = 0;
+
+	if (MHD_get_timeout(hsrv->daemon, &ms) != MHD_YES)
+		return;
+	if (ms == 0) {
+		hsrv_kick(hsrv);
+		return;
+	}
+	sd_event_now(mainloop_event(), CLOCK_MONOTONIC, &now);
+	when = now + (uint64_t)ms * 1000;
+	sd_event_source_get_enabled(hsrv->timer, &enabled);
+	if (enabled && sd_event_source_get_time(hsrv->timer, &current) >= 0 && current <= when)
+		return;
+	sd_event_source_set_time(hsrv->timer, when);
+	sd_event_source_set_enabled(hsrv->timer, SD_EVENT_ONESHOT);
+}
+
+static void run(struct hsrv *hsrv)
+{
+	/* MHD_run is not re-entrant: a nested request waits for the kick */
+	if (hsrv->running) {
+		hsrv_kick(hsrv);
+		return;
+	}
+	hsrv->running = 1;
+	sd_event_source_set_enabled(hsrv->kick, SD_EVENT_OFF);
+	MHD_run(hsrv->daemon);
+	hsrv->running = 0;
+	rearm_timer(hsrv);
+}
+
+void hsrv_run_now(struct hsrv *hsrv)
+{
+	run(hsrv);
+}
+
+void hsrv_kick(struct hsrv *hsrv)
+{
+	sd_event_source_set_enabled(hsrv->kick, SD_EVENT_ONESHOT);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	run(userdata);
+	return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	run(userdata);
+	return 0;
+}
+
+static int on_kick(sd_event_source *s, void *userdata)
+{
+	run(userdata);
+	return 0;
+}
+
+/* ---- MHD callbacks ---- */
+
+/* Splits "/api/verb/..." (leading slashes skipped). 1 when both are not empty. */
+static int split_api_verb(const char *tail, const char **api, size_t *alen, const char **verb, size_t *vlen)
+{
+	while (*tail == '/')
+		tail++;
+	*api = tail;
+	*alen = strcspn(tail, "/");
+	tail += *alen;
+	while (*tail == '/')
+		tail++;
+	*verb = tail;
+	*vlen = strcspn(tail, "/");
+	return *alen && *vlen;
+}
+
+/*
+ * Marks a request routed at its last call: MHD closes the connection after
+ * a response queued on the first call (before the request end), which
+ * would defeat keep-alive for static files and 404s.
+ */
+static char deferred;
+
+/* Static files, then 404: at the end of a request without body. */
+static enum MHD_Result route_static(struct hsrv *hsrv, struct MHD_Connection *con, const char *url,
+				    const char *method)
+{
+	struct files_root *root;
+	int rc;
+
+	for (root = hsrv->aliases; root; root = files_root_next(root)) {
+		rc = files_serve(root, con, url, method);
+		if (rc)
+			return rc > 0 ? MHD_YES : MHD_NO;
+	}
+	if (hsrv->roothttp) {
+		rc = files_serve(hsrv->roothttp, con, url, method);
+		if (rc)
+			return rc > 0 ? MHD_YES : MHD_NO;
+	}
+	return hsrv_queue_simple(con, MHD_HTTP_NOT_FOUND, "Not Found\n", NULL, NULL);
+}
+
+/* 1 when the request announces a body (static files take none). */
+static int has_body(struct MHD_Connection *con)
+{
+	const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (cl && strtoull(cl, NULL, 10) > 0)
+	       || MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const char *url, const char *method,
+				 const char *version, const char *upload_data, size_t *upload_data_size,
+				 void **con_cls)
+{
+	struct hsrv *hsrv = cls;
+	const char *tail, *api, *verb;
+	size_t alen, vlen;
+	int rc;
+
+	if (*con_cls == &deferred) {
+		/* no body was announced: anything else is dropped */
+		if (*upload_data_size) {
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		*con_cls = NULL;
+		return route_static(hsrv, con, url, method);
+	}
+	if (*con_cls)
+		return hreq_access(*con_cls, con, upload_data, upload_data_size);
+	if (hsrv->stopping)
+		return MHD_NO;
+
+	tail = hsrv_match_prefix(url, hsrv->rootapi, hsrv->rootapi_len);
+	if (tail) {
+		if (!*tail && hsrv->upgrade) {
+			rc = hsrv->upgrade(hsrv->upgrade_closure, con, url, method, version);
+			if (rc)
+				return rc > 0 ? MHD_YES : MHD_NO;
+		}
+		if (split_api_verb(tail, &api, &alen, &verb, &vlen)) {
+			if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_POST)
+			    && strcmp(method, MHD_HTTP_METHOD_HEAD))
+				return hsrv_queue_simple(con, MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
+							 MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST");
+			return hreq_begin(hsrv, con, method, api, alen, verb, vlen, con_cls);
+		}
+	}
+	/* a body is not read: answer now, MHD then closes the connection */
+	if (has_body(con))
+		return route_static(hsrv, con, url, method);
+	*con_cls = &deferred;
+	return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	if (*con_cls && *con_cls != &deferred)
+		hreq_release(*con_cls);
+	*con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	LOGW("http: libmicrohttpd: %s", buf);
+}
+
+/* ---- setup ---- */
+
+/* Resolves config->interface (numeric or a name) with 'port'. */
+static int make_address(const char *interface, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM }, *ai;
+	int rc;
+
+	rc = getaddrinfo(interface, NULL, &hints, &ai);
+	if (rc) {
+		LOGE("http: bad interface %s: %s", interface, gai_strerror(rc));
+		return -EINVAL;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+static int start_daemon(struct hsrv *hsrv)
+{
+	const struct afb_config *config = hsrv->config;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	unsigned int flags;
+	unsigned timeout = config->http_timeout > 0 ? (unsigned)config->http_timeout : 0;
+	int rc;
+
+	errno = 0;
+	/* no internal thread: MHD runs from the sd-event loop */
+	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
+	if (config->interface) {
+		rc = make_address(config->interface, config->port, &ss, &sslen);
+		if (rc < 0)
+			return rc;
+		if (ss.ss_family == AF_INET6)
+			flags |= MHD_USE_IPv6;
+		hsrv->daemon = MHD_start_daemon(flags, (uint16_t)config->port, NULL, NULL, on_access, hsrv,
+			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, hsrv,
+			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, hsrv,
+			MHD_OPTION_END);
+	} else {
+		/* every address: IPv6 and IPv4 on one socket, IPv4 alone without IPv6 */
+		hsrv->daemon = MHD_start_daemon(flags | MHD_USE_DUAL_STACK, (uint16_t)config->port, NULL, NULL,
+			on_access, hsrv,
+			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, hsrv,
+			MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, hsrv,
+			MHD_OPTION_END);
+		if (!hsrv->daemon)
+			hsrv->daemon = MHD_start_daemon(flags, (uint16_t)config->port, NULL, NULL, on_access, hsrv,
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, hsrv,
+				MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, hsrv,
+					MHD_OPTION_END);
+	}
+	if (!hsrv->daemon) {
+		rc = errno ? -errno : -EIO;
+		LOGE("http: can't listen on %s port %d: %s", config->interface ? config->interface : "*",
+		     config->port, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+static int find_port(struct hsrv *hsrv)
+{
+	const union MHD_DaemonInfo *info;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	info = MHD_get_daemon_info(hsrv->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+	if (!info || getsockname(info->listen_fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno ? -errno : -EIO;
+	hsrv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						    : ((struct sockaddr_in *)&ss)->sin_port);
+	return 0;
+}
+
+/* Opens --roothttp and the --alias directories, relative ones against --rootdir. */
+static int open_roots(struct hsrv *hsrv)
+{
+	const struct afb_config *config = hsrv->config;
+	struct afb_config_list *it;
+	struct files_root *root, *last = NULL;
+	const char *rootdir = config->rootdir ? config->rootdir : ".";
+	char *prefix;
+	const char *colon;
+	int basefd, rc = 0;
+
+	if (!config->roothttp && !config->aliases)
+		return 0;
+	basefd = open(rootdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (basefd < 0) {
+		rc = -errno;
+		LOGE("http: can't open the root directory %s: %m", rootdir);
+		return rc;
+	}
+	for (it = config->aliases; it && rc >= 0; it = it->next) {
+		colon = strchr(it->value, ':');
+		if (!colon || it->value[0] != '/') {
+			LOGE("http: bad alias %s (expected /prefix:directory)", it->value);
+			rc = -EINVAL;
+			break;
+		}
+		prefix = strndup(it->value, (size_t)(colon - it->value));
+		rc = prefix ? files_root_new(&root, basefd, colon + 1, prefix, 1, config->cache_eol) : -ENOMEM;
+		free(prefix);
+		if (rc < 0) {
+			LOGE("http: can't open the alias directory of %s: %s", it->value, strerror(-rc));
+			break;
+		}
+		/* kept in command line order: the first matching alias wins */
+		if (last)
+			files_root_set_next(last, root);
+		else
+			hsrv->aliases = root;
+		last = root;
+	}
+	if (rc >= 0 && config->roothttp) {
+		rc = files_root_new(&hsrv->roothttp, basefd, config->roothttp, "", 0, config->cache_eol);
+		if (rc < 0)
+			LOGE("http: can't open --roothttp %s: %s", config->roothttp, strerror(-rc));
+	}
+	close(basefd);
+	return rc;
+}
+
+static int set_names(struct hsrv *hsrv)
+{
+	const char *r = hsrv->config->rootapi ? hsrv->config->rootapi : "/api";
+	size_t len;
+
+	/* canonical "/x/y": one leading '/', no trailing one, "" for the root */
+	while (*r == '/')
+		r++;
+	len = strlen(r);
+	while (len && r[len - 1] == '/')
+		len--;
+	if (asprintf(&hsrv->rootapi, "%s%.*s", len ? "/" : "", (int)len, r) < 0) {
+		hsrv->rootapi = NULL;
+		return -ENOMEM;
+	}
+	hsrv->rootapi_len = strlen(hsrv->rootapi);
+	hsrv->cookie_path = strdup(len ? hsrv->rootapi : "/");
+	return hsrv->cookie_path ? 0 : -ENOMEM;
+}
+
+int hsrv_new(struct hsrv **out, const struct afb_config *config, struct apiset *apiset)
+{
+	const union MHD_DaemonInfo *info;
+	struct hsrv *hsrv;
+	sd_event *ev = mainloop_event();
+	int rc;
+
+	if (!out || !config || !apiset || !ev)
+		return -EINVAL;
+	if (config->port < 0 || config->port > 65535)
+		return -EINVAL;
+	hsrv = calloc(1, sizeof *hsrv);
+	if (!hsrv)
+		return -ENOMEM;
+	hsrv->config = config;
+	hsrv->apiset = apiset;
+
+	rc = set_names(hsrv);
+	if (rc >= 0)
+		rc = open_roots(hsrv);
+	if (rc >= 0)
+		rc = start_daemon(hsrv);
+	if (rc >= 0)
+		rc = find_port(hsrv);
+	if (rc < 0)
+		goto error;
+	snprintf(hsrv->cookie_name, sizeof hsrv->cookie_name, "x-afb-uuid-%d", hsrv->port);
+
+	info = MHD_get_daemon_info(hsrv->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info) {
+		rc = -EIO;
+		goto error;
+	}
+	rc = sd_event_add_io(ev, &hsrv->io, info->epoll_fd, EPOLLIN, on_io, hsrv);
+	if (rc >= 0)
+		rc = sd_event_add_time(ev, &hsrv->timer, CLOCK_MONOTONIC, 0, 1, on_timer, hsrv);
+	if (rc >= 0)
+		rc = sd_event_add_defer(ev, &hsrv->kick, on_kick, hsrv);
+	if (rc < 0)
+		goto error;
+	sd_event_source_set_enabled(hsrv->kick, SD_EVENT_OFF);
+	rearm_timer(hsrv);
+	LOGN("http: listening on %s port %d, api at %s/", config->interface ? config->interface : "*",
+	     hsrv->port, hsrv->rootapi);
+	*out = hsrv;
+	return 0;
+error:
+	hsrv_free(hsrv);
+	return rc;
+}
+
+void hsrv_free(struct hsrv *hsrv)
+{
+	if (!hsrv)
+		return;
+	hsrv->stopping = 1;
+	if (hsrv->daemon) {
+		/* MHD refuses to stop with suspended connections: resume them, then let MHD close them */
+		hreq_resume_all(hsrv);
+		if (!hsrv->running)
+			MHD_run(hsrv->daemon);
+		MHD_stop_daemon(hsrv->daemon);
+	}
+	sd_event_source_disable_unref(hsrv->io);
+	sd_event_source_disable_unref(hsrv->timer);
+	sd_event_source_disable_unref(hsrv->kick);
+	files_root_free(hsrv->aliases);
+	files_root_free(hsrv->roothttp);
+	free(hsrv->rootapi);
+	free(hsrv->cookie_path);
+	free(hsrv);
+}
+
+int hsrv_port(struct hsrv *hsrv)
+{
+	return hsrv ? hsrv->port : -EINVAL;
+}
+
+void hsrv_set_upgrade_handler(struct hsrv *hsrv, hsrv_upgrade_handler_t handler, void *closure)
+{
+	hsrv->upgrade = handler;
+	hsrv->upgrade_closure = closure;
+}
+
+/* ws: see hsrv.h */
+void hsrv_wake(struct hsrv *hsrv)
+{
+	hsrv_kick(hsrv);
+}
