@@ -22,6 +22,7 @@
 
 #define TAKEOVER_US 1000
 #define WATCH_LINGER_US 100000
+#define LEADER_BATCH 64
 
 struct job {
 	struct job *next;
@@ -132,7 +133,7 @@ static int i_lead(void)
 static void lead(void)
 {
 	struct job *job;
-	int rc, block;
+	int rc, block, n;
 
 	has_leader = 1;
 	leader = pthread_self();
@@ -149,25 +150,28 @@ static void lead(void)
 			pthread_cond_broadcast(&work_cond);
 			return;
 		}
-		job = pick_job();
-		if (!job)
-			continue;
-		leader_in_job = 1;
-		leader_job_serial++;
-		leader_job_start = now_us();
-		if (watch_sleeping)
-			pthread_cond_signal(&watch_cond);
-		mainloop_lend();
-		run_job(job);
-		if (!i_lead()) {
-			mainloop_unlend(0);
-			return;		/* taken over meanwhile: follow */
+		/*
+		 * Every job the dispatch queued, then one loop round: the
+		 * replies of a batch leave with one round of the transports.
+		 */
+		for (n = 0; n < LEADER_BATCH && (job = pick_job()) != NULL; n++) {
+			leader_in_job = 1;
+			leader_job_serial++;
+			leader_job_start = now_us();
+			if (watch_sleeping)
+				pthread_cond_signal(&watch_cond);
+			mainloop_lend();
+			run_job(job);
+			if (!i_lead()) {
+				mainloop_unlend(0);
+				return;		/* taken over meanwhile: follow */
+			}
+			leader_in_job = 0;
+			takeover = 0;		/* done before anyone took the loop */
+			pthread_mutex_unlock(&lock);
+			mainloop_unlend(1);
+			pthread_mutex_lock(&lock);
 		}
-		leader_in_job = 0;
-		takeover = 0;		/* done before anyone took the loop */
-		pthread_mutex_unlock(&lock);
-		mainloop_unlend(1);
-		pthread_mutex_lock(&lock);
 	}
 }
 

@@ -202,7 +202,8 @@ static void deliver(void *arg)
 			unlink_suspended(h);
 			MHD_resume_connection(h->con);
 		}
-		hsrv_run_now(h->hsrv);
+		/* one MHD run for every reply delivered in this loop round */
+		hsrv_kick(h->hsrv);
 	}
 	hreq_unref(h);
 }
