@@ -42,10 +42,11 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;	/* idle followers */
 static pthread_cond_t wait_cond = PTHREAD_COND_INITIALIZER;	/* threads in jobs_wait */
 static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;	/* the watchdog */
+static pthread_cond_t end_cond = PTHREAD_COND_INITIALIZER;	/* jobs_run_loop */
 static struct job *head, **tail = &head;
 static struct busy_group *busy;
 static pthread_t *threads, watchdog;
-static int nthreads, pending, max_pending, waiters, stopping;
+static int nthreads, pending, max_pending, waiters, stopping, watchdog_started;
 
 /* the loop, all under 'lock' */
 static int loop_active;		/* mainloop_run is running: someone must lead */
@@ -147,7 +148,7 @@ static void lead(void)
 		if (rc != 0) {
 			loop_finished = 1;
 			has_leader = 0;
-			pthread_cond_broadcast(&work_cond);
+			pthread_cond_broadcast(&end_cond);
 			return;
 		}
 		/*
@@ -176,13 +177,11 @@ static void lead(void)
 }
 
 /* The life of a pool thread. Lock held on entry and exit. */
-static void follow(int until_loop_ends)
+static void follow(void)
 {
 	struct job *job;
 
 	while (!stopping) {
-		if (until_loop_ends && loop_finished)
-			return;
 		/* the loop is free, or lent by a leader stuck in a job */
 		if (loop_active && !loop_finished && (!has_leader || (takeover && leader_in_job))) {
 			lead();
@@ -199,7 +198,7 @@ static void follow(int until_loop_ends)
 static void *worker_main(void *arg)
 {
 	pthread_mutex_lock(&lock);
-	follow(0);
+	follow();
 	pthread_mutex_unlock(&lock);
 	return NULL;
 }
@@ -271,9 +270,11 @@ int jobs_start(int count, int maxpending)
 		}
 	}
 	nthreads = i;
-	if (nthreads && (rc = pthread_create(&watchdog, NULL, watchdog_main, NULL)) != 0) {
+	if (nthreads && (rc = pthread_create(&watchdog, NULL, watchdog_main, NULL)) == 0)
+		watchdog_started = 1;
+	else if (nthreads) {
 		LOGE("jobs: can't create the watchdog: %s", strerror(rc));
-		jobs_stop();
+		jobs_stop(0);
 		return -rc;
 	}
 	return nthreads ? 0 : -rc;
@@ -281,30 +282,47 @@ int jobs_start(int count, int maxpending)
 
 int jobs_run_loop(void)
 {
+	/*
+	 * The calling (main) thread only waits: were it to lead, it could
+	 * run a verb that never returns and never get to the shutdown.
+	 */
 	pthread_mutex_lock(&lock);
 	loop_active = 1;
 	loop_finished = 0;
-	follow(1);
+	pthread_cond_signal(&work_cond);
+	while (!loop_finished && !stopping)
+		pthread_cond_wait(&end_cond, &lock);
 	loop_active = 0;
 	pthread_mutex_unlock(&lock);
 	return 0;
 }
 
-void jobs_stop(void)
+int jobs_stop(int timeout)
 {
+	struct timespec deadline;
 	struct job *job;
-	int i, had_threads = nthreads > 0;
+	int i;
 
 	pthread_mutex_lock(&lock);
 	stopping = 1;
 	pthread_cond_broadcast(&work_cond);
 	pthread_cond_broadcast(&wait_cond);
 	pthread_cond_broadcast(&watch_cond);
+	pthread_cond_broadcast(&end_cond);
 	pthread_mutex_unlock(&lock);
-	for (i = 0; i < nthreads; i++)
-		pthread_join(threads[i], NULL);
-	if (had_threads)
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout;
+	for (i = 0; i < nthreads; i++) {
+		if (timeout > 0 && pthread_timedjoin_np(threads[i], NULL, &deadline) != 0) {
+			LOGW("jobs: a worker is still running a job after %d s", timeout);
+			return -ETIMEDOUT;
+		}
+		if (timeout <= 0)
+			pthread_join(threads[i], NULL);
+	}
+	if (watchdog_started)
 		pthread_join(watchdog, NULL);
+	watchdog_started = 0;
 	free(threads);
 	threads = NULL;
 	nthreads = 0;
@@ -321,6 +339,7 @@ void jobs_stop(void)
 	}
 	tail = &head;
 	pthread_mutex_unlock(&lock);
+	return 0;
 }
 
 int jobs_queue(const void *group, int timeout, void (*callback)(int signum, void *arg), void *arg)
@@ -359,6 +378,14 @@ void jobs_wait(int (*done)(void *closure), void *closure)
 	struct job *job;
 
 	pthread_mutex_lock(&lock);
+	if (i_lead() && leader_in_job) {
+		/* what we wait for may need the loop: lend it now, not in a millisecond */
+		mainloop_stop_lending();
+		if (!takeover) {
+			takeover = 1;
+			pthread_cond_signal(&work_cond);
+		}
+	}
 	while (!done(closure)) {
 		/*
 		 * Helping instead of sleeping: the job we wait for may be

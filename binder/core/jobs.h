@@ -15,8 +15,13 @@ int jobs_start(int nthreads, int maxpending);
  */
 int jobs_run_loop(void);
 
-/* Stops and joins the workers; pending jobs are dropped with callback(SIGTERM). */
-void jobs_stop(void);
+/*
+ * Stops the workers and joins them, waiting at most 'timeout' seconds
+ * (0: no limit); then the jobs that never started get callback(SIGTERM).
+ * Returns 0, or -ETIMEDOUT when a worker is still running a job: the
+ * caller must then not free what that job may use.
+ */
+int jobs_stop(int timeout);
 
 /*
  * Queues callback(0, arg) on a worker. Jobs of the same non-NULL 'group'

@@ -134,22 +134,30 @@ void mainloop_lend(void)
 	lending = 1;
 }
 
-void mainloop_unlend(int still_leader)
+/* Posts made without a wake-up must now wake the loop. */
+void mainloop_stop_lending(void)
 {
 	static const uint64_t one = 1;
 	int pending;
 
-	lending = 0;
-	if (still_leader) {
-		mainloop_drain();
+	if (!lending)
 		return;
-	}
-	/* posts made without a wake-up must reach the new leader */
+	lending = 0;
 	pthread_mutex_lock(&post_lock);
 	pending = post_head != NULL;
 	pthread_mutex_unlock(&post_lock);
 	if (pending && write(wake_fd, &one, sizeof one) < 0)
 		LOGE("mainloop: write of eventfd failed: %m");
+}
+
+void mainloop_unlend(int still_leader)
+{
+	if (still_leader) {
+		lending = 0;
+		mainloop_drain();
+	} else {
+		mainloop_stop_lending();
+	}
 }
 
 int mainloop_run(void)

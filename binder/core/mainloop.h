@@ -37,6 +37,8 @@ int mainloop_post(void (*fn)(void *arg), void *arg);
  */
 void mainloop_lend(void);
 void mainloop_unlend(int still_leader);
+/* jobs.c only: the leader's job is going to wait: its posts must wake the loop */
+void mainloop_stop_lending(void);
 
 /*
  * Runs the loop until mainloop_exit; returns the exit code. The loop may

@@ -265,6 +265,11 @@ void session_unref(struct session *s)
 		return;
 	pthread_mutex_lock(&lock);
 	last = --s->refcount == 0;
+	/* the store grew past its bound while all were in use: shrink back */
+	if (s->refcount == 1 && s->stored && count > max_count) {
+		unstore(s);
+		last = --s->refcount == 0;
+	}
 	pthread_mutex_unlock(&lock);
 	if (last)
 		destroy(s);

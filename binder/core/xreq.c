@@ -482,7 +482,7 @@ static int call_sync(struct xreq *caller, struct session *session, struct evt_li
 	int status;
 
 	if (!ic) {
-		*result = NULL;
+		*result = json_tokener_parse("{\"jtype\":\"afb-reply\",\"request\":{\"status\":\"failed\",\"info\":\"internal error\"}}");
 		return -1;
 	}
 	atomic_fetch_add(&ic->owners, 1);
@@ -499,13 +499,46 @@ static int call_sync(struct xreq *caller, struct session *session, struct evt_li
 void xreq_subcall(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
 		  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
 {
-	call_async(caller, NULL, NULL, api, verb, args, callback, closure);
+	if (caller->itf->subcall)
+		caller->itf->subcall(caller, api, verb, args, callback, closure);
+	else
+		call_async(caller, NULL, NULL, api, verb, args, callback, closure);
+}
+
+/* a synchronous subcall through the transport's hook */
+struct hooked_sync {
+	atomic_int done;
+	int status;
+	struct json_object *result;
+};
+
+static void hooked_sync_reply(void *closure, int status, struct json_object *envelope)
+{
+	struct hooked_sync *hs = closure;
+
+	hs->status = status;
+	hs->result = json_object_get(envelope);
+	atomic_store(&hs->done, 1);
+	jobs_wakeup();
+}
+
+static int hooked_sync_done(void *closure)
+{
+	return atomic_load(&((struct hooked_sync *)closure)->done);
 }
 
 int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
 		      struct json_object **result)
 {
-	return call_sync(caller, NULL, NULL, api, verb, args, result);
+	struct hooked_sync hs = { .status = -1, .result = NULL };
+
+	if (!caller->itf->subcall)
+		return call_sync(caller, NULL, NULL, api, verb, args, result);
+	atomic_init(&hs.done, 0);
+	caller->itf->subcall(caller, api, verb, args, hooked_sync_reply, &hs);
+	jobs_wait(hooked_sync_done, &hs);
+	*result = hs.result;
+	return hs.status;
 }
 
 void xreq_call_in_session(struct session *session, struct evt_listener *listener,

@@ -41,7 +41,18 @@ struct xreq_itf {
 	 * a client must not name a file of the daemon's host as its upload.
 	 */
 	int (*owns_file)(struct xreq *xreq, const char *path);
+	/*
+	 * Optional: makes the subcalls of this request. A request received
+	 * from another binder sends them back to the calling side, where the
+	 * original request lives. 'args' is consumed; 'callback' is called
+	 * once, on any thread, with status 0 or -1 and the envelope (borrowed).
+	 */
+	void (*subcall)(struct xreq *xreq, const char *api, const char *verb, struct json_object *args,
+			void (*callback)(void *closure, int status, struct json_object *envelope), void *closure);
 };
+
+/* transports built before the subcall hook existed test this */
+#define XREQ_HAS_SUBCALL_HOOK 1
 
 struct xreq {
 	const struct xreq_itf *itf;

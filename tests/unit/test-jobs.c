@@ -47,7 +47,7 @@ int main(void)
 	want = 1;
 	jobs_wait(reached, &want);
 	CHECK_INT(atomic_load(&ran), 1);
-	jobs_stop();
+	jobs_stop(0);
 
 	CHECK_INT(jobs_start(3, 20), 0);
 	atomic_store(&ran, 0);
@@ -71,6 +71,6 @@ int main(void)
 		want = queued;
 		jobs_wait(reached, &want);
 	}
-	jobs_stop();
+	jobs_stop(0);
 	UNIT_END();
 }

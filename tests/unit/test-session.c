@@ -116,6 +116,8 @@ static void test_lru_eviction(void)
 		CHECK(session_count() >= 8);
 		for (i = 0; i < 8; i++)
 			session_unref(all[i]);
+		/* released, the store is back within its bound */
+		CHECK(session_count() <= 4);
 	}
 }
 

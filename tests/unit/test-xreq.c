@@ -141,7 +141,7 @@ int main(void)
 	expect(s, "check", "tok", "denied", NULL);
 
 	session_unref(s);
-	jobs_stop();
+	jobs_stop(0);
 	CHECK_INT(xreq_live_count(), 0);
 	apiset_free(main_apiset);
 	session_exit();
