@@ -17,7 +17,8 @@ enum {
 	O_ROOTAPI = 256, O_ROOTHTTP, O_ALIAS, O_CACHE_EOL, O_UPLOADDIR, O_ROOTDIR, O_MAX_BODY, O_MAX_UPLOAD,
 	O_HTTP_TIMEOUT, O_CNTXTIMEOUT, O_SESSION_MAX, O_APITIMEOUT, O_JOBS, O_MAX_PENDING, O_BINDING,
 	O_LDPATHS, O_NO_HTTPD, O_INTERFACE, O_WS_CLIENT, O_WS_SERVER, O_DBUS_CLIENT, O_DBUS_SERVER,
-	O_RANDOM_TOKEN
+	O_RANDOM_TOKEN,
+	O_WS_MAX_MESSAGE	/* ws */
 };
 
 /* one table for getopt and for --help, so that they never disagree */
@@ -43,6 +44,7 @@ static const struct option_help {
 	{ { "max-body", required_argument, NULL, O_MAX_BODY }, "BYTES", "largest HTTP body other than uploads (default 1048576)" },
 	{ { "max-upload", required_argument, NULL, O_MAX_UPLOAD }, "BYTES", "largest multipart upload (default 67108864)" },
 	{ { "http-timeout", required_argument, NULL, O_HTTP_TIMEOUT }, "SECONDS", "idle HTTP connections are closed after (default 15)" },
+	{ { "ws-max-message", required_argument, NULL, O_WS_MAX_MESSAGE }, "BYTES", "largest WebSocket message, all its frames together (default 1048576)" },	/* ws */
 	{ { "no-httpd", no_argument, NULL, O_NO_HTTPD }, NULL, "do not start the HTTP server" },
 	{ { "cntxtimeout", required_argument, NULL, O_CNTXTIMEOUT }, "SECONDS", "idle life of a session, extended on use (default 3600)" },
 	{ { "session-max", required_argument, NULL, O_SESSION_MAX }, "COUNT", "sessions kept; the least recently used idle one is evicted beyond (default 200)" },
@@ -54,10 +56,10 @@ static const struct option_help {
 	{ { "binding", required_argument, NULL, 'b' }, "FILE", "load the binding FILE (repeatable)" },
 	{ { "ldpaths", required_argument, NULL, O_LDPATHS }, "DIR:DIR", "load every *.so below these directories (repeatable)" },
 	{ { "call", required_argument, NULL, 'c' }, "API/VERB:JSON", "call a verb once started; its failure stops the daemon (repeatable)" },
-	{ { "ws-client", required_argument, NULL, O_WS_CLIENT }, "ADDR", "import an api from another binder (not available yet)" },
-	{ { "ws-server", required_argument, NULL, O_WS_SERVER }, "ADDR", "export an api to other binders (not available yet)" },
-	{ { "dbus-client", required_argument, NULL, O_DBUS_CLIENT }, "API", "import an api over D-Bus (not available yet)" },
-	{ { "dbus-server", required_argument, NULL, O_DBUS_SERVER }, "API", "export an api over D-Bus (not available yet)" },
+	{ { "ws-client", required_argument, NULL, O_WS_CLIENT }, "ADDR", "import API from the binder serving it at unix:/PATH/API, unix:@NAME/API, HOST:PORT/API or [V6]:PORT/API (repeatable)" },	/* proto-ws */
+	{ { "ws-server", required_argument, NULL, O_WS_SERVER }, "ADDR", "export API to other binders at an address of --ws-client or sd:API (socket activation; repeatable)" },	/* proto-ws */
+	{ { "dbus-client", required_argument, NULL, O_DBUS_CLIENT }, "[system:|user:]API", "import API from the binder exporting it on the bus (default: user bus; repeatable)" },	/* dbus */
+	{ { "dbus-server", required_argument, NULL, O_DBUS_SERVER }, "[system:|user:]API[?trust=RULE]", "export API ('*': all) on the bus as org.afb.api.API; RULE: who may use session flags (default self,root; see docs/dbus.md; repeatable)" },	/* dbus */
 	{ { NULL, 0, NULL, 0 }, NULL, NULL }
 };
 
@@ -147,6 +149,7 @@ struct afb_config *afb_config_parse(int argc, char **argv)
 	c->rootdir = ".";
 	c->workdir = ".";
 	c->max_body = 1 << 20;
+	c->ws_max_message = 1 << 20;	/* ws */
 	c->max_upload = 64 << 20;
 	c->http_timeout = 15;
 	c->cntxtimeout = 3600;
@@ -194,6 +197,7 @@ struct afb_config *afb_config_parse(int argc, char **argv)
 		case O_MAX_BODY: c->max_body = (size_t)number(prog, "max-body", optarg, 1, LONG_MAX); break;
 		case O_MAX_UPLOAD: c->max_upload = (size_t)number(prog, "max-upload", optarg, 1, LONG_MAX); break;
 		case O_HTTP_TIMEOUT: c->http_timeout = (int)number(prog, "http-timeout", optarg, 0, 86400); break;
+		case O_WS_MAX_MESSAGE: c->ws_max_message = (size_t)number(prog, "ws-max-message", optarg, 16, LONG_MAX); break;	/* ws */
 		case O_NO_HTTPD: c->no_httpd = 1; break;
 		case O_CNTXTIMEOUT: c->cntxtimeout = (int)number(prog, "cntxtimeout", optarg, 1, INT_MAX); break;
 		case O_SESSION_MAX: c->session_max = (int)number(prog, "session-max", optarg, 1, 10000000); break;

@@ -25,6 +25,7 @@ struct afb_config {
 	size_t max_body;		/* --max-body bytes (default 1 MiB) */
 	size_t max_upload;		/* --max-upload bytes (default 64 MiB) */
 	int http_timeout;		/* --http-timeout seconds of idle connection (default 15) */
+	size_t ws_max_message;		/* --ws-max-message bytes of a WebSocket message (default 1 MiB) */	/* ws */
 
 	/* core */
 	int cntxtimeout;		/* --cntxtimeout session idle life (default 3600) */

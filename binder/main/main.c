@@ -15,12 +15,19 @@
 #include "api-so-v1.h"
 #include "apiset.h"
 #include "config.h"
+#include "api-ws-client.h"	/* proto-ws */
+#include "api-ws-server.h"	/* proto-ws */
+#include "dbus-bridge.h"	/* dbus */
 #include "hsrv.h"
+#include "wsj1.h"	/* ws */
 #include "jobs.h"
 #include "mainloop.h"
 #include "session.h"
 #include "verbose.h"
 #include "xreq.h"
+
+/* seconds given to running verbs to finish when stopping */
+#define STOP_TIMEOUT 5
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
@@ -84,20 +91,53 @@ static int load_bindings(struct afb_config *config)
 	return 0;
 }
 
-static int refuse_unavailable(struct afb_config *config)
-{
-	static const char *what[] = { "--ws-client", "--ws-server", "--dbus-client", "--dbus-server" };
-	struct afb_config_list *lists[] = { config->ws_clients, config->ws_servers,
-					    config->dbus_clients, config->dbus_servers };
-	unsigned i;
+/* ---- D-Bus (dbus-bridge/, docs/dbus.md) ---- */
 
-	for (i = 0; i < sizeof lists / sizeof *lists; i++) {
-		if (lists[i]) {
-			LOGE("option %s is not available in this version", what[i]);
-			return -ENOTSUP;
-		}
-	}
-	return 0;
+/* dbus: imports, once the bindings are loaded (their names come first) */
+static int start_dbus_clients(struct afb_config *config)
+{
+	struct afb_config_list *item;
+	int rc = 0;
+
+	dbus_bridge_set_max_args(config->max_body);
+	for (item = config->dbus_clients; item && rc >= 0; item = item->next)
+		rc = dbus_bridge_import(main_apiset, item->value);
+	return rc;
+}
+
+/* dbus: exports, once the apis are started */
+static int start_dbus_servers(struct afb_config *config)
+{
+	struct afb_config_list *item;
+	int rc = 0;
+
+	for (item = config->dbus_servers; item && rc >= 0; item = item->next)
+		rc = dbus_bridge_export(main_apiset, item->value);
+	return rc;
+}
+
+/* ---- proto-ws (binder/wsapi/, docs/proto-ws.md) ---- */
+
+/* proto-ws: imports, once the bindings are loaded (their names come first) */
+static int start_ws_clients(struct afb_config *config)
+{
+	struct afb_config_list *item;
+	int rc = 0;
+
+	for (item = config->ws_clients; item && rc >= 0; item = item->next)
+		rc = ws_client_add(main_apiset, item->value);
+	return rc;
+}
+
+/* proto-ws: exports, once the apis are started */
+static int start_ws_servers(struct afb_config *config)
+{
+	struct afb_config_list *item;
+	int rc = 0;
+
+	for (item = config->ws_servers; item && rc >= 0; item = item->next)
+		rc = ws_server_add(main_apiset, item->value);
+	return rc;
 }
 
 /* ---- --call ---- */
@@ -173,14 +213,13 @@ int main(int argc, char **argv)
 {
 	struct afb_config *config = afb_config_parse(argc, argv);
 	struct hsrv *hsrv = NULL;
+	struct wsj1 *wsj1 = NULL;	/* ws */
 	int rc, rootfd = -1, exitcode = 1;
 
 	if (mainloop_init() < 0 || setup_signals() < 0) {
 		LOGE("can't set up the event loop");
 		return 1;
 	}
-	if (refuse_unavailable(config) < 0)
-		goto end;
 	rc = make_dirs(config->workdir);
 	if (rc < 0 || chdir(config->workdir) < 0) {
 		LOGE("can't use the work directory %s: %s", config->workdir, strerror(rc < 0 ? -rc : errno));
@@ -203,6 +242,10 @@ int main(int argc, char **argv)
 	main_apiset = apiset_new();
 	if (!main_apiset || load_bindings(config) < 0)
 		goto end;
+	if (start_dbus_clients(config) < 0)	/* dbus */
+		goto end;
+	if (start_ws_clients(config) < 0)	/* proto-ws */
+		goto end;
 	rc = jobs_start(config->jobs, config->max_pending);
 	if (rc < 0) {
 		LOGE("can't start the workers: %s", strerror(-rc));
@@ -220,15 +263,32 @@ int main(int argc, char **argv)
 			LOGE("can't start the HTTP server on port %d: %s", config->port, strerror(-rc));
 			goto end;
 		}
+		rc = wsj1_new(&wsj1, hsrv, config, main_apiset);	/* ws */
+		if (rc < 0) {	/* ws */
+			LOGE("can't start the WebSocket server: %s", strerror(-rc));	/* ws */
+			goto end;	/* ws */
+		}	/* ws */
 		LOGN("serving HTTP on port %d", hsrv_port(hsrv));
 	}
+	if (start_dbus_servers(config) < 0)	/* dbus */
+		goto end;
+	if (start_ws_servers(config) < 0)	/* proto-ws */
+		goto end;
 	if (start_calls(config) < 0)
 		goto end;
 	sd_notify(0, "READY=1");
 	exitcode = mainloop_run();
 end:
-	jobs_stop();
+	if (jobs_stop(STOP_TIMEOUT) < 0) {
+		/* a verb that never returns: freeing what it uses would crash it */
+		LOGE("a verb did not finish within %d s: exiting without cleaning up", STOP_TIMEOUT);
+		_exit(exitcode);
+	}
 	mainloop_drain();
+	dbus_bridge_stop();	/* dbus: before the apis it serves and imports are freed */
+	ws_servers_free();	/* proto-ws: before the apis they serve are freed */
+	ws_clients_free();	/* proto-ws: pending calls fail */
+	wsj1_free(wsj1);	/* ws: closes the WebSocket connections before MHD stops */
 	if (hsrv)
 		hsrv_free(hsrv);
 	apiset_free(main_apiset);

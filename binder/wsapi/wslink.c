@@ -1,0 +1,472 @@
+/*
+ * A proto-ws connection on the main loop: see wslink.h.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include "mainloop.h"
+#include "proto-ws.h"
+#include "verbose.h"
+#include "wsframe.h"
+#include "wslink.h"
+
+#define READ_CHUNK (64 * 1024)
+#define MAX_IOV 64
+/* a peer that does not read does not make us buffer without end */
+#define MAX_OUTPUT (256u * 1024 * 1024)
+
+struct chunk {
+	struct chunk *next;
+	uint8_t *mem;		/* owned */
+	uint8_t *ptr;		/* next byte to write */
+	size_t len;		/* bytes left */
+};
+
+struct wslink {
+	int fd;
+	int connecting;
+	int connected;		/* the connection was established */
+	int closed;		/* hung up: fd closed, on_hangup called */
+	int busy;		/* depth of callbacks running from this file */
+	int freed;		/* wslink_free asked while busy */
+	int pumping;		/* driven by wslink_pump: it flushes */
+	sd_event_source *source;
+	sd_event_source *flusher;	/* defer: writes what a loop turn queued */
+	struct wsreader reader;
+	struct chunk *head, **tail;
+	size_t queued;
+	const struct wslink_itf *itf;
+	void *closure;
+};
+
+static void source_unref(void *source)
+{
+	sd_event_source_unref(source);
+}
+
+/* Closes the socket and drops the output; the reader stays for the callbacks. */
+static void close_io(struct wslink *l)
+{
+	struct chunk *c;
+
+	if (l->source && !mainloop_is_main()) {
+		/*
+		 * A link driven by another thread before the loop runs (see
+		 * wslink_pump): disabling only touches this source and the
+		 * epoll set; the loop's lists are left to the loop's thread.
+		 */
+		sd_event_source_set_enabled(l->source, SD_EVENT_OFF);
+		if (mainloop_post(source_unref, l->source) == 0)
+			l->source = NULL;
+	}
+	if (l->source)
+		l->source = sd_event_source_disable_unref(l->source);
+	if (l->flusher && !mainloop_is_main()) {
+		sd_event_source_set_enabled(l->flusher, SD_EVENT_OFF);
+		if (mainloop_post(source_unref, l->flusher) == 0)
+			l->flusher = NULL;
+	}
+	if (l->flusher)
+		l->flusher = sd_event_source_disable_unref(l->flusher);
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	while ((c = l->head) != NULL) {
+		l->head = c->next;
+		free(c->mem);
+		free(c);
+	}
+	l->tail = &l->head;
+	l->queued = 0;
+}
+
+static void destroy(struct wslink *l)
+{
+	close_io(l);
+	wsreader_deinit(&l->reader);
+}
+
+void wslink_free(struct wslink *l)
+{
+	if (!l)
+		return;
+	if (l->busy) {
+		/* finished by the outermost callback frame */
+		l->freed = 1;
+		return;
+	}
+	destroy(l);
+	free(l);
+}
+
+/* Ends a callback frame; returns 0 when the link was freed meanwhile. */
+static int leave(struct wslink *l)
+{
+	if (--l->busy == 0 && l->freed) {
+		destroy(l);
+		free(l);
+		return 0;
+	}
+	return 1;
+}
+
+static void hangup(struct wslink *l, const char *reason)
+{
+	if (l->closed)
+		return;
+	l->closed = 1;
+	close_io(l);
+	l->busy++;
+	l->itf->on_hangup(l->closure, reason);
+	leave(l);
+}
+
+int wslink_was_connected(const struct wslink *l)
+{
+	return l->connected;
+}
+
+int wslink_is_open(const struct wslink *l)
+{
+	return !l->closed;
+}
+
+size_t wslink_pending_output(const struct wslink *l)
+{
+	return l->queued;
+}
+
+static void want_output(struct wslink *l, int on)
+{
+	if (l->source)
+		sd_event_source_set_io_events(l->source, EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0));
+}
+
+/* Writes what the socket takes. Returns 0, or -errno after a hangup. */
+static int flush(struct wslink *l)
+{
+	struct iovec iov[MAX_IOV];
+	struct chunk *c;
+	ssize_t n;
+	size_t done;
+	int i;
+
+	while (l->head && !l->connecting) {
+		for (i = 0, c = l->head; c && i < MAX_IOV; c = c->next, i++) {
+			iov[i].iov_base = c->ptr;
+			iov[i].iov_len = c->len;
+		}
+		n = writev(l->fd, iov, i);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			hangup(l, errno == EPIPE || errno == ECONNRESET ? "peer closed the connection" : "write error");
+			return -ENOTCONN;
+		}
+		done = (size_t)n;
+		l->queued -= done;
+		while (done) {
+			c = l->head;
+			if (done < c->len) {
+				/* a partial write: resumed from here */
+				c->ptr += done;
+				c->len -= done;
+				break;
+			}
+			done -= c->len;
+			l->head = c->next;
+			free(c->mem);
+			free(c);
+		}
+		if (!l->head)
+			l->tail = &l->head;
+	}
+	want_output(l, l->head != NULL || l->connecting);
+	return 0;
+}
+
+/* Queues 'len' bytes at 'ptr' inside 'mem' (taken). */
+static int enqueue(struct wslink *l, uint8_t *mem, uint8_t *ptr, size_t len)
+{
+	struct chunk *c;
+
+	if (l->closed) {
+		free(mem);
+		return -ENOTCONN;
+	}
+	if (l->queued + len > MAX_OUTPUT) {
+		free(mem);
+		LOGE("proto-ws: the peer does not read: %zu bytes are waiting", l->queued);
+		hangup(l, "output overflow");
+		return -ENOTCONN;
+	}
+	c = malloc(sizeof *c);
+	if (!c) {
+		free(mem);
+		return -ENOMEM;
+	}
+	c->next = NULL;
+	c->mem = mem;
+	c->ptr = ptr;
+	c->len = len;
+	*l->tail = c;
+	l->tail = &c->next;
+	/*
+	 * Written on the next loop turn, without a system call to get there:
+	 * the messages queued by one turn (and by the jobs it ran) share one
+	 * writev.
+	 */
+	if (l->queued == 0 && !l->pumping && !l->connecting && l->flusher)
+		sd_event_source_set_enabled(l->flusher, SD_EVENT_ONESHOT);
+	l->queued += len;
+	return 0;
+}
+
+static int send_frame(struct wslink *l, int opcode, const void *data, size_t len)
+{
+	uint8_t *mem = malloc(WSF_HEADER_MAX + len);
+	size_t h;
+
+	if (!mem)
+		return -ENOMEM;
+	h = wsframe_header(mem, 1, opcode, len);
+	if (len)
+		memcpy(mem + h, data, len);
+	return enqueue(l, mem, mem, h + len);
+}
+
+int wslink_send(struct wslink *l, struct pws_buf *msg)
+{
+	uint8_t hdr[WSF_HEADER_MAX], *mem, *out;
+	size_t h, outlen;
+	int rc;
+
+	if (msg->error) {
+		rc = msg->error;
+		pws_buf_clear(msg);
+		return rc;
+	}
+	if (l->closed) {
+		pws_buf_clear(msg);
+		return -ENOTCONN;
+	}
+	mem = msg->data;
+	if (msg->len <= WSF_FRAGMENT_SIZE) {
+		/* one frame: its header goes in the headroom, no copy */
+		h = wsframe_header(hdr, 1, WSF_BINARY, msg->len);
+		memcpy(mem + PWS_HEADROOM - h, hdr, h);
+		rc = enqueue(l, mem, mem + PWS_HEADROOM - h, h + msg->len);
+	} else {
+		rc = wsframe_fragment(pws_buf_msg(msg), msg->len, WSF_BINARY, &out, &outlen);
+		free(mem);
+		if (rc == 0)
+			rc = enqueue(l, out, out, outlen);
+	}
+	pws_buf_init(msg);
+	return rc;
+}
+
+void wslink_close(struct wslink *l, int code, const char *reason)
+{
+	uint8_t payload[2] = { (uint8_t)(code >> 8), (uint8_t)code };
+
+	if (l->closed)
+		return;
+	if (!l->connecting && send_frame(l, WSF_CLOSE, payload, 2) == 0 && flush(l) < 0)
+		return;	/* hung up while writing */
+	if (!l->closed)
+		shutdown(l->fd, SHUT_RDWR);
+	hangup(l, reason);
+}
+
+/* Handles one item; returns 0 to go on, -1 when the link closed. */
+static int dispatch(struct wslink *l, struct wsframe_item *it)
+{
+	uint8_t payload[2];
+
+	switch (it->opcode) {
+	case WSF_BINARY:
+		l->itf->on_message(l->closure, it->data, it->len);
+		break;
+	case WSF_TEXT:
+		wslink_close(l, WSF_CLOSE_UNSUPPORTED, "text frame on a binary link");
+		break;
+	case WSF_PING:
+		/* the payload is echoed, as RFC 6455 says */
+		send_frame(l, WSF_PONG, it->data, it->len);
+		break;
+	case WSF_PONG:
+		break;
+	case WSF_CLOSE:
+		if (it->len >= 2) {
+			payload[0] = it->data[0];
+			payload[1] = it->data[1];
+			send_frame(l, WSF_CLOSE, payload, 2);
+		} else {
+			send_frame(l, WSF_CLOSE, NULL, 0);
+		}
+		flush(l);
+		hangup(l, "closed by the peer");
+		break;
+	}
+	return l->closed || l->freed ? -1 : 0;
+}
+
+static void on_readable(struct wslink *l)
+{
+	struct wsframe_item it;
+	uint8_t *p;
+	size_t avail;
+	ssize_t n;
+	int rc;
+
+	if (wsreader_reserve(&l->reader, READ_CHUNK, &p, &avail) < 0) {
+		wslink_close(l, WSF_CLOSE_TOO_BIG, "out of memory");
+		return;
+	}
+	n = read(l->fd, p, avail);
+	if (n == 0) {
+		hangup(l, "peer closed the connection");
+		return;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			hangup(l, errno == ECONNRESET ? "peer closed the connection" : "read error");
+		return;
+	}
+	wsreader_commit(&l->reader, (size_t)n);
+	while ((rc = wsreader_next(&l->reader, &it)) > 0)
+		if (dispatch(l, &it) < 0)
+			return;
+	if (rc < 0) {
+		LOGW("proto-ws: protocol error: %s", l->reader.reason);
+		wslink_close(l, l->reader.close_code, l->reader.reason);
+	}
+}
+
+static void on_connected(struct wslink *l)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+
+	if (getsockopt(l->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err) {
+		hangup(l, "connection failed");
+		return;
+	}
+	l->connecting = 0;
+	l->connected = 1;
+}
+
+static void process(struct wslink *l, uint32_t revents)
+{
+	l->busy++;
+	if (l->connecting && (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		on_connected(l);
+	if (!l->closed && !l->freed && !l->connecting && (revents & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		on_readable(l);
+	if (!l->closed && !l->freed && !l->connecting)
+		flush(l);
+	leave(l);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	process(userdata, revents);
+	return 0;
+}
+
+static int on_flush(sd_event_source *s, void *userdata)
+{
+	struct wslink *l = userdata;
+
+	l->busy++;
+	if (!l->closed && !l->connecting)
+		flush(l);
+	leave(l);
+	return 0;
+}
+
+int wslink_new(struct wslink **out, int fd, int connecting, size_t max_message,
+	       const struct wslink_itf *itf, void *closure)
+{
+	struct wslink *l = calloc(1, sizeof *l);
+	int rc;
+
+	if (!l) {
+		close(fd);
+		return -ENOMEM;
+	}
+	l->fd = fd;
+	l->connecting = connecting;
+	l->connected = !connecting;
+	l->tail = &l->head;
+	l->itf = itf;
+	l->closure = closure;
+	wsreader_init(&l->reader, max_message);
+	rc = sd_event_add_io(mainloop_event(), &l->source, fd,
+			     EPOLLIN | EPOLLRDHUP | (connecting ? EPOLLOUT : 0), on_io, l);
+	if (rc >= 0) {
+		rc = sd_event_add_defer(mainloop_event(), &l->flusher, on_flush, l);
+		if (rc >= 0)
+			rc = sd_event_source_set_enabled(l->flusher, SD_EVENT_OFF);
+	}
+	if (rc < 0) {
+		l->source = NULL;
+		destroy(l);
+		free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int wslink_pump(struct wslink *l, int timeout_ms, int (*done)(void *closure), void *closure)
+{
+	long long end = now_ms() + timeout_ms, left;
+	struct pollfd pfd;
+	int rc = 0;
+
+	if (l->busy)
+		return -EBUSY;
+	/* the link stays allocated while pumping, even if its owner frees it */
+	l->busy++;
+	l->pumping++;
+	while (!done(closure)) {
+		if (l->closed || l->freed) {
+			rc = -ENOTCONN;
+			break;
+		}
+		left = end - now_ms();
+		if (left <= 0) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		pfd.fd = l->fd;
+		pfd.events = POLLIN | POLLRDHUP | (l->head || l->connecting ? POLLOUT : 0);
+		pfd.revents = 0;
+		if (poll(&pfd, 1, (int)left) > 0)
+			process(l, (uint32_t)pfd.revents);
+	}
+	l->pumping--;
+	if (!l->closed && !l->freed)
+		want_output(l, l->head != NULL);
+	leave(l);
+	return rc;
+}

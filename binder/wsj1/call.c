@@ -1,0 +1,114 @@
+/*
+ * A call received on an x-afb-ws-json1 connection, as an xreq.
+ *
+ * The request holds one reference on its connection until destroyed, so
+ * a reply arriving after the connection closed finds valid memory: it
+ * sees 'closed' and is dropped. The reply hook runs on the replying
+ * thread: it builds and serializes [3|4,id,envelope,token?] there, and
+ * posts the frame to the main thread.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "wsj1-internal.h"
+#include "json1.h"
+#include "session.h"
+#include "xreq.h"
+
+struct wsj1_call {
+	struct xreq xreq;
+	struct wsj1_conn *conn;		/* one reference */
+	struct json_object *id;		/* owned: echoed as received */
+	char names[];			/* "api\0verb\0" */
+};
+
+#define call_of(x) ((struct wsj1_call *)((char *)(x) - offsetof(struct wsj1_call, xreq)))
+
+/*
+ * The first reply of a connection whose session was made by its upgrade
+ * tells the uuid (the client has no other way to learn it): request.uuid,
+ * last, as in the reference's key order.
+ */
+static void add_uuid(struct wsj1_call *call, struct json_object *envelope)
+{
+	struct json_object *request;
+
+	if (call->xreq.closing || !atomic_exchange(&call->conn->uuid_unsent, 0))
+		return;
+	if (json_object_object_get_ex(envelope, "request", &request)
+	    && !json_object_object_get_ex(request, "uuid", NULL))
+		json_object_object_add(request, "uuid", json_object_new_string(session_uuid(call->xreq.session)));
+}
+
+static void on_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+{
+	struct wsj1_call *call = call_of(x);
+	struct wsj1_conn *conn = call->conn;
+	struct json_object *envelope, *msg;
+
+	atomic_fetch_sub(&conn->inflight, 1);
+	if (atomic_load(&conn->closed)) {
+		/* the client left: nobody to tell */
+		json_object_put(object);
+		return;
+	}
+	envelope = xreq_envelope(x, status, info, object);
+	if (envelope)
+		add_uuid(call, envelope);
+	msg = envelope ? json1_reply(status ? JSON1_REPLY_ERROR : JSON1_REPLY_OK, call->id, envelope,
+				     x->refreshed && !x->closing ? x->token : NULL) : NULL;
+	wsj1_conn_post(conn, wsj1_out_json(msg), 1);
+}
+
+static void on_destroy(struct xreq *x)
+{
+	struct wsj1_call *call = call_of(x);
+
+	json_object_put(call->id);
+	wsj1_conn_unref(call->conn);
+	free(call);
+}
+
+static int on_subscribe(struct xreq *x, struct evt *evt)
+{
+	return wsj1_listen_subscribe(call_of(x)->conn, evt);
+}
+
+static int on_unsubscribe(struct xreq *x, struct evt *evt)
+{
+	return wsj1_listen_unsubscribe(call_of(x)->conn, evt);
+}
+
+static const struct xreq_itf call_itf = {
+	.reply = on_reply,
+	.destroy = on_destroy,
+	.subscribe = on_subscribe,
+	.unsubscribe = on_unsubscribe,
+};
+
+int wsj1_call_dispatch(struct wsj1_conn *conn, const struct json1_msg *msg)
+{
+	size_t vlen = strlen(msg->verb);
+	struct wsj1_call *call = malloc(sizeof *call + msg->api_len + vlen + 2);
+
+	if (!call)
+		return -ENOMEM;
+	memcpy(call->names, msg->api, msg->api_len);
+	call->names[msg->api_len] = 0;
+	memcpy(call->names + msg->api_len + 1, msg->verb, vlen + 1);
+	call->conn = wsj1_conn_ref(conn);
+	call->id = json_object_get(msg->id);
+
+	xreq_init(&call->xreq, &call_itf, conn->session, call->names, call->names + msg->api_len + 1,
+		  json_object_get(msg->args));
+	/* the upgrade required a valid token: a call without one inherits it */
+	if (msg->token)
+		xreq_present_token(&call->xreq, msg->token);
+	else
+		call->xreq.validated = 1;
+	atomic_fetch_add(&conn->inflight, 1);
+	xreq_process(&call->xreq, conn->server->apiset);
+	return 0;
+}

@@ -1,0 +1,598 @@
+/*
+ * One x-afb-ws-json1 connection: the upgraded socket, driven by an
+ * sd-event io source on the main thread.
+ *
+ * Input: frames are decoded by wsmsg (libwslay's frame codec) and each
+ * text message is parsed and dispatched as a call (call.c). Input pauses
+ * (EPOLLIN off) while WSJ1_MAX_INFLIGHT calls are pending or the output
+ * backlog exceeds WSJ1_MAX_BACKLOG, and resumes from the deferred work
+ * source, because libwslay may hold decoded bytes that epoll can't see.
+ *
+ * Output: messages are queued as ready frames and written with sendmsg
+ * from the deferred work source, several at once when they pile up.
+ * A partial write keeps the rest and waits for EPOLLOUT.
+ *
+ * Closing:
+ *  - the peer's close frame is answered with the same code, the output
+ *    flushed, then the connection released;
+ *  - a failure (bad frame, malformed message, message too big) sends a
+ *    close frame with its code, flushes, shuts the write side and waits
+ *    WSJ1_LINGER_SECONDS at most for the peer's end (closing at once
+ *    could reset the connection before the peer reads our close frame);
+ *  - the end of the stream or a write error releases at once.
+ * Releasing drops the subscriptions and the session, and closes the
+ * socket (a duplicate of MHD's, see upgrade.c). Calls still pending keep
+ * the memory of the connection alive; their replies are dropped.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <json-c/json.h>
+
+#include "wsj1-internal.h"
+#include "json1.h"
+#include "mainloop.h"
+#include "session.h"
+#include "verbose.h"
+
+static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+
+static void update_events(struct wsj1_conn *conn);
+
+/* ---- output buffers ---- */
+
+static struct wsj1_out *out_new(unsigned opcode, const void *payload, size_t len)
+{
+	uint8_t hdr[WSMSG_HEADER_MAX];
+	size_t hlen = wsmsg_header(hdr, opcode, len, NULL);
+	struct wsj1_out *out = malloc(sizeof *out + WSMSG_HEADER_MAX + len);
+
+	if (!out)
+		return NULL;
+	out->next = NULL;
+	out->conn = NULL;
+	out->is_reply = 0;
+	/* the header goes right before the payload: one contiguous frame */
+	out->start = WSMSG_HEADER_MAX - hlen;
+	out->end = WSMSG_HEADER_MAX + len;
+	memcpy(out->data + out->start, hdr, hlen);
+	if (len)
+		memcpy(out->data + WSMSG_HEADER_MAX, payload, len);
+	return out;
+}
+
+struct wsj1_out *wsj1_out_json(struct json_object *msg)
+{
+	struct wsj1_out *out = NULL;
+	const char *text;
+	size_t len = 0;
+
+	if (msg) {
+		text = json_object_to_json_string_length(msg, json_flags, &len);
+		if (text)
+			out = out_new(WSMSG_TEXT, text, len);
+	}
+	json_object_put(msg);
+	return out;
+}
+
+static void queue_out(struct wsj1_conn *conn, struct wsj1_out *out)
+{
+	out->next = NULL;
+	*conn->out_tail = out;
+	conn->out_tail = &out->next;
+	conn->out_bytes += out->end - out->start;
+	wsj1_schedule(conn, 1, 0);
+}
+
+static void free_outs(struct wsj1_conn *conn)
+{
+	struct wsj1_out *out;
+
+	while ((out = conn->out_head) != NULL) {
+		conn->out_head = out->next;
+		free(out);
+	}
+	conn->out_tail = &conn->out_head;
+	conn->out_bytes = 0;
+}
+
+/* Queues a close frame of 'code' (0: without code) and 'reason'. */
+static void queue_close(struct wsj1_conn *conn, unsigned code, const char *reason)
+{
+	uint8_t payload[125];
+	size_t len = 0, rlen;
+	struct wsj1_out *out;
+
+	if (code) {
+		payload[0] = (uint8_t)(code >> 8);
+		payload[1] = (uint8_t)code;
+		len = 2;
+		/* our reasons are short ASCII texts: cutting them keeps valid UTF-8 */
+		rlen = reason ? strlen(reason) : 0;
+		if (rlen > sizeof payload - 2)
+			rlen = sizeof payload - 2;
+		if (rlen)
+			memcpy(payload + 2, reason, rlen);
+		len += rlen;
+	}
+	out = out_new(WSMSG_CLOSE, payload, len);
+	if (out)
+		queue_out(conn, out);
+	else
+		wsj1_schedule(conn, 1, 0);	/* flushing ends the connection anyway */
+}
+
+/* ---- life cycle ---- */
+
+struct wsj1_conn *wsj1_conn_ref(struct wsj1_conn *conn)
+{
+	atomic_fetch_add_explicit(&conn->refcount, 1, memory_order_relaxed);
+	return conn;
+}
+
+void wsj1_conn_unref(struct wsj1_conn *conn)
+{
+	if (atomic_fetch_sub_explicit(&conn->refcount, 1, memory_order_acq_rel) != 1)
+		return;
+	/* everything owned by the main thread went away in wsj1_conn_release */
+	pthread_mutex_destroy(&conn->lock);
+	free(conn);
+}
+
+void wsj1_conn_release(struct wsj1_conn *conn)
+{
+	struct wsj1 *ws = conn->server;
+
+	if (conn->state == WSJ1_DEAD)
+		return;
+	conn->state = WSJ1_DEAD;
+	atomic_store(&conn->closed, 1);
+	wsj1_listen_stop(conn);
+	conn->io = sd_event_source_disable_unref(conn->io);
+	conn->timer = sd_event_source_disable_unref(conn->timer);
+	wsmsg_rx_deinit(&conn->rx);
+	free_outs(conn);
+	free(conn->extra);
+	conn->extra = NULL;
+	session_unref(conn->session);
+	conn->session = NULL;
+	close(conn->fd);
+	conn->fd = -1;
+	if (conn->prev)
+		conn->prev->next = conn->next;
+	else
+		ws->conns = conn->next;
+	if (conn->next)
+		conn->next->prev = conn->prev;
+	ws->count--;
+	wsj1_note_close(ws);
+	conn->server = NULL;
+	LOGD("ws: %s: released", conn->peer);
+	wsj1_conn_unref(conn);
+}
+
+static void drain_and_end(struct wsj1_conn *conn, int linger)
+{
+	conn->state = WSJ1_DRAINING;
+	conn->linger_after_flush = linger != 0;
+	update_events(conn);
+}
+
+void wsj1_conn_fail(struct wsj1_conn *conn, unsigned code, const char *reason)
+{
+	if (conn->state != WSJ1_OPEN)
+		return;
+	LOGW("ws: %s: closing with code %u: %s", conn->peer, code, reason);
+	queue_close(conn, code, reason);
+	drain_and_end(conn, 1);
+}
+
+void wsj1_conn_goodbye(struct wsj1_conn *conn)
+{
+	wsj1_conn_ref(conn);
+	if (conn->state == WSJ1_OPEN) {
+		/* one non-blocking try: the server does not wait for slow clients */
+		queue_close(conn, WSMSG_CLOSE_GOING_AWAY, "server stopping");
+		drain_and_end(conn, 0);
+		wsj1_conn_flush(conn);
+	}
+	wsj1_conn_release(conn);
+	wsj1_conn_unref(conn);
+}
+
+static int on_linger_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	wsj1_conn_release(userdata);
+	return 0;
+}
+
+/* Everything is written after a close frame. */
+static void end_drained(struct wsj1_conn *conn)
+{
+	if (!conn->linger_after_flush || shutdown(conn->fd, SHUT_WR) < 0) {
+		wsj1_conn_release(conn);
+		return;
+	}
+	conn->state = WSJ1_LINGER;
+	if (sd_event_add_time_relative(mainloop_event(), &conn->timer, CLOCK_MONOTONIC,
+				       WSJ1_LINGER_SECONDS * 1000000ULL, 0, on_linger_timeout, conn) < 0) {
+		wsj1_conn_release(conn);
+		return;
+	}
+	update_events(conn);
+}
+
+/* In LINGER: reads and drops what the peer still sends, until its end. */
+static void discard_input(struct wsj1_conn *conn)
+{
+	char buf[4096];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		n = read(conn->fd, buf, sizeof buf);
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		wsj1_conn_release(conn);
+		return;
+	}
+}
+
+/* ---- input control ---- */
+
+static void update_events(struct wsj1_conn *conn)
+{
+	uint32_t events = 0;
+
+	if ((conn->state == WSJ1_OPEN && !conn->input_paused) || conn->state == WSJ1_LINGER)
+		events |= EPOLLIN;
+	if (conn->out_blocked)
+		events |= EPOLLOUT;
+	if (events != conn->events && conn->io && sd_event_source_set_io_events(conn->io, events) >= 0)
+		conn->events = events;
+}
+
+/* Pauses the input when the client has too much pending. 1 when paused. */
+static int check_pause(struct wsj1_conn *conn)
+{
+	if (atomic_load(&conn->inflight) < WSJ1_MAX_INFLIGHT && conn->out_bytes < WSJ1_MAX_BACKLOG)
+		return 0;
+	if (!conn->input_paused) {
+		conn->input_paused = 1;
+		update_events(conn);
+	}
+	return 1;
+}
+
+static void maybe_resume(struct wsj1_conn *conn)
+{
+	if (!conn->input_paused || conn->state != WSJ1_OPEN)
+		return;
+	if (atomic_load(&conn->inflight) >= WSJ1_MAX_INFLIGHT / 2 || conn->out_bytes >= WSJ1_MAX_BACKLOG / 2)
+		return;
+	conn->input_paused = 0;
+	update_events(conn);
+	/* libwslay may hold input that epoll will not report */
+	wsj1_schedule(conn, 0, 1);
+}
+
+/* ---- output ---- */
+
+void wsj1_conn_flush(struct wsj1_conn *conn)
+{
+	struct iovec iov[64];
+	struct msghdr mh;
+	struct wsj1_out *out;
+	ssize_t n;
+	size_t len;
+	int count;
+
+	while (conn->out_head) {
+		count = 0;
+		for (out = conn->out_head; out && count < 64; out = out->next) {
+			iov[count].iov_base = out->data + out->start;
+			iov[count++].iov_len = out->end - out->start;
+		}
+		memset(&mh, 0, sizeof mh);
+		mh.msg_iov = iov;
+		mh.msg_iovlen = (size_t)count;
+		n = sendmsg(conn->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				conn->out_blocked = 1;
+				update_events(conn);
+				return;
+			}
+			LOGI("ws: %s: write error: %m", conn->peer);
+			wsj1_conn_release(conn);
+			return;
+		}
+		conn->out_bytes -= (size_t)n;
+		/* partial writes: the rest stays queued */
+		while (n > 0) {
+			out = conn->out_head;
+			len = out->end - out->start;
+			if ((size_t)n < len) {
+				out->start += (size_t)n;
+				break;
+			}
+			n -= (ssize_t)len;
+			conn->out_head = out->next;
+			free(out);
+		}
+		if (!conn->out_head)
+			conn->out_tail = &conn->out_head;
+	}
+	if (conn->out_blocked) {
+		conn->out_blocked = 0;
+		update_events(conn);
+	}
+	if (conn->state == WSJ1_DRAINING)
+		end_drained(conn);
+	else
+		maybe_resume(conn);
+}
+
+static void deliver(void *arg)
+{
+	struct wsj1_out *out = arg;
+	struct wsj1_conn *conn = out->conn;
+	int is_reply = out->is_reply;
+
+	out->conn = NULL;
+	if (conn->state == WSJ1_OPEN) {
+		queue_out(conn, out);
+		out = NULL;
+		if (is_reply)
+			maybe_resume(conn);
+	}
+	free(out);
+	wsj1_conn_unref(conn);
+}
+
+void wsj1_conn_post(struct wsj1_conn *conn, struct wsj1_out *out, int is_reply)
+{
+	int rc;
+
+	if (!out) {
+		LOGE("ws: out of memory: a message to %s is lost", conn->peer);
+		return;
+	}
+	out->conn = wsj1_conn_ref(conn);
+	out->is_reply = is_reply != 0;
+	rc = mainloop_post(deliver, out);
+	if (rc < 0) {
+		LOGE("ws: can't post a message to the main loop: %s", strerror(-rc));
+		wsj1_conn_unref(conn);
+		free(out);
+	}
+}
+
+/* ---- input ---- */
+
+static ssize_t on_read(void *closure, void *buf, size_t size)
+{
+	struct wsj1_conn *conn = closure;
+	size_t n;
+	ssize_t r;
+
+	if (conn->extra) {
+		n = conn->extra_len - conn->extra_off;
+		if (n > size)
+			n = size;
+		memcpy(buf, conn->extra + conn->extra_off, n);
+		conn->extra_off += n;
+		if (conn->extra_off == conn->extra_len) {
+			free(conn->extra);
+			conn->extra = NULL;
+		}
+		return (ssize_t)n;
+	}
+	for (;;) {
+		r = read(conn->fd, buf, size);
+		if (r > 0)
+			return r;
+		if (r == 0)
+			return -1;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		LOGI("ws: %s: read error: %m", conn->peer);
+		return -1;
+	}
+}
+
+static int on_message(void *closure, unsigned opcode, const char *data, size_t len)
+{
+	struct wsj1_conn *conn = closure;
+	struct json1_msg msg;
+	const char *why;
+	int rc;
+
+	if (opcode != WSMSG_TEXT) {
+		wsj1_conn_fail(conn, WSMSG_CLOSE_UNSUPPORTED, "binary message on x-afb-ws-json1");
+		return -EPROTO;
+	}
+	if (json1_parse(conn->server->tok, data, len, &msg, &why) < 0) {
+		wsj1_conn_fail(conn, WSMSG_CLOSE_POLICY, why);
+		return -EPROTO;
+	}
+	rc = msg.code == JSON1_CALL ? wsj1_call_dispatch(conn, &msg) : 0;
+	json1_msg_clear(&msg);
+	if (rc < 0) {
+		wsj1_conn_fail(conn, WSMSG_CLOSE_INTERNAL, "out of memory");
+		return -EPROTO;
+	}
+	return check_pause(conn);
+}
+
+static void on_ping(void *closure, const void *data, size_t len)
+{
+	struct wsj1_conn *conn = closure;
+	struct wsj1_out *out = out_new(WSMSG_PONG, data, len);
+
+	if (out)
+		queue_out(conn, out);
+}
+
+static void on_peer_close(void *closure, unsigned code, const char *reason, size_t len)
+{
+	struct wsj1_conn *conn = closure;
+
+	LOGD("ws: %s: close frame received (%u)", conn->peer, code);
+	/* echo its code; a close without code is answered without code */
+	queue_close(conn, code == WSMSG_CLOSE_NO_STATUS ? 0 : code, NULL);
+	drain_and_end(conn, 0);
+}
+
+static void on_error(void *closure, unsigned code, const char *why)
+{
+	wsj1_conn_fail(closure, code, why);
+}
+
+static const struct wsmsg_rx_itf rx_itf = {
+	.read = on_read,
+	.message = on_message,
+	.ping = on_ping,
+	.close = on_peer_close,
+	.error = on_error,
+};
+
+void wsj1_conn_pump(struct wsj1_conn *conn)
+{
+	int rc;
+
+	if (conn->state == WSJ1_LINGER) {
+		discard_input(conn);
+		return;
+	}
+	if (conn->state != WSJ1_OPEN || conn->input_paused)
+		return;
+	rc = wsmsg_rx_pump(&conn->rx, WSJ1_PUMP_BUDGET);
+	switch (rc) {
+	case WSMSG_WAIT:
+	case WSMSG_CLOSED:	/* answered by on_peer_close */
+	case -EPROTO:		/* failed by the callbacks */
+		break;
+	case WSMSG_PAUSED:
+		/* budget used up: go on after the other event sources */
+		if (!check_pause(conn))
+			wsj1_schedule(conn, 0, 1);
+		break;
+	case -EPIPE:
+		LOGD("ws: %s: end of stream", conn->peer);
+		wsj1_conn_release(conn);
+		break;
+	default:
+		wsj1_conn_fail(conn, WSMSG_CLOSE_INTERNAL, strerror(-rc));
+		break;
+	}
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct wsj1_conn *conn = wsj1_conn_ref(userdata);
+
+	if (revents & EPOLLOUT)
+		wsj1_conn_flush(conn);
+	if (conn->state != WSJ1_DEAD && revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		if (conn->events & EPOLLIN)
+			wsj1_conn_pump(conn);
+		else if (revents & (EPOLLHUP | EPOLLERR))
+			wsj1_conn_release(conn);	/* not reading: the peer is gone anyway */
+	}
+	wsj1_conn_unref(conn);
+	return 0;
+}
+
+/* ---- creation ---- */
+
+static void describe_peer(struct wsj1_conn *conn)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char host[INET6_ADDRSTRLEN] = "";
+	uint16_t port;
+
+	strcpy(conn->peer, "?");
+	if (getpeername(conn->fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof host);
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else {
+		return;
+	}
+	snprintf(conn->peer, sizeof conn->peer, "%s:%u", host, (unsigned)port);
+}
+
+int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
+		  size_t extra_len)
+{
+	struct wsj1_conn *conn = calloc(1, sizeof *conn);
+	int rc, one = 1;
+
+	if (!conn)
+		return -ENOMEM;
+	atomic_init(&conn->refcount, 1);
+	atomic_init(&conn->closed, 0);
+	atomic_init(&conn->uuid_unsent, created != 0);
+	atomic_init(&conn->inflight, 0);
+	pthread_mutex_init(&conn->lock, NULL);
+	conn->server = ws;
+	conn->fd = fd;
+	conn->out_tail = &conn->out_head;
+	wsmsg_rx_init(&conn->rx, &rx_itf, conn, ws->max_message);
+	describe_peer(conn);
+	/* MHD turned Nagle back on at the upgrade: replies are small and must not wait */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+	rc = -ENOMEM;
+	if (extra_len) {
+		conn->extra = malloc(extra_len);
+		if (!conn->extra)
+			goto error;
+		memcpy(conn->extra, extra, extra_len);
+		conn->extra_len = extra_len;
+	}
+	rc = sd_event_add_io(mainloop_event(), &conn->io, fd, EPOLLIN, on_io, conn);
+	if (rc < 0)
+		goto error;
+	conn->events = EPOLLIN;
+	rc = wsj1_listen_start(conn);
+	if (rc < 0)
+		goto error;
+
+	conn->session = session;
+	conn->next = ws->conns;
+	if (conn->next)
+		conn->next->prev = conn;
+	ws->conns = conn;
+	ws->count++;
+	if (conn->extra)
+		wsj1_schedule(conn, 0, 1);	/* the socket may have nothing more to say */
+	LOGD("ws: %s: connected", conn->peer);
+	return 0;
+error:
+	sd_event_source_disable_unref(conn->io);
+	free(conn->extra);
+	pthread_mutex_destroy(&conn->lock);
+	free(conn);
+	return rc;
+}

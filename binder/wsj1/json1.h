@@ -1,0 +1,82 @@
+/*
+ * The x-afb-ws-json1 messages: JSON arrays in text frames.
+ *
+ *   [2, id, "api/verb", args]            call (client to server)
+ *   [2, id, "api/verb", args, "token"]   call presenting a token
+ *   [3, id, envelope]                    success reply (server to client)
+ *   [4, id, envelope]                    failure reply
+ *   [3|4, id, envelope, "token"]         reply after a token renewal
+ *   [5, "api/event", event-envelope]     event
+ *
+ * Messages are parsed with json-c (not by hand as in 2017): any JSON
+ * whitespace is accepted and strings are unescaped; ids may be strings
+ * or numbers and are echoed as received; everything we emit is written
+ * by json-c, so escaped. Pure code: no I/O, no state.
+ */
+#pragma once
+
+#include <stddef.h>
+
+struct json_object;
+struct json_tokener;
+
+enum {
+	JSON1_CALL = 2,
+	JSON1_REPLY_OK = 3,
+	JSON1_REPLY_ERROR = 4,
+	JSON1_EVENT = 5,
+};
+
+/* A parsed message. Pointers are borrowed from 'root'. */
+struct json1_msg {
+	int code;
+	struct json_object *root;	/* owned: released by json1_msg_clear */
+	struct json_object *id;		/* string or number */
+	const char *api;		/* "api/verb": api_len bytes, then '/' */
+	size_t api_len;
+	const char *verb;		/* NUL-terminated, not empty */
+	struct json_object *args;	/* may be NULL (JSON null) */
+	const char *token;		/* NULL: none presented */
+};
+
+/*
+ * Parses a message of the server's side: a call, or an event (accepted
+ * and meant to be ignored). 'tok' is a tokener of the caller, reset here;
+ * its depth limits the nesting. Returns 0, or -EINVAL with *why set to a
+ * static explanation (msg is then cleared).
+ */
+int json1_parse(struct json_tokener *tok, const char *text, size_t len, struct json1_msg *msg,
+		const char **why);
+
+/*
+ * Parses a message of the client's side (afb-client): a reply or an
+ * event. For a reply, 'id' and 'args' (the envelope) are set and 'token'
+ * is the renewed token if any; for an event, 'api' is the whole event
+ * name (NUL-terminated) and 'args' the event envelope.
+ */
+int json1_parse_incoming(struct json_tokener *tok, const char *text, size_t len, struct json1_msg *msg,
+			 const char **why);
+
+void json1_msg_clear(struct json1_msg *msg);
+
+/*
+ * [code, id, envelope] or [code, id, envelope, token]: 'envelope' is
+ * consumed, 'id' is referenced, 'token' (may be NULL) copied. NULL when
+ * out of memory.
+ */
+struct json_object *json1_reply(int code, struct json_object *id, struct json_object *envelope,
+				const char *token);
+
+/*
+ * [5, event, {"event":event,"data":data,"jtype":"afb-event"}]: 'data'
+ * (may be NULL: no "data") is referenced, not consumed. NULL when out of
+ * memory.
+ */
+struct json_object *json1_event(const char *event, struct json_object *data);
+
+/*
+ * [2, id, "api/verb", args] or with a token: 'args' is consumed, 'id'
+ * is a string. NULL when out of memory.
+ */
+struct json_object *json1_call(const char *id, const char *api, const char *verb, struct json_object *args,
+			       const char *token);

@@ -1,0 +1,192 @@
+/*
+ * Internals of the x-afb-ws-json1 server, shared by its files:
+ *   wsj1.c      the server: upgrade hook, connection list, deferred work
+ *   upgrade.c   the opening handshake (HTTP side)
+ *   conn.c      one connection: input, output, closing
+ *   call.c      a call from a connection: the xreq and its hooks
+ *   listen.c    the event listener of a connection
+ *
+ * Threading: the server and the connections' I/O belong to the main
+ * thread. Request hooks and event callbacks run on any thread: they only
+ * serialize messages and hand them to the main thread with
+ * mainloop_post, holding a reference on the connection.
+ *
+ * Lifetime of a connection: one reference while open (dropped by
+ * wsj1_conn_release), one per pending call, one per message posted to
+ * the main thread, one while in the server's work list. After release,
+ * 'closed' is set: hooks drop what they would have sent.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "wsmsg.h"
+
+struct afb_config;
+struct apiset;
+struct evt;
+struct evt_listener;
+struct hsrv;
+struct json_object;
+struct json_tokener;
+struct session;
+struct MHD_Connection;
+struct wsj1_conn;
+struct wsj1_pending;
+
+/* Calls in flight on one connection before its input pauses. */
+#define WSJ1_MAX_INFLIGHT 128
+/* Output waiting for a slow reader before its input pauses. */
+#define WSJ1_MAX_BACKLOG (4u << 20)
+/* Subscriptions of one connection. */
+#define WSJ1_MAX_SUBSCRIPTIONS 4096
+/* Chunks of frames decoded per wake-up, so that one client can't hog the loop. */
+#define WSJ1_PUMP_BUDGET 256
+/* Seconds to wait for the peer's end after our close frame. */
+#define WSJ1_LINGER_SECONDS 2
+
+struct wsj1 {
+	struct hsrv *hsrv;			/* borrowed */
+	const struct afb_config *config;	/* borrowed */
+	struct apiset *apiset;			/* borrowed */
+	size_t max_message;
+	char *cookie_path;			/* Path of the session cookie */
+	struct json_tokener *tok;		/* main thread: parses every input */
+	sd_event_source *work;			/* defer: flushes and resumed input */
+	struct wsj1_conn *work_list;		/* connections with deferred work */
+	struct wsj1_conn *conns;		/* open connections */
+	unsigned count;
+	struct wsj1_pending *pending;		/* handshakes answered, not yet upgraded */
+	sd_event_source *trim;			/* malloc_trim after closes */
+	unsigned closes;			/* since the last trim */
+};
+
+/* A message to send, frame header included. */
+struct wsj1_out {
+	struct wsj1_out *next;
+	struct wsj1_conn *conn;		/* while posted: one reference */
+	unsigned is_reply: 1;
+	size_t start, end;		/* bytes of data[] left to write */
+	uint8_t data[];			/* WSMSG_HEADER_MAX bytes of room, then the payload */
+};
+
+enum wsj1_state {
+	WSJ1_OPEN,		/* messages flow */
+	WSJ1_DRAINING,		/* a close frame is queued: flush, then end */
+	WSJ1_LINGER,		/* flushed, write side shut: wait for the peer's end */
+	WSJ1_DEAD,		/* released */
+};
+
+struct wsj1_conn {
+	atomic_int refcount;
+	atomic_int closed;		/* released: hooks drop their messages */
+	atomic_int uuid_unsent;		/* the session was created: tell its uuid once */
+	atomic_int inflight;		/* calls not replied yet */
+	uint64_t id;			/* name for the event listener (listen.c) */
+	struct wsj1_conn *reg_next;	/* in the listener registry (listen.c) */
+
+	/* main thread only */
+	struct wsj1 *server;		/* NULL once released */
+	struct wsj1_conn *prev, *next;	/* in server->conns */
+	struct wsj1_conn *work_next;	/* in server->work_list */
+	unsigned in_work: 1;
+	unsigned want_flush: 1;
+	unsigned want_pump: 1;
+	unsigned input_paused: 1;	/* EPOLLIN off: too many calls or too much output */
+	unsigned out_blocked: 1;	/* the socket is full: EPOLLOUT on */
+	unsigned linger_after_flush: 1;	/* we failed the connection: wait for the peer's end */
+	enum wsj1_state state;
+	int fd;				/* owned */
+	uint32_t events;		/* current epoll mask of 'io' */
+	sd_event_source *io;
+	sd_event_source *timer;		/* linger timeout */
+	struct session *session;	/* one reference until released */
+	struct wsmsg_rx rx;
+	char *extra;			/* bytes read by MHD after the handshake */
+	size_t extra_len, extra_off;
+	struct wsj1_out *out_head, **out_tail;
+	size_t out_bytes;
+	char peer[56];			/* "address:port", for the logs */
+
+	/* subscriptions vs release (listen.c) */
+	pthread_mutex_t lock;
+	struct evt_listener *listener;	/* one reference until released */
+	int subscriptions;
+};
+
+/* ---- wsj1.c ---- */
+
+/* Asks for flush and/or pump of 'conn' from the deferred work source. */
+void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump);
+
+/* A connection was released: trims the heap after a burst of closes. */
+void wsj1_note_close(struct wsj1 *ws);
+
+/* ---- upgrade.c ---- */
+
+/* The hsrv upgrade hook (see hsrv.h). */
+int wsj1_upgrade_request(void *closure, struct MHD_Connection *con, const char *url, const char *method,
+			 const char *version);
+/* Sets (or clears with NULL) the server of MHD's upgrade callbacks. */
+void wsj1_upgrade_set_server(struct wsj1 *ws);
+/* Drops the handshakes that never upgraded (all of them when 'all'). */
+void wsj1_pending_purge(struct wsj1 *ws, int all);
+
+/* ---- conn.c ---- */
+
+/*
+ * A new connection on the upgraded socket 'fd'; takes 'fd' and 'session'
+ * (one reference) and copies 'extra' (bytes already read). On failure,
+ * the caller keeps both. Returns 0 or -errno.
+ */
+int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
+		  size_t extra_len);
+
+struct wsj1_conn *wsj1_conn_ref(struct wsj1_conn *conn);
+/* Any thread: frees the memory at the last reference. */
+void wsj1_conn_unref(struct wsj1_conn *conn);
+
+/* Main thread: ends the connection at once, closing the socket. */
+void wsj1_conn_release(struct wsj1_conn *conn);
+
+/* Main thread: server stopping: sends close 1001 if possible and releases. */
+void wsj1_conn_goodbye(struct wsj1_conn *conn);
+
+/* Main thread: sends close 'code' (with 'reason' logged and sent), then ends. */
+void wsj1_conn_fail(struct wsj1_conn *conn, unsigned code, const char *reason);
+
+/* Main thread: deferred work (see wsj1_schedule). */
+void wsj1_conn_flush(struct wsj1_conn *conn);
+void wsj1_conn_pump(struct wsj1_conn *conn);
+
+/*
+ * Any thread: a text message serialized from 'msg' (consumed), ready to
+ * be posted. NULL when out of memory.
+ */
+struct wsj1_out *wsj1_out_json(struct json_object *msg);
+
+/*
+ * Any thread: sends 'out' (consumed) on 'conn' from the main thread,
+ * unless the connection is closed by then. 'is_reply' resumes input
+ * paused by too many calls.
+ */
+void wsj1_conn_post(struct wsj1_conn *conn, struct wsj1_out *out, int is_reply);
+
+/* ---- call.c ---- */
+
+struct json1_msg;
+/* Main thread: dispatches the call 'msg' (its objects are referenced). 0 or -ENOMEM. */
+int wsj1_call_dispatch(struct wsj1_conn *conn, const struct json1_msg *msg);
+
+/* ---- listen.c ---- */
+
+/* Creates the listener of 'conn'. 0 or -ENOMEM. */
+int wsj1_listen_start(struct wsj1_conn *conn);
+/* Drops the subscriptions and the listener; later subscriptions fail. */
+void wsj1_listen_stop(struct wsj1_conn *conn);
+int wsj1_listen_subscribe(struct wsj1_conn *conn, struct evt *evt);
+int wsj1_listen_unsubscribe(struct wsj1_conn *conn, struct evt *evt);

@@ -1,0 +1,169 @@
+/*
+ * The x-afb-ws-json1 server: the upgrade hook, the open connections and
+ * the deferred work source.
+ *
+ * Deferred work: writing and resumed reading go through one sd-event
+ * defer source instead of running where they are asked for, so that the
+ * replies delivered together are written with one sendmsg per connection,
+ * and so that no I/O happens inside the callbacks of the input decoder.
+ *
+ * Memory: after connections close, a timer gives the freed heap back to
+ * the system (malloc_trim), so that the daemon's RSS comes back down
+ * after a burst of clients.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "wsj1.h"
+#include "wsj1-internal.h"
+#include "config.h"
+#include "hsrv.h"
+#include "mainloop.h"
+#include "verbose.h"
+
+#define DEFAULT_MAX_MESSAGE (1u << 20)
+/* closes to wait for before trimming the heap, and the delay after the last */
+#define TRIM_AFTER_CLOSES 16
+#define TRIM_DELAY_US 500000
+
+static int on_work(sd_event_source *s, void *userdata)
+{
+	struct wsj1 *ws = userdata;
+	struct wsj1_conn *list, *conn;
+	int flush, pump;
+
+	/* connections scheduled meanwhile go to the next round */
+	list = ws->work_list;
+	ws->work_list = NULL;
+	while ((conn = list) != NULL) {
+		list = conn->work_next;
+		conn->in_work = 0;
+		flush = conn->want_flush;
+		pump = conn->want_pump;
+		conn->want_flush = conn->want_pump = 0;
+		if (flush && conn->state != WSJ1_DEAD)
+			wsj1_conn_flush(conn);
+		if (pump && conn->state != WSJ1_DEAD)
+			wsj1_conn_pump(conn);
+		wsj1_conn_unref(conn);
+	}
+	return 0;
+}
+
+void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump)
+{
+	struct wsj1 *ws = conn->server;
+
+	conn->want_flush |= flush != 0;
+	conn->want_pump |= pump != 0;
+	if (conn->in_work || !ws)
+		return;
+	conn->in_work = 1;
+	conn->work_next = ws->work_list;
+	ws->work_list = wsj1_conn_ref(conn);
+	sd_event_source_set_enabled(ws->work, SD_EVENT_ONESHOT);
+}
+
+static int on_trim(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct wsj1 *ws = userdata;
+
+	ws->closes = 0;
+	malloc_trim(0);
+	LOGD("ws: heap trimmed after connections closed (%u open)", ws->count);
+	return 0;
+}
+
+void wsj1_note_close(struct wsj1 *ws)
+{
+	if (++ws->closes < TRIM_AFTER_CLOSES && ws->count)
+		return;
+	/* moved at each close: trims once the burst is over */
+	sd_event_source_set_time_relative(ws->trim, TRIM_DELAY_US);
+	sd_event_source_set_enabled(ws->trim, SD_EVENT_ONESHOT);
+}
+
+/* The Path of the session cookie: the canonical rootapi, as the HTTP server does. */
+static char *cookie_path(const char *rootapi)
+{
+	const char *r = rootapi ? rootapi : "/api";
+	size_t len;
+	char *path;
+
+	while (*r == '/')
+		r++;
+	len = strlen(r);
+	while (len && r[len - 1] == '/')
+		len--;
+	if (asprintf(&path, "/%.*s", (int)len, r) < 0)
+		return NULL;
+	return path;
+}
+
+int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct afb_config *config, struct apiset *apiset)
+{
+	struct wsj1 *ws;
+	int rc = -ENOMEM;
+
+	if (!out || !hsrv || !config || !apiset)
+		return -EINVAL;
+	ws = calloc(1, sizeof *ws);
+	if (!ws)
+		return -ENOMEM;
+	ws->hsrv = hsrv;
+	ws->config = config;
+	ws->apiset = apiset;
+	ws->max_message = config->ws_max_message ? config->ws_max_message : DEFAULT_MAX_MESSAGE;
+	ws->cookie_path = cookie_path(config->rootapi);
+	ws->tok = json_tokener_new();
+	if (!ws->cookie_path || !ws->tok)
+		goto error;
+	json_tokener_set_flags(ws->tok, JSON_TOKENER_STRICT);
+	rc = sd_event_add_defer(mainloop_event(), &ws->work, on_work, ws);
+	if (rc >= 0)
+		rc = sd_event_add_time_relative(mainloop_event(), &ws->trim, CLOCK_MONOTONIC, TRIM_DELAY_US, 0,
+						on_trim, ws);
+	if (rc < 0)
+		goto error;
+	sd_event_source_set_enabled(ws->work, SD_EVENT_OFF);
+	sd_event_source_set_enabled(ws->trim, SD_EVENT_OFF);
+	wsj1_upgrade_set_server(ws);
+	hsrv_set_upgrade_handler(hsrv, wsj1_upgrade_request, ws);
+	LOGN("ws: x-afb-ws-json1 at %s, messages up to %zu bytes", ws->cookie_path, ws->max_message);
+	*out = ws;
+	return 0;
+error:
+	wsj1_free(ws);
+	return rc;
+}
+
+void wsj1_free(struct wsj1 *ws)
+{
+	struct wsj1_conn *conn;
+
+	if (!ws)
+		return;
+	if (ws->hsrv)
+		hsrv_set_upgrade_handler(ws->hsrv, NULL, NULL);
+	wsj1_upgrade_set_server(NULL);
+	while ((conn = ws->conns) != NULL)
+		wsj1_conn_goodbye(conn);
+	/* what was scheduled is for released connections only: drop it */
+	on_work(NULL, ws);
+	wsj1_pending_purge(ws, 1);
+	sd_event_source_disable_unref(ws->work);
+	sd_event_source_disable_unref(ws->trim);
+	if (ws->tok)
+		json_tokener_free(ws->tok);
+	free(ws->cookie_path);
+	free(ws);
+}
+
+unsigned wsj1_count(const struct wsj1 *ws)
+{
+	return ws ? ws->count : 0;
+}

@@ -1,0 +1,166 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "apiset.h"
+#include "dbus-bridge.h"
+#include "dbus-conn.h"
+#include "dbus-export.h"
+#include "dbus-import.h"
+#include "dbus-name.h"
+#include "dbus-peer.h"
+#include "dbus-trust.h"
+#include "verbose.h"
+
+/* the trust rules of the exports, freed at stop */
+struct rule {
+	struct rule *next;
+	struct dbus_trust *trust;
+};
+static struct rule *rules;
+
+void dbus_bridge_set_max_args(size_t max)
+{
+	dbus_export_set_max_args(max);
+}
+
+/* Splits "[system:|user:]REST": returns REST and sets *system. */
+static const char *bus_of(const char *spec, int *system)
+{
+	*system = 0;
+	if (!strncmp(spec, "system:", 7)) {
+		*system = 1;
+		return spec + 7;
+	}
+	if (!strncmp(spec, "user:", 5))
+		return spec + 5;
+	return spec;
+}
+
+/* An import told its description: its exports (on other buses) show its verbs. */
+static void on_import_described(const char *api)
+{
+	struct dbus_conn *conn;
+	int system;
+
+	for (system = 0; system < 2; system++)
+		if ((conn = dbus_conn_if_open(system)))
+			dbus_export_refresh(conn, api);
+}
+
+int dbus_bridge_import(struct apiset *set, const char *spec)
+{
+	struct dbus_conn *conn;
+	const char *name;
+	int system, rc;
+
+	name = bus_of(spec, &system);
+	if (!api_name_is_valid(name) || !strcmp(name, "*")) {
+		LOGE("--dbus-client=%s: bad api name '%s'", spec, name);
+		return -EINVAL;
+	}
+	rc = dbus_conn_get(system, &conn);
+	if (rc < 0)
+		return rc;
+	dbus_import_set_hook(on_import_described);
+	rc = dbus_import_add(conn, set, name);
+	if (rc < 0)
+		LOGE("--dbus-client=%s: can't import %s: %s", spec, name,
+		     rc == -EEXIST ? "an api of that name exists" : strerror(-rc));
+	return rc;
+}
+
+static int export_one(struct dbus_conn *conn, struct api *api, const struct dbus_trust *trust, const char *spec)
+{
+	int rc = dbus_export_add(conn, api, trust);
+
+	if (rc < 0)
+		LOGE("--dbus-server=%s: can't export %s: %s", spec, api->name,
+		     rc == -EEXIST ? "already exported on that bus"
+		     : rc == -ENAMETOOLONG ? "its bus name would be longer than 255 bytes" : strerror(-rc));
+	return rc;
+}
+
+int dbus_bridge_export(struct apiset *set, const char *spec)
+{
+	struct dbus_trust *trust = NULL;
+	struct dbus_conn *conn;
+	struct rule *rule;
+	const char *rest, *query;
+	struct api *api;
+	char *name;
+	int system, rc, i, count = 0;
+
+	rest = bus_of(spec, &system);
+	query = strchr(rest, '?');
+	name = query ? strndup(rest, (size_t)(query - rest)) : strdup(rest);
+	if (!name)
+		return -ENOMEM;
+	rc = 0;
+	if (query && strncmp(query, "?trust=", 7)) {
+		LOGE("--dbus-server=%s: unknown option '%s' (expected ?trust=RULE)", spec, query);
+		rc = -EINVAL;
+	} else if (query && (rc = dbus_trust_parse(query + 7, &trust)) < 0) {
+		LOGE("--dbus-server=%s: bad trust rule '%s'", spec, query + 7);
+	}
+	if (rc >= 0 && trust) {
+		rule = malloc(sizeof *rule);
+		if (!rule) {
+			dbus_trust_free(trust);
+			rc = -ENOMEM;
+		} else {
+			rule->trust = trust;
+			rule->next = rules;
+			rules = rule;
+		}
+	}
+	if (rc >= 0)
+		rc = dbus_conn_get(system, &conn);
+	if (rc < 0)
+		goto end;
+	if (strcmp(name, "*")) {
+		api = apiset_get(set, name);
+		if (!api) {
+			LOGE("--dbus-server=%s: no api %s", spec, name);
+			rc = -ENOENT;
+		} else {
+			rc = export_one(conn, api, trust, spec);
+		}
+		goto end;
+	}
+	for (i = 0; rc >= 0 && (api = apiset_at(set, i)); i++) {
+		if (dbus_import_is_from(api, conn) || dbus_export_find(conn, api->name))
+			continue;	/* it came from that bus, or is there already */
+		rc = export_one(conn, api, trust, spec);
+		count++;
+	}
+	if (rc >= 0 && !count)
+		LOGW("--dbus-server=%s: no api to export", spec);
+end:
+	free(name);
+	return rc;
+}
+
+void dbus_bridge_stop(void)
+{
+	struct dbus_conn *conn;
+	struct rule *rule;
+	int system;
+
+	/* the apis they describe are freed after us */
+	if (dbus_export_wait_describers(5000) < 0)
+		LOGE("D-Bus: a description is still being asked: the api it asks may be freed under it");
+	for (system = 0; system < 2; system++) {
+		conn = dbus_conn_if_open(system);
+		if (!conn)
+			continue;
+		dbus_import_release_all(conn);
+		dbus_export_release_all(conn);
+		dbus_peer_release_all(conn);
+	}
+	dbus_conn_close_all();
+	while ((rule = rules)) {
+		rules = rule->next;
+		dbus_trust_free(rule->trust);
+		free(rule);
+	}
+}

@@ -1,0 +1,41 @@
+/*
+ * A request received over D-Bus (the server side of the bridge).
+ *
+ * It embeds the core's 'struct xreq'. The method call message is kept
+ * until the reply: the reply hook, on whatever thread replies, serializes
+ * the answer and posts it to the main thread, which sends the method
+ * return (response_json, info) or the error org.afb.Error.<status> with
+ * the info as message. Answers are posted in reply order, after the
+ * events and subscriptions the verb posted before replying.
+ */
+#pragma once
+
+#include <stdint.h>
+
+struct dbus_conn;
+struct dbus_peer;
+struct json_object;
+struct session;
+typedef struct sd_bus_message sd_bus_message;
+
+struct dbus_call_params {
+	struct dbus_conn *conn;
+	sd_bus_message *msg;		/* the method call (a reference is taken) */
+	struct dbus_peer *peer;		/* the caller (a reference is taken) */
+	struct session *session;	/* its session for this call (idem) */
+	const char *api;		/* copied */
+	const char *verb;		/* copied */
+	struct json_object *args;	/* consumed */
+	int validated;			/* the trust rule's verdict */
+	const char *link_path;		/* Link1 calls: the object path (copied), for Subscription signals */
+};
+
+/*
+ * Starts the request. Main thread. Returns 0 (the reply comes later), or
+ * -EBUSY (the peer has DBUS_PEER_MAX_PENDING requests in progress), -ENOMEM;
+ * on error nothing is taken but 'args' and the caller replies the error.
+ */
+int dbus_call_start(const struct dbus_call_params *params);
+
+/* Count of requests in progress (tests, stop). */
+int dbus_call_count(void);

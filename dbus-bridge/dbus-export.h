@@ -1,0 +1,54 @@
+/*
+ * Exported apis: an api of the daemon (local binding or imported stub)
+ * served on a bus.
+ *
+ * For api API the connection owns the bus name org.afb.api.<label> and
+ * serves the object /org/afb/api/<label> (labels: dbus-name.h) with:
+ *  - org.afb.Api1: Call(s verb, s args_json) -> (s response_json, s info),
+ *    Describe() -> (s), properties Name, Info, Verbs, signal Event(s, s);
+ *  - org.afb.api.<label>: one method per verb (s args_json) -> (s, s);
+ *  - org.afb.Link1: the binder-to-binder extension (docs/dbus.md).
+ * The ObjectManager of /org/afb lists every exported api of the connection.
+ *
+ * The verbs are taken from the api's description, asked on a thread of
+ * its own (an imported api may need a round trip to describe itself); the
+ * object and the name appear on the bus once it is known.
+ */
+#pragma once
+
+#include <stddef.h>
+
+struct api;
+struct dbus_conn;
+struct dbus_export;
+struct dbus_trust;
+
+/*
+ * Exports 'api' on 'conn' with the trust rule 'trust' (borrowed, must
+ * outlive the export; NULL: the default rule). Main thread, after the
+ * workers started. Returns 0, -EEXIST (already exported on that bus),
+ * -ENAMETOOLONG (the bus name would exceed 255 bytes), -ENOMEM.
+ */
+int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_trust *trust);
+
+/* The export of 'api' on 'conn' (case-insensitive), or NULL. Main thread. */
+struct dbus_export *dbus_export_find(struct dbus_conn *conn, const char *api);
+const char *dbus_export_path(const struct dbus_export *ex);
+
+/*
+ * Asks the description of the export of 'api' again and replaces its
+ * per-api interface (an imported api whose remote appeared). Main thread.
+ */
+int dbus_export_refresh(struct dbus_conn *conn, const char *api);
+
+/* Largest args_json accepted, in bytes (the daemon's --max-body). */
+void dbus_export_set_max_args(size_t max);
+
+/*
+ * Waits for the descriptions being asked (on threads of their own) to end:
+ * the apis must outlive them. Returns 0, or -ETIMEDOUT after 'timeout_ms'.
+ */
+int dbus_export_wait_describers(int timeout_ms);
+
+/* Unregisters and frees every export of 'conn'. Main thread, workers stopped. */
+void dbus_export_release_all(struct dbus_conn *conn);

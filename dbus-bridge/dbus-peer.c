@@ -1,0 +1,402 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include "dbus-conn.h"
+#include "dbus-event.h"
+#include "dbus-peer.h"
+#include "evt.h"
+#include "session.h"
+#include "verbose.h"
+
+struct subsession {
+	struct session *session;	/* one reference */
+	char key[DBUS_PEER_KEY_MAX + 1];
+};
+
+struct dbus_peer {
+	struct dbus_peer *next;		/* conn->peers, main thread */
+	struct dbus_peer *id_next;	/* the id table */
+	struct dbus_conn *conn;
+	atomic_int refcount;		/* the conn's list holds one until the peer leaves */
+	atomic_int pending;
+	uintptr_t id;			/* the listener's closure: never a pointer that may dangle */
+	pthread_mutex_t lock;		/* 'gone' against subscriptions made by workers */
+	atomic_int gone;
+	struct dbus_creds creds;
+	int groups_asked;		/* dbus_peer_query_groups was done */
+	struct session *session;	/* the peer's own session */
+	struct evt_listener *listener;
+	sd_bus_track *track;		/* main thread */
+	struct subsession *subs;	/* main thread */
+	int nsubs;
+	char name[];			/* unique bus name */
+};
+
+/*
+ * Listeners may be called by a pushing thread after the peer left (the
+ * core gives listeners no release hook), so their closure is an id looked
+ * up here, never a pointer.
+ */
+#define ID_BUCKETS 64
+static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dbus_peer *id_table[ID_BUCKETS];
+static uintptr_t next_id = 1;
+static atomic_int peer_count;
+
+static void id_insert(struct dbus_peer *p)
+{
+	pthread_mutex_lock(&id_lock);
+	p->id = next_id++;
+	p->id_next = id_table[p->id % ID_BUCKETS];
+	id_table[p->id % ID_BUCKETS] = p;
+	pthread_mutex_unlock(&id_lock);
+}
+
+static void id_remove(struct dbus_peer *p)
+{
+	struct dbus_peer **pp;
+
+	pthread_mutex_lock(&id_lock);
+	for (pp = &id_table[p->id % ID_BUCKETS]; *pp; pp = &(*pp)->id_next)
+		if (*pp == p) {
+			*pp = p->id_next;
+			break;
+		}
+	pthread_mutex_unlock(&id_lock);
+}
+
+static struct dbus_peer *id_find_ref(uintptr_t id)
+{
+	struct dbus_peer *p;
+
+	pthread_mutex_lock(&id_lock);
+	for (p = id_table[id % ID_BUCKETS]; p && p->id != id; p = p->id_next)
+		;
+	if (p)
+		atomic_fetch_add(&p->refcount, 1);
+	pthread_mutex_unlock(&id_lock);
+	return p;
+}
+
+/* ---- events ---- */
+
+static void on_push(void *closure, const char *event, int eventid, struct json_object *object)
+{
+	struct dbus_peer *p = id_find_ref((uintptr_t)closure);
+
+	if (!p)
+		return;
+	if (!atomic_load(&p->gone))
+		dbus_event_post_push(p->conn, p->name, event, object);
+	dbus_peer_unref(p);
+}
+
+static const struct evt_listener_itf listener_itf = {
+	.push = on_push,	/* no broadcast: the conn's broadcaster emits one signal for all */
+};
+
+int dbus_peer_subscribe(struct dbus_peer *p, struct evt *evt)
+{
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	rc = p->gone ? -ENOENT : evt_subscribe(p->listener, evt);
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+int dbus_peer_unsubscribe(struct dbus_peer *p, struct evt *evt)
+{
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	rc = p->gone ? -ENOENT : evt_unsubscribe(p->listener, evt);
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+/* ---- life ---- */
+
+struct dbus_peer *dbus_peer_ref(struct dbus_peer *p)
+{
+	atomic_fetch_add(&p->refcount, 1);
+	return p;
+}
+
+static void release_sessions(struct dbus_peer *p)
+{
+	int i;
+
+	for (i = 0; i < p->nsubs; i++)
+		session_unref(p->subs[i].session);
+	free(p->subs);
+	p->subs = NULL;
+	p->nsubs = 0;
+	session_unref(p->session);
+	p->session = NULL;
+}
+
+void dbus_peer_unref(struct dbus_peer *p)
+{
+	if (!p || atomic_fetch_sub(&p->refcount, 1) != 1)
+		return;
+	/* gone already: no track, no sub-session, not in the tables */
+	evt_listener_unsubscribe_all(p->listener);
+	evt_listener_unref(p->listener);
+	pthread_mutex_destroy(&p->lock);
+	atomic_fetch_sub(&peer_count, 1);
+	free(p);
+}
+
+/* The peer left the bus (or the daemon stops). Main thread. */
+static void peer_leave(struct dbus_peer *p)
+{
+	struct dbus_peer **pp;
+
+	for (pp = &p->conn->peers; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	id_remove(p);
+	pthread_mutex_lock(&p->lock);
+	atomic_store(&p->gone, 1);
+	pthread_mutex_unlock(&p->lock);
+	/* requests still running keep a reference; their subscriptions are refused from now */
+	evt_listener_unsubscribe_all(p->listener);
+	p->track = sd_bus_track_unref(p->track);
+	release_sessions(p);
+	LOGI("D-Bus: peer %s left the %s bus", p->name, dbus_conn_kind(p->conn));
+	dbus_peer_unref(p);
+}
+
+static int on_track_gone(sd_bus_track *track, void *userdata)
+{
+	peer_leave(userdata);
+	return 0;
+}
+
+void dbus_peer_release_all(struct dbus_conn *conn)
+{
+	while (conn->peers)
+		peer_leave(conn->peers);
+}
+
+/* ---- credentials ---- */
+
+static void read_creds(sd_bus_message *m, struct dbus_creds *out)
+{
+	sd_bus_creds *c = NULL;
+	uint64_t augmented;
+	uid_t uid;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID, &c);
+	if (rc < 0) {
+		LOGW("D-Bus: no credentials for %s: %s", sd_bus_message_get_sender(m), strerror(-rc));
+		return;
+	}
+	/* what sd-bus filled from /proc is racy: only what the bus recorded counts */
+	augmented = sd_bus_creds_get_augmented_mask(c);
+	if (!(augmented & SD_BUS_CREDS_EUID) && sd_bus_creds_get_euid(c, &uid) >= 0) {
+		out->has_uid = 1;
+		out->uid = uid;
+	} else if (!(augmented & SD_BUS_CREDS_UID) && sd_bus_creds_get_uid(c, &uid) >= 0) {
+		out->has_uid = 1;
+		out->uid = uid;
+	}
+	sd_bus_creds_unref(c);
+}
+
+/* Reads UnixGroupIDs (au) in the a{sv} of GetConnectionCredentials. */
+static int read_groups(sd_bus_message *reply, struct dbus_creds *out)
+{
+	const char *key;
+	uint32_t gid;
+	int rc;
+
+	rc = sd_bus_message_enter_container(reply, 'a', "{sv}");
+	while (rc > 0 && (rc = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		rc = sd_bus_message_read(reply, "s", &key);
+		if (rc >= 0 && !strcmp(key, "UnixGroupIDs")) {
+			rc = sd_bus_message_enter_container(reply, 'v', "au");
+			if (rc >= 0)
+				rc = sd_bus_message_enter_container(reply, 'a', "u");
+			out->has_gids = rc >= 0;
+			while (rc >= 0 && (rc = sd_bus_message_read(reply, "u", &gid)) > 0)
+				if (out->ngids < (int)(sizeof out->gids / sizeof *out->gids))
+					out->gids[out->ngids++] = gid;
+			if (rc >= 0)
+				rc = sd_bus_message_exit_container(reply);
+			if (rc >= 0)
+				rc = sd_bus_message_exit_container(reply);
+		} else if (rc >= 0) {
+			rc = sd_bus_message_skip(reply, "v");
+		}
+		if (rc >= 0)
+			rc = sd_bus_message_exit_container(reply);
+		if (rc >= 0)
+			rc = 1;
+	}
+	return rc;
+}
+
+void dbus_peer_query_groups(struct dbus_peer *p)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	int rc;
+
+	if (p->groups_asked)
+		return;
+	p->groups_asked = 1;
+	/* sd-bus does not read UnixGroupIDs: ask the bus daemon itself */
+	rc = sd_bus_call_method(p->conn->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+				"GetConnectionCredentials", &error, &reply, "s", p->name);
+	if (rc >= 0)
+		rc = read_groups(reply, &p->creds);
+	if (rc < 0)
+		LOGW("D-Bus: no groups for %s: %s", p->name, error.message ? error.message : strerror(-rc));
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(reply);
+}
+
+/* ---- lookup ---- */
+
+int dbus_peer_get(struct dbus_conn *conn, sd_bus_message *m, struct dbus_peer **out)
+{
+	const char *sender = sd_bus_message_get_sender(m);
+	struct dbus_peer *p, **pp;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (!sender)
+		return -EINVAL;
+	for (pp = &conn->peers; (p = *pp); pp = &p->next)
+		if (!strcmp(p->name, sender)) {
+			/* most recent first: a busy peer is found at once */
+			*pp = p->next;
+			p->next = conn->peers;
+			conn->peers = p;
+			*out = p;
+			return 0;
+		}
+	len = strlen(sender);
+	p = calloc(1, sizeof *p + len + 1);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p->name, sender, len + 1);
+	p->conn = conn;
+	atomic_init(&p->refcount, 1);
+	atomic_init(&p->pending, 0);
+	pthread_mutex_init(&p->lock, NULL);
+	atomic_fetch_add(&peer_count, 1);
+	id_insert(p);
+	read_creds(m, &p->creds);
+	p->session = session_new(0);
+	p->listener = evt_listener_new(&listener_itf, (void *)p->id);
+	rc = p->session && p->listener ? 0 : -ENOMEM;
+	if (rc >= 0)
+		rc = sd_bus_track_new(conn->bus, &p->track, on_track_gone, p);
+	if (rc >= 0)
+		rc = sd_bus_track_add_name(p->track, sender);
+	if (rc < 0) {
+		id_remove(p);
+		atomic_store(&p->gone, 1);
+		p->track = sd_bus_track_unref(p->track);
+		release_sessions(p);
+		dbus_peer_unref(p);
+		return rc;
+	}
+	p->next = conn->peers;
+	conn->peers = p;
+	LOGI("D-Bus: new peer %s on the %s bus (uid %ld)", sender, dbus_conn_kind(conn),
+	     p->creds.has_uid ? (long)p->creds.uid : -1L);
+	*out = p;
+	return 0;
+}
+
+const char *dbus_peer_name(const struct dbus_peer *p)
+{
+	return p->name;
+}
+
+const struct dbus_creds *dbus_peer_creds(const struct dbus_peer *p)
+{
+	return &p->creds;
+}
+
+/* ---- sessions ---- */
+
+int dbus_peer_session(struct dbus_peer *p, const char *key, struct session **out)
+{
+	struct subsession *n;
+	int i;
+
+	*out = NULL;
+	if (atomic_load(&p->gone))
+		return -ENOENT;
+	if (!key || !*key) {
+		*out = p->session;
+		return 0;
+	}
+	if (strlen(key) > DBUS_PEER_KEY_MAX)
+		return -EINVAL;
+	for (i = 0; i < p->nsubs; i++)
+		if (!strcmp(p->subs[i].key, key)) {
+			*out = p->subs[i].session;
+			return 0;
+		}
+	if (p->nsubs >= DBUS_PEER_MAX_SESSIONS)
+		return -ENOSPC;
+	n = realloc(p->subs, sizeof *n * (size_t)(p->nsubs + 1));
+	if (!n)
+		return -ENOMEM;
+	p->subs = n;
+	n = &p->subs[p->nsubs];
+	n->session = session_new(0);
+	if (!n->session)
+		return -ENOMEM;
+	strcpy(n->key, key);
+	p->nsubs++;
+	*out = n->session;
+	return 0;
+}
+
+void dbus_peer_end_session(struct dbus_peer *p, const char *key)
+{
+	int i;
+
+	for (i = 0; i < p->nsubs; i++)
+		if (!strcmp(p->subs[i].key, key)) {
+			session_unref(p->subs[i].session);
+			p->subs[i] = p->subs[--p->nsubs];
+			return;
+		}
+}
+
+/* ---- quota ---- */
+
+int dbus_peer_pending_add(struct dbus_peer *p)
+{
+	if (atomic_fetch_add(&p->pending, 1) >= DBUS_PEER_MAX_PENDING) {
+		atomic_fetch_sub(&p->pending, 1);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+void dbus_peer_pending_done(struct dbus_peer *p)
+{
+	atomic_fetch_sub(&p->pending, 1);
+}
+
+int dbus_peer_count(void)
+{
+	return atomic_load(&peer_count);
+}

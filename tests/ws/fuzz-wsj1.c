@@ -1,0 +1,352 @@
+/*
+ * Fuzz target of the WebSocket input path of afb-daemon: wsmsg (libwslay's
+ * frame codec, reassembly, control frames, limits, UTF-8) feeding the
+ * x-afb-ws-json1 parser, exactly as binder/wsj1/conn.c chains them.
+ *
+ * Two ways to run it:
+ *  - libFuzzer (clang):
+ *	clang -g -O1 -fsanitize=fuzzer,address,undefined -DWSJ1_LIBFUZZER \
+ *	  -Ibinder/wsj1 tests/ws/fuzz-wsj1.c binder/wsj1/wsmsg.c binder/wsj1/utf8.c \
+ *	  binder/wsj1/json1.c -lwslay -ljson-c -o fuzz-wsj1 && ./fuzz-wsj1
+ *  - the built-in driver (the test suite, under ASan/UBSan in build-asan):
+ *	fuzz-wsj1 [ITERATIONS [SEED]] mutates a corpus of valid and broken
+ *	frame sequences, and checks that frames encoded with wsmsg_header
+ *	and wsmsg_mask come out of the decoder unchanged.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "json1.h"
+#include "wsmsg.h"
+
+struct feed {
+	const uint8_t *data;
+	size_t size, off;
+	uint32_t rng;		/* chunk sizes of the reads */
+	struct json_tokener *tok;
+	/* what came out, for the round-trip checks */
+	uint8_t *last;
+	size_t last_len;
+	unsigned last_opcode;
+	int messages, closes, errors;
+};
+
+static uint32_t next(uint32_t *s)
+{
+	uint32_t x = *s ? *s : 0x9e3779b9u;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *s = x;
+}
+
+static ssize_t on_read(void *closure, void *buf, size_t size)
+{
+	struct feed *f = closure;
+	size_t n = f->size - f->off, chunk;
+
+	if (!n)
+		return -1;
+	/* short reads, "nothing now" answers, and long ones */
+	switch (next(&f->rng) % 8) {
+	case 0:
+		return 0;
+	case 1:
+		chunk = 1;
+		break;
+	case 2:
+		chunk = 1 + next(&f->rng) % 16;
+		break;
+	default:
+		chunk = size;
+		break;
+	}
+	if (chunk > size)
+		chunk = size;
+	if (chunk > n)
+		chunk = n;
+	memcpy(buf, f->data + f->off, chunk);
+	f->off += chunk;
+	return (ssize_t)chunk;
+}
+
+static int on_message(void *closure, unsigned opcode, const char *data, size_t len)
+{
+	struct feed *f = closure;
+	struct json1_msg msg;
+	const char *why;
+
+	f->messages++;
+	free(f->last);
+	f->last = malloc(len + 1);
+	if (f->last && len)
+		memcpy(f->last, data, len);
+	f->last_len = len;
+	f->last_opcode = opcode;
+	if (opcode == WSMSG_TEXT) {
+		if (json1_parse(f->tok, data, len, &msg, &why) == 0)
+			json1_msg_clear(&msg);
+		if (json1_parse_incoming(f->tok, data, len, &msg, &why) == 0)
+			json1_msg_clear(&msg);
+	}
+	return next(&f->rng) % 16 == 0;	/* sometimes pause, as a busy connection does */
+}
+
+static void on_ping(void *closure, const void *data, size_t len)
+{
+}
+
+static void on_close(void *closure, unsigned code, const char *reason, size_t len)
+{
+	((struct feed *)closure)->closes++;
+}
+
+static void on_error(void *closure, unsigned code, const char *why)
+{
+	((struct feed *)closure)->errors++;
+}
+
+static const struct wsmsg_rx_itf itf = {
+	.read = on_read,
+	.message = on_message,
+	.ping = on_ping,
+	.close = on_close,
+	.error = on_error,
+};
+
+/* Runs the whole input through a receiver. */
+static void feed_all(struct feed *f, const uint8_t *data, size_t size, size_t max_message)
+{
+	struct wsmsg_rx rx;
+	int rc, rounds = 0;
+
+	f->data = data;
+	f->size = size;
+	f->off = 0;
+	wsmsg_rx_init(&rx, &itf, f, max_message);
+	do
+		rc = wsmsg_rx_pump(&rx, 1 + next(&f->rng) % 64);
+	while ((rc == WSMSG_WAIT || rc == WSMSG_PAUSED) && ++rounds < 1000000);
+	wsmsg_rx_deinit(&rx);
+}
+
+static struct json_tokener *tokener(void)
+{
+	static struct json_tokener *tok;
+
+	if (!tok) {
+		tok = json_tokener_new();
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	}
+	return tok;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct feed f = { .tok = tokener(), .rng = (uint32_t)size * 2654435761u };
+
+	feed_all(&f, data, size, size && data[0] & 1 ? 64 : 1 << 20);
+	free(f.last);
+	return 0;
+}
+
+#ifndef WSJ1_LIBFUZZER
+
+/* ---- the built-in driver ---- */
+
+static int failures;
+
+#define EXPECT(cond, ...) do { if (!(cond)) { fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); failures++; } } while (0)
+
+struct buf {
+	uint8_t *data;
+	size_t len, cap;
+};
+
+static void put(struct buf *b, const void *data, size_t len)
+{
+	if (b->len + len > b->cap) {
+		b->cap = (b->len + len) * 2 + 64;
+		b->data = realloc(b->data, b->cap);
+		if (!b->data)
+			abort();
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+}
+
+/* Appends a frame; 'fin' 0 makes a fragment (the header is patched). */
+static void put_frame(struct buf *b, unsigned opcode, const void *payload, size_t len, int masked, int fin,
+		      uint32_t *rng)
+{
+	uint8_t hdr[WSMSG_HEADER_MAX], mask[4];
+	size_t hlen, start;
+	uint32_t r = next(rng);
+
+	memcpy(mask, &r, 4);
+	hlen = wsmsg_header(hdr, opcode, len, masked ? mask : NULL);
+	if (!fin)
+		hdr[0] &= 0x7f;
+	put(b, hdr, hlen);
+	start = b->len;
+	if (len)
+		put(b, payload, len);
+	if (masked)
+		wsmsg_mask(b->data + start, len, mask, 0);
+}
+
+/* Frames encoded here come out of the decoder unchanged. */
+static void round_trips(uint32_t *rng)
+{
+	static const size_t sizes[] = { 0, 1, 125, 126, 127, 4000, 65535, 65536, 70000, 300000 };
+	struct feed f = { .tok = tokener(), .rng = 1 };
+	struct buf b = { 0 };
+	uint8_t *payload;
+	size_t i, k, cut;
+
+	for (i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		payload = malloc(sizes[i] + 1);
+		for (k = 0; k < sizes[i]; k++)
+			payload[k] = (uint8_t)(next(rng) & 0x7f);	/* ASCII: valid UTF-8 */
+		for (k = 0; k < 4; k++) {
+			b.len = 0;
+			if (k < 2) {
+				put_frame(&b, WSMSG_TEXT, payload, sizes[i], (int)k, 1, rng);
+			} else {
+				/* two fragments with a ping between them */
+				cut = sizes[i] / 3;
+				put_frame(&b, WSMSG_BINARY, payload, cut, k == 3, 0, rng);
+				put_frame(&b, WSMSG_PING, "p", 1, k == 3, 1, rng);
+				put_frame(&b, WSMSG_CONT, payload + cut, sizes[i] - cut, k == 3, 1, rng);
+			}
+			f.messages = f.errors = 0;
+			f.rng = next(rng);
+			feed_all(&f, b.data, b.len, 1 << 20);
+			EXPECT(f.messages == 1 && !f.errors && f.last_len == sizes[i]
+			       && (!sizes[i] || !memcmp(f.last, payload, sizes[i]))
+			       && f.last_opcode == (k < 2 ? WSMSG_TEXT : WSMSG_BINARY),
+			       "round trip of %zu bytes (%zu) failed: %d messages, %d errors", sizes[i], k,
+			       f.messages, f.errors);
+		}
+		/* one byte over the limit: an error, no message */
+		b.len = 0;
+		put_frame(&b, WSMSG_TEXT, payload, sizes[i], 1, 1, rng);
+		f.messages = f.errors = 0;
+		if (sizes[i]) {
+			feed_all(&f, b.data, b.len, sizes[i] - 1);
+			EXPECT(f.messages == 0 && f.errors == 1, "limit of %zu bytes not enforced", sizes[i] - 1);
+		}
+		free(payload);
+	}
+	free(b.data);
+	free(f.last);
+}
+
+/* Seeds: valid conversations and classic breakages. */
+static void make_seed(struct buf *b, int which, uint32_t *rng)
+{
+	static const char *texts[] = {
+		"[2,\"1\",\"hello/ping\",null]",
+		"[2,12,\"hello/echo\",{\"a\":[1,2,{\"b\":\"\\u00e9\"}]},\"token\"]",
+		"[3,\"1\",{\"jtype\":\"afb-reply\",\"request\":{\"status\":\"success\"}},\"tok\"]",
+		"[5,\"hello/ev\",{\"event\":\"hello/ev\",\"data\":1,\"jtype\":\"afb-event\"}]",
+		"[2,\"x\",\"a/b\",[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+		"[2,\"\\ud800\",\"a/\",1.5e308]",
+	};
+	const char *t = texts[which % 6];
+	size_t len = strlen(t);
+
+	b->len = 0;
+	switch (which % 5) {
+	case 0:
+		put_frame(b, WSMSG_TEXT, t, len, 1, 1, rng);
+		put_frame(b, WSMSG_CLOSE, "\x03\xe8" "bye", 5, 1, 1, rng);
+		break;
+	case 1:
+		put_frame(b, WSMSG_TEXT, t, len / 2, 0, 0, rng);
+		put_frame(b, WSMSG_PONG, "", 0, 0, 1, rng);
+		put_frame(b, WSMSG_CONT, t + len / 2, len - len / 2, 1, 1, rng);
+		break;
+	case 2:
+		put_frame(b, WSMSG_PING, t, len > 125 ? 125 : len, 1, 1, rng);
+		put_frame(b, WSMSG_TEXT, t, len, 0, 1, rng);
+		put_frame(b, WSMSG_TEXT, t, len, 1, 1, rng);
+		break;
+	case 3:
+		put_frame(b, WSMSG_BINARY, t, len, 1, 1, rng);
+		put_frame(b, WSMSG_CLOSE, "\x03", 1, 1, 1, rng);
+		break;
+	default:
+		put_frame(b, WSMSG_TEXT, t, len, 1, 0, rng);
+		put_frame(b, WSMSG_CONT, "", 0, 1, 0, rng);
+		put_frame(b, WSMSG_CONT, "\xc3", 1, 1, 1, rng);
+		break;
+	}
+}
+
+static void mutate(struct buf *b, uint32_t *rng)
+{
+	size_t i, n = 1 + next(rng) % 8, pos;
+	uint8_t byte;
+
+	for (i = 0; i < n && b->len; i++) {
+		pos = next(rng) % b->len;
+		switch (next(rng) % 5) {
+		case 0:
+			b->data[pos] ^= (uint8_t)(1u << (next(rng) % 8));
+			break;
+		case 1:
+			b->data[pos] = (uint8_t)next(rng);
+			break;
+		case 2:
+			b->len = pos;	/* truncation */
+			break;
+		case 3:
+			byte = (uint8_t)next(rng);
+			put(b, &byte, 1);
+			memmove(b->data + pos + 1, b->data + pos, b->len - pos - 1);
+			b->data[pos] = byte;
+			break;
+		default:
+			/* interesting header bytes */
+			b->data[pos] = (uint8_t[]){ 0x00, 0x7e, 0x7f, 0x80, 0x81, 0x88, 0x89, 0xff }[next(rng) % 8];
+			break;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	long iterations = argc > 1 ? atol(argv[1]) : 20000, i;
+	uint32_t rng = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 0x5eed1234u;
+	struct buf b = { 0 };
+
+	round_trips(&rng);
+	for (i = 0; i < iterations; i++) {
+		make_seed(&b, (int)(next(&rng) % 30), &rng);
+		if (i % 4)
+			mutate(&b, &rng);
+		LLVMFuzzerTestOneInput(b.data, b.len);
+	}
+	/* pure noise too */
+	for (i = 0; i < iterations / 4; i++) {
+		b.len = 0;
+		while (b.len < next(&rng) % 512) {
+			uint8_t byte = (uint8_t)next(&rng);
+			put(&b, &byte, 1);
+		}
+		LLVMFuzzerTestOneInput(b.data, b.len);
+	}
+	free(b.data);
+	json_tokener_free(tokener());
+	printf("%ld inputs, %s\n", iterations + iterations / 4, failures ? "FAILED" : "ok");
+	return failures != 0;
+}
+
+#endif

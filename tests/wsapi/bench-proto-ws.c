@@ -1,0 +1,77 @@
+/*
+ * bench-proto-ws: calls/s of a verb over afb-proto-ws, with a number of
+ * calls kept in flight on one connection (scripts/bench proto-ws).
+ *
+ *	bench-proto-ws ADDRESS VERB INFLIGHT SECONDS
+ *	ADDRESS: unix:/path, unix:@name or tcp:host:port (no api part)
+ *
+ * Prints "<calls/s> <failures>" on stdout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <json-c/json.h>
+#include "pwspeer.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int send_call(struct pwspeer *p, uint32_t id, const char *verb)
+{
+	struct pws_buf b;
+
+	pws_buf_init(&b);
+	pws_put_call(&b, id, verb, "bench-session", NULL);
+	return pwspeer_send(p, &b);
+}
+
+int main(int argc, char **argv)
+{
+	struct pwspeer *p;
+	struct pws_msg m;
+	long done = 0, failed = 0;
+	double start, end, t;
+	uint32_t id = 0;
+	int inflight, i, rc;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: %s ADDRESS VERB INFLIGHT SECONDS\n", argv[0]);
+		return 2;
+	}
+	inflight = atoi(argv[3]);
+	p = pwspeer_connect(argv[1]);
+	if (!p || inflight < 1) {
+		fprintf(stderr, "bench-proto-ws: can't connect to %s\n", argv[1]);
+		return 1;
+	}
+	start = now();
+	end = start + atof(argv[4]);
+	for (i = 0; i < inflight; i++)
+		send_call(p, ++id, argv[2]);
+	for (;;) {
+		rc = pwspeer_recv(p, PWS_CLIENT, &m, 5000);
+		if (rc <= 0) {
+			fprintf(stderr, "bench-proto-ws: connection lost\n");
+			return 1;
+		}
+		if (m.code != 'T' && m.code != 'F') {
+			pws_msg_clear(&m);
+			continue;
+		}
+		done++;
+		failed += m.code == 'F';
+		pws_msg_clear(&m);
+		t = now();
+		if (t >= end)
+			break;
+		send_call(p, ++id, argv[2]);
+	}
+	printf("%.0f %ld\n", done / (t - start), failed);
+	pwspeer_close(p);
+	return 0;
+}
