@@ -120,5 +120,5 @@ bench_ws_mem() {
 	ws_mem_round "$n" 1 "one shared session"
 	ws_mem_round "$n" 0 "one session each"
 	echo "target: <= 8192 bytes per connection, after within 10 % of before (2017: 25.6 kB, nothing released)"
-	echo "note: sessions outlive their connections (--cntxtimeout) and are evicted beyond --session-max only when new ones are made"
+	echo "note: idle sessions outlive their connections (--cntxtimeout) up to --session-max; beyond it a session is evicted as soon as it is released"
 }
