@@ -14,6 +14,7 @@
 #include "dbus-name.h"
 #include "dbus-peer.h"
 #include "dbus-trust.h"
+#include "jobs.h"
 #include "mainloop.h"
 #include "verbose.h"
 
@@ -198,69 +199,69 @@ static void described(void *arg)
 }
 
 /*
- * Describing runs on a thread of its own, not on a worker: an imported api
- * may wait for the event loop to describe itself, and a worker job may be
- * run by the thread that holds the loop (jobs.c lends it), which would
- * then wait for itself.
+ * Describing runs as a worker job, never on the loop's thread: an imported
+ * api may wait for the event loop to describe itself (a job that waits
+ * hands the loop over, see jobs_wait).
  */
-#define MAX_DESCRIBE_CALLS 16	/* Describe calls in progress: a thread each */
+#define MAX_DESCRIBE_CALLS 16	/* Describe calls in progress at once */
 
 static pthread_mutex_t describers_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t describers_cond = PTHREAD_COND_INITIALIZER;
 static int describers;
 static int describe_calls;	/* the part of 'describers' serving Describe calls */
 
-static void *describe_thread(void *arg)
+static void describers_done(int is_call)
 {
-	struct describing *d = arg;
-	int is_call = d->msg != NULL;	/* 'd' is freed by the main thread once posted */
-
-	d->desc = d->api->itf->describe ? d->api->itf->describe(d->api->closure) : NULL;
-	if (d->msg && d->desc)
-		d->text = strdup(json_object_to_json_string_ext(d->desc, DBUS_JSON_TEXT));
-	if (mainloop_post(described, d) < 0) {
-		LOGE("D-Bus: out of memory, describe of %s lost", d->api->name);
-		json_object_put(d->desc);
-		free(d->text);
-		free(d);	/* leaks a message reference rather than touching it here */
-	}
 	pthread_mutex_lock(&describers_lock);
 	if (is_call)
 		describe_calls--;
 	if (--describers == 0)
 		pthread_cond_broadcast(&describers_cond);
 	pthread_mutex_unlock(&describers_lock);
-	return NULL;
+}
+
+/* signum != 0: the daemon stops before the job ran */
+static void describe_job(int signum, void *arg)
+{
+	struct describing *d = arg;
+	int is_call = d->msg != NULL;	/* 'd' is freed by the loop once posted */
+
+	if (signum && !is_call) {
+		free(d);	/* no export to register any more */
+	} else {
+		if (!signum && d->api->itf->describe)
+			d->desc = d->api->itf->describe(d->api->closure);
+		if (d->msg && d->desc)
+			d->text = strdup(json_object_to_json_string_ext(d->desc, DBUS_JSON_TEXT));
+		if (mainloop_post(described, d) < 0) {
+			LOGE("D-Bus: out of memory, describe of %s lost", d->api->name);
+			json_object_put(d->desc);
+			free(d->text);
+			free(d);	/* leaks a message reference rather than touching it here */
+		}
+	}
+	describers_done(is_call);
 }
 
 static int describe_async(struct describing *d)
 {
-	pthread_attr_t attr;
-	pthread_t tid;
-	int rc;
+	int rc, is_call = d->msg != NULL;
 
 	pthread_mutex_lock(&describers_lock);
-	if (d->msg && describe_calls >= MAX_DESCRIBE_CALLS) {
+	if (is_call && describe_calls >= MAX_DESCRIBE_CALLS) {
 		pthread_mutex_unlock(&describers_lock);
 		free(d);
 		return -EBUSY;
 	}
-	describe_calls += !!d->msg;
+	describe_calls += is_call;
 	describers++;
 	pthread_mutex_unlock(&describers_lock);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&tid, &attr, describe_thread, d);
-	pthread_attr_destroy(&attr);
-	if (rc) {
-		pthread_mutex_lock(&describers_lock);
-		describe_calls -= !!d->msg;
-		describers--;
-		pthread_mutex_unlock(&describers_lock);
+	rc = jobs_queue(NULL, 0, describe_job, d);
+	if (rc < 0) {
+		describers_done(is_call);
 		free(d);
-		return -rc;
 	}
-	return 0;
+	return rc;
 }
 
 int dbus_export_wait_describers(int timeout_ms)
