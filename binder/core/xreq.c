@@ -42,7 +42,6 @@ static void tm_insert(struct xreq *x)
 	if (tm_head)
 		tm_head->tm_prev = x;
 	tm_head = x;
-	x->no_timeout = 0;
 	pthread_mutex_unlock(&tm_lock);
 }
 
@@ -244,7 +243,7 @@ void xreq_process(struct xreq *x, struct apiset *set)
 		xreq_unref(x);
 		return;
 	}
-	if (timeout_seconds && !x->no_timeout)
+	if (timeout_seconds)
 		tm_insert(x);
 	if (jobs_queue(NULL, 0, job, x) < 0) {
 		xreq_fail_f(x, "cancelled", "not able to create a job for the task");

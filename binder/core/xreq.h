@@ -70,7 +70,6 @@ struct xreq {
 	unsigned created: 1;		/* the session was created for this request */
 	unsigned refreshed: 1;		/* the token was renewed by this request */
 	unsigned closing: 1;		/* close the api's context at the end */
-	unsigned no_timeout: 1;
 	char token[40];			/* the renewed token when refreshed */
 	/* pending-reply list for --apitimeout */
 	struct xreq *tm_prev, *tm_next;
