@@ -18,6 +18,7 @@
 #include "afb/afb-req-itf.h"
 
 struct json_object;
+struct peer;
 struct session;
 struct evt;
 struct api;
@@ -61,6 +62,7 @@ struct xreq {
 	const char *api;		/* owned by the transport, valid until destroy */
 	const char *verb;		/* idem */
 	struct json_object *args;	/* owned, never NULL after xreq_init */
+	struct peer *peer;		/* who made it: one reference, never NULL after xreq_init */
 	struct session *session;	/* one reference, never NULL after xreq_init */
 	struct xreq *caller;		/* subcalls: the calling request (one reference) */
 	const void *api_key;		/* context key of the api that serves it */
@@ -77,10 +79,11 @@ struct xreq {
 };
 
 /*
- * Initializes 'xreq' with one reference. Takes one reference of 'session'
- * and consumes 'args' (NULL becomes an empty object).
+ * Initializes 'xreq' with one reference. Takes one reference of 'peer'
+ * (NULL: the daemon's own peer, peer_internal()) and of 'session', and
+ * consumes 'args' (NULL becomes an empty object).
  */
-void xreq_init(struct xreq *xreq, const struct xreq_itf *itf, struct session *session,
+void xreq_init(struct xreq *xreq, const struct xreq_itf *itf, struct peer *peer, struct session *session,
 	       const char *api, const char *verb, struct json_object *args);
 
 /* Checks a presented token (NULL: none presented). */

@@ -28,6 +28,7 @@
 #include "apiset.h"
 #include "config.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "session.h"
 #include "verbose.h"
 #include "xreq.h"
@@ -366,7 +367,7 @@ static enum MHD_Result dispatch(struct hreq *h, struct MHD_Connection *con)
 
 	/* the xreq's reference, dropped by on_destroy */
 	hreq_addref(h);
-	xreq_init(&h->xreq, &hreq_itf, session, h->names, h->names + strlen(h->names) + 1, h->args);
+	xreq_init(&h->xreq, &hreq_itf, hsrv_peer(con), session, h->names, h->names + strlen(h->names) + 1, h->args);
 	h->args = NULL;
 	session_unref(session);
 	h->xreq.created = created != 0;

@@ -29,6 +29,7 @@
 #include "files.h"
 #include "config.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "verbose.h"
 
 /* ---- helpers shared with hreq.c and files.c ---- */
@@ -237,6 +238,28 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Each connection gets its client peer (core/peer.h), in its socket context. */
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *info;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = info ? peer_new_socket(PEER_HTTP, info->connect_fd) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		peer_unref(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+struct peer *hsrv_peer(struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -295,6 +318,7 @@ static int start_daemon(struct hsrv *hsrv)
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, hsrv,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, hsrv,
 			MHD_OPTION_END);
 	} else {
 		/* every address: IPv6 and IPv4 on one socket, IPv4 alone without IPv6 */
@@ -303,12 +327,14 @@ static int start_daemon(struct hsrv *hsrv)
 			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, hsrv,
 			MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, hsrv,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, hsrv,
 			MHD_OPTION_END);
 		if (!hsrv->daemon)
 			hsrv->daemon = MHD_start_daemon(flags, (uint16_t)config->port, NULL, NULL, on_access, hsrv,
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, hsrv,
 				MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, hsrv,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, hsrv,
 					MHD_OPTION_END);
 	}
 	if (!hsrv->daemon) {

@@ -251,6 +251,7 @@ int main(int argc, char **argv)
 		LOGE("can't start the workers: %s", strerror(-rc));
 		goto end;
 	}
+	jobs_set_max_per_lane(config->max_pending_client);
 	xreq_set_timeout(config->apitimeout);
 	rc = apiset_start_all(main_apiset);
 	if (rc < 0) {

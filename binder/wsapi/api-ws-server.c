@@ -26,6 +26,7 @@
 #include "evt.h"
 #include "jobs.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "session.h"
 #include "verbose.h"
 #include "xreq.h"
@@ -64,6 +65,7 @@ struct slink {
 	uint32_t regid;			/* id in the registry */
 	int trusted;
 	char who[96];
+	struct peer *client;		/* one reference: the core's peer object */
 	char *api;			/* the exported api name (owned) */
 	struct ws_server *server;	/* main thread; NULL once detached */
 	struct slink *prev, *next;	/* in server->links */
@@ -109,6 +111,7 @@ static void slink_unref(struct slink *l)
 		return;
 	idmap_deinit(&l->subcalls);
 	lsessions_free(l->sessions);
+	peer_unref(l->client);
 	pthread_mutex_destroy(&l->lock);
 	free(l->api);
 	free(l);
@@ -338,7 +341,7 @@ static void on_call(struct slink *l, struct pws_msg *m)
 	memcpy(r->names + la + 1, m->verb, lv + 1);
 	r->link = slink_ref(l);
 	r->callid = m->callid;
-	xreq_init(&r->xreq, &sreq_itf, session, r->names, r->names + la + 1, m->json);
+	xreq_init(&r->xreq, &sreq_itf, l->client, session, r->names, r->names + la + 1, m->json);
 	m->json = NULL;
 	session_unref(session);
 	/* the documented trust rule: see docs/proto-ws.md */
@@ -575,9 +578,11 @@ static void slink_new(struct ws_server *server, int fd)
 	struct slink *l = calloc(1, sizeof *l);
 	int rc;
 
-	if (!l || !(l->api = strdup(server->addr->api)) || !(l->sessions = lsessions_new(MAX_SESSIONS))) {
+	if (!l || !(l->api = strdup(server->addr->api)) || !(l->sessions = lsessions_new(MAX_SESSIONS))
+	    || !(l->client = peer_new_socket(PEER_PROTO_WS, fd))) {
 		LOGE("proto-ws: api %s: out of memory, connection refused", server->addr->api);
 		if (l) {
+			lsessions_free(l->sessions);
 			free(l->api);
 			free(l);
 		}
