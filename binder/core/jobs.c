@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "fault.h"
 #include "jobs.h"
 #include "mainloop.h"
 #include "verbose.h"
@@ -248,9 +249,13 @@ static void follow(void)
 
 static void *worker_main(void *arg)
 {
+	/* workers run binding code: faults there are caught (fault.h) */
+	if (fault_thread_init() < 0)
+		LOGW("jobs: no alternate signal stack for a worker: a stack overflow in a verb would end the daemon");
 	pthread_mutex_lock(&lock);
 	follow();
 	pthread_mutex_unlock(&lock);
+	fault_thread_exit();
 	return NULL;
 }
 

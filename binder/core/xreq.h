@@ -23,6 +23,7 @@ struct session;
 struct evt;
 struct api;
 struct apiset;
+struct fault_site;
 struct xreq;
 
 struct xreq_itf {
@@ -65,7 +66,7 @@ struct xreq {
 	struct peer *peer;		/* who made it: one reference, never NULL after xreq_init */
 	struct session *session;	/* one reference, never NULL after xreq_init */
 	struct xreq *caller;		/* subcalls: the calling request (one reference) */
-	const void *api_key;		/* context key of the api that serves it */
+	const struct fault_site *api_key;	/* the binding serving it: its context key (fault.h) */
 	struct api *target;		/* the api found by xreq_process */
 	unsigned validated: 1;		/* a token was presented and matched */
 	unsigned invalidated: 1;	/* a token was presented and did not match */

@@ -17,7 +17,7 @@ enum {
 	O_ROOTAPI = 256, O_ROOTHTTP, O_ALIAS, O_CACHE_EOL, O_UPLOADDIR, O_ROOTDIR, O_MAX_BODY, O_MAX_UPLOAD,
 	O_HTTP_TIMEOUT, O_CNTXTIMEOUT, O_SESSION_MAX, O_APITIMEOUT, O_JOBS, O_MAX_PENDING, O_BINDING,
 	O_LDPATHS, O_NO_HTTPD, O_INTERFACE, O_WS_CLIENT, O_WS_SERVER, O_DBUS_CLIENT, O_DBUS_SERVER,
-	O_RANDOM_TOKEN, O_MAX_PENDING_CLIENT,
+	O_RANDOM_TOKEN, O_MAX_PENDING_CLIENT, O_NO_SIGCATCH,
 	O_WS_MAX_MESSAGE	/* ws */
 };
 
@@ -54,6 +54,7 @@ static const struct option_help {
 	{ { "jobs", required_argument, NULL, O_JOBS }, "COUNT", "worker threads running the verbs (default 4)" },
 	{ { "max-pending", required_argument, NULL, O_MAX_PENDING }, "COUNT", "requests waiting for a worker before new ones fail with \"cancelled\" (default 1000)" },
 	{ { "max-pending-client", required_argument, NULL, O_MAX_PENDING_CLIENT }, "COUNT", "requests of one client (connection, link, bus peer) waiting for a worker before its new ones fail with \"cancelled\"; 0 for no limit but --max-pending (default 250)" },
+	{ { "no-sigcatch", no_argument, NULL, O_NO_SIGCATCH }, NULL, "do not catch the faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL) of bindings: they end the daemon with a core dump (debugging)" },
 	{ { "binding", required_argument, NULL, 'b' }, "FILE", "load the binding FILE (repeatable)" },
 	{ { "ldpaths", required_argument, NULL, O_LDPATHS }, "DIR:DIR", "load every *.so below these directories (repeatable)" },
 	{ { "call", required_argument, NULL, 'c' }, "API/VERB:JSON", "call a verb once started; its failure stops the daemon (repeatable)" },
@@ -213,6 +214,7 @@ struct afb_config *afb_config_parse(int argc, char **argv)
 		case O_JOBS: c->jobs = (int)number(prog, "jobs", optarg, 1, 256); break;
 		case O_MAX_PENDING: c->max_pending = (int)number(prog, "max-pending", optarg, 1, 10000000); break;
 		case O_MAX_PENDING_CLIENT: c->max_pending_client = (int)number(prog, "max-pending-client", optarg, 0, 10000000); break;
+		case O_NO_SIGCATCH: c->no_sigcatch = 1; break;
 		case 'b': append(&c->bindings, optarg); break;
 		case O_LDPATHS: append(&c->ldpaths, optarg); break;
 		case 'c':

@@ -36,6 +36,8 @@ struct afb_config {
 	int max_pending;		/* --max-pending queued jobs (default 1000) */
 	int max_pending_client;		/* --max-pending-client queued jobs of one peer (default 250, 0 none) */
 
+	int no_sigcatch;		/* --no-sigcatch: faults of bindings end the daemon */
+
 	/* bindings */
 	struct afb_config_list *bindings;	/* --binding FILE */
 	struct afb_config_list *ldpaths;	/* --ldpaths DIR:DIR */

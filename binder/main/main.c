@@ -18,6 +18,7 @@
 #include "api-ws-client.h"	/* proto-ws */
 #include "api-ws-server.h"	/* proto-ws */
 #include "dbus-bridge.h"	/* dbus */
+#include "fault.h"
 #include "hsrv.h"
 #include "wsj1.h"	/* ws */
 #include "jobs.h"
@@ -216,6 +217,9 @@ int main(int argc, char **argv)
 	struct wsj1 *wsj1 = NULL;	/* ws */
 	int rc, rootfd = -1, exitcode = 1;
 
+	/* before any thread, before any binding code */
+	if (fault_init(!config->no_sigcatch) < 0)
+		LOGW("can't catch the faults of bindings: a faulting binding will end the daemon");
 	if (mainloop_init() < 0 || setup_signals() < 0) {
 		LOGE("can't set up the event loop");
 		return 1;
