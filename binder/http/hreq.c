@@ -29,6 +29,7 @@
 #include "config.h"
 #include "mainloop.h"
 #include "session.h"
+#include "utf8.h"
 #include "verbose.h"
 #include "xreq.h"
 
@@ -174,14 +175,17 @@ static void add_reqid(struct json_object *envelope, const char *reqid)
 /* Serializes 'envelope' (consumed) into h->reply. */
 static void set_reply(struct hreq *h, unsigned code, struct json_object *envelope)
 {
+	char *repaired = NULL;
 	const char *text;
 	size_t len = 0;
 
 	h->code = code;
-	text = envelope ? json_object_to_json_string_length(envelope, json_flags, &len) : NULL;
-	h->reply = text ? malloc(len) : NULL;
+	/* a binding's bad string is repaired (U+FFFD): the body is always UTF-8 */
+	text = envelope ? utf8_json_text(envelope, json_flags, &len, &repaired) : NULL;
+	h->reply = text ? repaired ? repaired : malloc(len) : NULL;
 	if (h->reply) {
-		memcpy(h->reply, text, len);
+		if (h->reply != repaired)
+			memcpy(h->reply, text, len);
 		h->reply_len = len;
 	} else {
 		/* no memory for the body: the status still tells the client */
@@ -433,6 +437,7 @@ enum MHD_Result hreq_begin(struct hsrv *hsrv, struct MHD_Connection *con, const 
 	struct hreq *h;
 	enum MHD_Result ret;
 	unsigned code;
+	int rc;
 
 	h = malloc(sizeof *h + api_len + verb_len + 2);
 	if (!h)
@@ -449,7 +454,11 @@ enum MHD_Result hreq_begin(struct hsrv *hsrv, struct MHD_Connection *con, const 
 
 	/* query args first: body args are merged after them */
 	h->args = json_object_new_object();
-	if (!h->args || hargs_add_query(h->args, con) < 0) {
+	rc = h->args ? hargs_add_query(h->args, con) : -ENOMEM;
+	if (rc == -EILSEQ || !utf8_valid_str(h->names) || !utf8_valid_str(h->names + api_len + 1)) {
+		code = MHD_HTTP_BAD_REQUEST;
+		snprintf(h->body.reason, sizeof h->body.reason, "invalid UTF-8 in the URL");
+	} else if (rc < 0) {
 		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		snprintf(h->body.reason, sizeof h->body.reason, "out of memory");
 	} else {

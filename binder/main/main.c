@@ -23,6 +23,7 @@
 #include "jobs.h"
 #include "mainloop.h"
 #include "session.h"
+#include "utf8.h"
 #include "verbose.h"
 #include "xreq.h"
 
@@ -168,6 +169,10 @@ static int start_call(struct session *session, const char *spec)
 	struct startup_call *sc;
 	char *api, *verb;
 
+	if (!utf8_valid_str(spec)) {
+		LOGE("startup call %s: not valid UTF-8", spec);
+		return -EINVAL;
+	}
 	colon = strchr(slash, ':');
 	if (colon) {
 		args = json_tokener_parse(colon + 1);
