@@ -16,7 +16,7 @@
 struct json_object;
 struct MHD_Connection;
 struct MHD_PostProcessor;
-struct afb_config;
+struct hsrv_options;
 struct hupload;
 
 enum hbody_kind {
@@ -64,7 +64,7 @@ struct hbody {
  * body->reason set.
  */
 unsigned hbody_begin(struct hbody *body, struct MHD_Connection *con, const char *method,
-		     const struct afb_config *config, struct json_object *args);
+		     const struct hsrv_options *options, struct json_object *args);
 
 /*
  * Consumes one chunk. After a failure the following data is dropped.

@@ -26,7 +26,6 @@
 
 #include "wsmsg.h"
 
-struct afb_config;
 struct apiset;
 struct evt;
 struct evt_listener;
@@ -51,10 +50,8 @@ struct wsj1_pending;
 
 struct wsj1 {
 	struct hsrv *hsrv;			/* borrowed */
-	const struct afb_config *config;	/* borrowed */
 	struct apiset *apiset;			/* borrowed */
 	size_t max_message;
-	char *cookie_path;			/* Path of the session cookie */
 	struct json_tokener *tok;		/* main thread: parses every input */
 	sd_event_source *work;			/* defer: flushes and resumed input */
 	struct wsj1_conn *work_list;		/* connections with deferred work */
