@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The configuration of afb-daemon: one table of options drives getopt,
  * --help, the --config files (JSON objects whose keys are the long option
@@ -177,6 +178,17 @@ struct origin {
 	const char *prog;
 	const char *file;	/* NULL: the command line */
 };
+
+/*
+ * What is being parsed, kept reachable from here: a bad option exits at
+ * once, and the leak checker of the sanitizer builds must not take what
+ * exit() leaves behind for a leak.
+ */
+static struct {
+	struct afb_config *config;
+	struct afb_config_list *files;
+	struct json_object *root;
+} parsing;
 
 static _Noreturn void oom(void)
 {
@@ -468,12 +480,13 @@ static struct json_object *parse_file(const struct origin *from, const char *pat
 	else if (jerr == json_tokener_success && text && text[end + strspn(text + end, " \t\r\n")])
 		jerr = json_tokener_error_parse_unexpected;
 	json_tokener_free(tok);
+	for (i = 0; i < end && i < len; i++)
+		line += text[i] == '\n';
+	free(text);
 	if (jerr != json_tokener_success) {
-		for (i = 0; i < end && i < len; i++)
-			line += text[i] == '\n';
+		json_object_put(root);
 		fail(from, "not valid JSON, line %zu: %s", line, json_tokener_error_desc(jerr));
 	}
-	free(text);
 	return root;
 }
 
@@ -483,7 +496,7 @@ static void read_config_file(struct afb_config *c, const char *path, const char 
 	struct json_object *root;
 	const struct optdesc *o;
 
-	root = parse_file(&from, path);
+	root = parsing.root = parse_file(&from, path);
 	if (!json_object_is_type(root, json_type_object))
 		fail(&from, "the configuration must be a JSON object");
 	json_object_object_foreach(root, key, value) {
@@ -493,6 +506,7 @@ static void read_config_file(struct afb_config *c, const char *path, const char 
 		apply_json(c, o, value, &from);
 	}
 	json_object_put(root);
+	parsing.root = NULL;
 }
 
 /* ---- the command line ---- */
@@ -557,11 +571,12 @@ struct afb_config *afb_config_parse(int argc, char **argv)
 	struct afb_config *c = calloc(1, sizeof *c);
 	struct origin from = { argv[0], NULL };
 	const struct optdesc *o;
-	struct afb_config_list *files = NULL, *it;
+	struct afb_config_list *it;
 	int opt;
 
 	if (!c)
 		oom();
+	parsing.config = c;
 	for (o = options; o->name; o++)
 		if (o->def)
 			apply(c, o, o->def, 1, &from);
@@ -573,10 +588,11 @@ struct afb_config *afb_config_parse(int argc, char **argv)
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
 		if (opt == O_CONFIG && optarg && *optarg)
-			append(&files, optarg);
-	for (it = files; it; it = it->next)
+			append(&parsing.files, optarg);
+	for (it = parsing.files; it; it = it->next)
 		read_config_file(c, it->value, argv[0]);
-	free_list(files);
+	free_list(parsing.files);
+	parsing.files = NULL;
 
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -601,6 +617,7 @@ struct afb_config *afb_config_parse(int argc, char **argv)
 		afb_config_free(c);
 		exit(0);
 	}
+	parsing.config = NULL;
 	return c;
 }
 
