@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The configuration: --config FILE (JSON, keys the long option names),
  * --dump-config, the command line over the file, --set, and the messages

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The store of per-api settings (settings.h): one JSON object
  * {"API": {"KEY": VALUE}}, the api names as first given.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Per-api settings: the values of `--set API/KEY:VALUE` (and of the "set"
  * key of a --config file), kept in one store for the bindings to read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bodies of HTTP api calls. Limits are checked against Content-Length
  * before anything is read (so a client sending "Expect: 100-continue"

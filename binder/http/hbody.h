@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The body of an HTTP api call, received chunk by chunk on the main
  * thread and turned into args: JSON, urlencoded form, or multipart form

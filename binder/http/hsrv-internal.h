@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internals of the HTTP server shared by hsrv.c, hreq.c and files.c.
  * Not for use outside binder/http. Event loop only (see hsrv.c).

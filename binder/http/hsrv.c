@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The HTTP server: one libmicrohttpd daemon in epoll mode, without any
  * thread of its own, driven by the sd-event loop (main thread):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The HTTP server: libmicrohttpd driven by the daemon's sd-event loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The daemon's configuration: defaults, then the --config files, then the
  * command line (which overrides the files; repeatable options add to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The opening handshake of x-afb-ws-json1 (RFC 6455 4.2), on the HTTP
  * server's hook for requests at exactly <rootapi>.

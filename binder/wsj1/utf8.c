@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * UTF-8 validation, following the well-formed byte sequences table of the
  * Unicode standard (3.9, table 3-7).

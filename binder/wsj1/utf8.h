@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * UTF-8 validation of WebSocket text messages (RFC 6455 5.6, RFC 3629):
  * no overlong forms, no surrogates, nothing above U+10FFFF.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internals of the x-afb-ws-json1 server, shared by its files:
  *   wsj1.c      the server: upgrade hook, connection list, deferred work

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The x-afb-ws-json1 server: the upgrade hook, the open connections and
  * the deferred work source.

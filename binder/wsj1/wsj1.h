@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The WebSocket server of subprotocol x-afb-ws-json1, at <rootapi>.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The per-api settings store (binder/core/settings.h). */
 #include <errno.h>
 #include <stdlib.h>
