@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * UTF-8 over HTTP (binder/core/utf8.h, docs/http.md): every input that is
  * not valid UTF-8 is refused with 400 (path, query names and values, JSON

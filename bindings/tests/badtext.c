@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * badtext: a faulty binding whose replies, failures and events carry
  * strings that are not UTF-8 (raw bytes 0xff 0xfe, a truncated sequence,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * UTF-8 over D-Bus (binder/core/utf8.h): sd-bus refuses to send a string
  * that is not UTF-8, so before the repair a binding's bad string lost

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """UTF-8 and WebSocket clients (binder/core/utf8.h).
 
 python3-websockets decodes text frames strictly and closes with 1007 on

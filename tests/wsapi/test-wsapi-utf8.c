@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * UTF-8 over proto-ws (binder/core/utf8.h, docs/proto-ws.md):
  *  - what the daemon sends is valid UTF-8 even when a binding built bad
