@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The fault guard (core/fault.h): a binding that faults fails its request
  * with "aborted" and the daemon goes on; a fault of the daemon's own code,

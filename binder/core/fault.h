@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The fault guard: binding code that faults fails its request, not the
  * daemon.

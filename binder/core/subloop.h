@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A nested sd-event loop whose callbacks run under the fault guard.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * --ws-server: see api-ws-server.h.
  *
@@ -326,6 +327,10 @@ static void on_call(struct slink *l, struct pws_msg *m)
 	struct session *session;
 	struct sreq *r;
 
+	if (m->bad_utf8) {
+		send_fail(l, m->callid, "bad-request", "invalid UTF-8 in the call");
+		return;
+	}
 	if (atomic_load(&l->pending) >= MAX_PENDING) {
 		send_fail(l, m->callid, "cancelled", "too many pending calls on this link");
 		return;
@@ -508,6 +513,9 @@ static void on_message(void *closure, uint8_t *data, size_t size)
 		wslink_close(l->wl, WSF_CLOSE_POLICY, reason);
 		return;
 	}
+	if (m.repaired)
+		LOGW("proto-ws: api %s: invalid UTF-8 from %s in a %s, replaced by U+FFFD", l->api, l->who,
+		     pws_code_name(m.code));
 	switch (m.code) {
 	case PWS_CALL:
 		on_call(l, &m);

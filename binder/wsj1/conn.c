@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One x-afb-ws-json1 connection: the upgraded socket, driven by an
  * sd-event io source on the main thread.
@@ -41,6 +42,7 @@
 #include "mainloop.h"
 #include "peer.h"
 #include "session.h"
+#include "utf8.h"
 #include "verbose.h"
 
 static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
@@ -73,12 +75,15 @@ struct wsj1_out *wsj1_out_json(struct json_object *msg)
 {
 	struct wsj1_out *out = NULL;
 	const char *text;
+	char *repaired;
 	size_t len = 0;
 
 	if (msg) {
-		text = json_object_to_json_string_length(msg, json_flags, &len);
+		/* a text frame that is not UTF-8 would make the client close (1007) */
+		text = utf8_json_text(msg, json_flags, &len, &repaired);
 		if (text)
 			out = out_new(WSMSG_TEXT, text, len);
+		free(repaired);
 	}
 	json_object_put(msg);
 	return out;

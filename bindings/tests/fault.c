@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fault: test binding that faults on purpose (tests/test-fault.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the client peer (core/peer.h) and its use by requests. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
