@@ -30,6 +30,7 @@
 #include "apiset.h"
 #include "jbuf.h"
 #include "mainloop.h"
+#include "memtrim.h"
 #include "peer.h"
 #include "session.h"
 #include "utf8.h"
@@ -63,6 +64,9 @@ struct hreq {
 	char *reqid;			/* echoed as request.reqid */
 	char names[];			/* "api\0verb\0" */
 };
+
+/* a reply body whose release is told to memtrim */
+#define HREQ_LARGE_REPLY (64u << 10)
 
 #define hreq_of(x) ((struct hreq *)((char *)(x) - offsetof(struct hreq, xreq)))
 
@@ -230,6 +234,18 @@ static const struct xreq_itf hreq_itf = {
 	.owns_file = owns_file,
 };
 
+/* MHD's free callback of a reply body: a large one may shrink the heap. */
+static void free_reply(void *body)
+{
+	free(body);
+}
+
+static void free_large_reply(void *body)
+{
+	free(body);
+	memtrim_note(0);
+}
+
 /* Queues h->reply (handed to MHD) with the api reply headers. */
 static enum MHD_Result queue_reply(struct hreq *h, struct MHD_Connection *con)
 {
@@ -239,7 +255,10 @@ static enum MHD_Result queue_reply(struct hreq *h, struct MHD_Connection *con)
 	int ok;
 
 	h->state = HREQ_DONE;
-	resp = MHD_create_response_from_buffer(h->reply_len, h->reply, MHD_RESPMEM_MUST_FREE);
+	/* the body written by the reply hook is sent as it is */
+	resp = MHD_create_response_from_buffer_with_free_callback(h->reply_len, h->reply,
+								   h->reply_len >= HREQ_LARGE_REPLY ? free_large_reply
+												     : free_reply);
 	if (!resp)
 		return MHD_NO;
 	h->reply = NULL;

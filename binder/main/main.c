@@ -24,6 +24,7 @@
 #include "wsj1.h"	/* ws */
 #include "jobs.h"
 #include "mainloop.h"
+#include "memtrim.h"
 #include "session.h"
 #include "settings.h"
 #include "utf8.h"
@@ -335,6 +336,7 @@ int main(int argc, char **argv)
 	/* before any thread, before any binding code */
 	if (fault_init(!config->no_sigcatch) < 0)
 		LOGW("can't catch the faults of bindings: a faulting binding will end the daemon");
+	memtrim_init();
 	if (mainloop_init() < 0 || setup_signals() < 0) {
 		LOGE("can't set up the event loop");
 		return 1;
@@ -406,6 +408,7 @@ end:
 	apiset_free(main_apiset);
 	api_so_v1_cleanup();
 	session_exit();
+	memtrim_cleanup();
 	mainloop_cleanup();
 	if (rootfd >= 0)
 		close(rootfd);

@@ -49,6 +49,7 @@
 #include "jbuf.h"
 #include "json1.h"
 #include "mainloop.h"
+#include "memtrim.h"
 #include "peer.h"
 #include "session.h"
 #include "utf8.h"
@@ -367,6 +368,8 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 			}
 			n -= (ssize_t)len;
 			conn->out_head = out->next;
+			if (out->end > WSJ1_LARGE_OUT)
+				memtrim_note(out->end);
 			free(out);
 		}
 		if (!conn->out_head)

@@ -47,6 +47,8 @@ struct wsj1_pending;
 #define WSJ1_MAX_SUBSCRIPTIONS 4096
 /* Chunks of frames decoded per wake-up, so that one client can't hog the loop. */
 #define WSJ1_PUMP_BUDGET 256
+/* A message whose release is told to memtrim (core/memtrim.h). */
+#define WSJ1_LARGE_OUT (64u << 10)
 /* The io source of a connection: edge-triggered (conn.c), EPOLLOUT added while blocked. */
 #define WSJ1_IO_EVENTS (EPOLLIN | EPOLLRDHUP | EPOLLET)
 /* Seconds to wait for the peer's end after our close frame. */
@@ -62,8 +64,6 @@ struct wsj1 {
 	struct wsj1_conn *conns;		/* open connections */
 	unsigned count;
 	struct wsj1_pending *pending;		/* handshakes answered, not yet upgraded */
-	sd_event_source *trim;			/* malloc_trim after closes */
-	unsigned closes;			/* since the last trim */
 };
 
 /* A message to send, frame header included. */
@@ -127,7 +127,7 @@ enum { WSJ1_WORK_FLUSH, WSJ1_WORK_PUMP };
 /* Asks for flush and/or pump of 'conn' from the deferred work source. */
 void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump);
 
-/* A connection was released: trims the heap after a burst of closes. */
+/* A connection was released: the heap may shrink (memtrim.h). */
 void wsj1_note_close(struct wsj1 *ws);
 
 /* ---- upgrade.c ---- */

@@ -11,12 +11,11 @@
  * a busy server do not wait behind a round of reads); resumed reading
  * takes its turn among the connections' io sources.
  *
- * Memory: after connections close, a timer gives the freed heap back to
- * the system (malloc_trim), so that the daemon's RSS comes back down
- * after a burst of clients.
+ * Memory: closes are told to memtrim (core/memtrim.h), which gives the
+ * freed heap back to the system, so that the daemon's memory comes back
+ * down after a burst of clients.
  */
 #include <errno.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +25,10 @@
 #include "wsj1-internal.h"
 #include "hsrv.h"
 #include "mainloop.h"
+#include "memtrim.h"
 #include "verbose.h"
 
 #define DEFAULT_MAX_MESSAGE (1u << 20)
-/* closes to wait for before trimming the heap, and the delay after the last */
-#define TRIM_AFTER_CLOSES 16
-#define TRIM_DELAY_US 500000
 
 /* Takes the list of 'kind' (connections scheduled meanwhile go to the next round). */
 static struct wsj1_conn *take(struct wsj1 *ws, int kind)
@@ -88,23 +85,10 @@ void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump)
 	}
 }
 
-static int on_trim(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	struct wsj1 *ws = userdata;
-
-	ws->closes = 0;
-	malloc_trim(0);
-	LOGD("ws: heap trimmed after connections closed (%u open)", ws->count);
-	return 0;
-}
-
 void wsj1_note_close(struct wsj1 *ws)
 {
-	if (++ws->closes < TRIM_AFTER_CLOSES && ws->count)
-		return;
-	/* moved at each close: trims once the burst is over */
-	sd_event_source_set_time_relative(ws->trim, TRIM_DELAY_US);
-	sd_event_source_set_enabled(ws->trim, SD_EVENT_ONESHOT);
+	/* a connection's buffers and session went away: the heap may shrink */
+	memtrim_note(0);
 }
 
 int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *options, struct apiset *apiset)
@@ -129,14 +113,10 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *op
 		rc = sd_event_source_set_priority(ws->work[WSJ1_WORK_FLUSH], SD_EVENT_PRIORITY_IMPORTANT);
 	if (rc >= 0)
 		rc = sd_event_add_defer(mainloop_event(), &ws->work[WSJ1_WORK_PUMP], on_pump, ws);
-	if (rc >= 0)
-		rc = sd_event_add_time_relative(mainloop_event(), &ws->trim, CLOCK_MONOTONIC, TRIM_DELAY_US, 0,
-						on_trim, ws);
 	if (rc < 0)
 		goto error;
 	sd_event_source_set_enabled(ws->work[WSJ1_WORK_FLUSH], SD_EVENT_OFF);
 	sd_event_source_set_enabled(ws->work[WSJ1_WORK_PUMP], SD_EVENT_OFF);
-	sd_event_source_set_enabled(ws->trim, SD_EVENT_OFF);
 	wsj1_upgrade_set_server(ws);
 	hsrv_set_upgrade_handler(hsrv, wsj1_upgrade_request, ws);
 	LOGN("ws: x-afb-ws-json1 at %s, messages up to %zu bytes", *hsrv_rootapi(hsrv) ? hsrv_rootapi(hsrv) : "/",
@@ -165,7 +145,6 @@ void wsj1_free(struct wsj1 *ws)
 	wsj1_pending_purge(ws, 1);
 	sd_event_source_disable_unref(ws->work[WSJ1_WORK_FLUSH]);
 	sd_event_source_disable_unref(ws->work[WSJ1_WORK_PUMP]);
-	sd_event_source_disable_unref(ws->trim);
 	if (ws->tok)
 		json_tokener_free(ws->tok);
 	free(ws);
