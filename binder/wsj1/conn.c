@@ -167,6 +167,11 @@ void wsj1_conn_release(struct wsj1_conn *conn)
 	conn->session = NULL;
 	close(conn->fd);
 	conn->fd = -1;
+	if (conn->urh) {
+		/* TLS: MHD ends the TLS connection once it has relayed what we wrote */
+		wsj1_upgrade_close(ws, conn->urh);
+		conn->urh = NULL;
+	}
 	if (conn->prev)
 		conn->prev->next = conn->next;
 	else
@@ -218,7 +223,8 @@ static int on_linger_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 /* Everything is written after a close frame. */
 static void end_drained(struct wsj1_conn *conn)
 {
-	if (!conn->linger_after_flush || shutdown(conn->fd, SHUT_WR) < 0) {
+	/* with TLS, MHD's relay can't pass a half close on: linger without it */
+	if (!conn->linger_after_flush || (!conn->urh && shutdown(conn->fd, SHUT_WR) < 0)) {
 		wsj1_conn_release(conn);
 		return;
 	}
@@ -521,7 +527,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 
 /* ---- creation ---- */
 
-static void describe_peer(struct wsj1_conn *conn)
+static void describe_peer(struct wsj1_conn *conn, const struct sockaddr *peer)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
@@ -529,7 +535,9 @@ static void describe_peer(struct wsj1_conn *conn)
 	uint16_t port;
 
 	strcpy(conn->peer, "?");
-	if (getpeername(conn->fd, (struct sockaddr *)&ss, &len) < 0)
+	if (peer)
+		memcpy(&ss, peer, peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	else if (getpeername(conn->fd, (struct sockaddr *)&ss, &len) < 0)
 		return;
 	if (ss.ss_family == AF_INET) {
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
@@ -544,7 +552,7 @@ static void describe_peer(struct wsj1_conn *conn)
 }
 
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len)
+		  size_t extra_len, struct MHD_UpgradeResponseHandle *urh, const struct sockaddr *peer)
 {
 	struct wsj1_conn *conn = calloc(1, sizeof *conn);
 	int rc, one = 1;
@@ -560,7 +568,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	conn->fd = fd;
 	conn->out_tail = &conn->out_head;
 	wsmsg_rx_init(&conn->rx, &rx_itf, conn, ws->max_message);
-	describe_peer(conn);
+	describe_peer(conn, peer);
 	/* MHD turned Nagle back on at the upgrade: replies are small and must not wait */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
@@ -581,6 +589,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 		goto error;
 
 	conn->session = session;
+	conn->urh = urh;
 	conn->next = ws->conns;
 	if (conn->next)
 		conn->next->prev = conn;

@@ -35,6 +35,8 @@ struct json_object;
 struct json_tokener;
 struct session;
 struct MHD_Connection;
+struct MHD_UpgradeResponseHandle;
+struct sockaddr;
 struct wsj1_conn;
 struct wsj1_pending;
 
@@ -99,6 +101,7 @@ struct wsj1_conn {
 	unsigned linger_after_flush: 1;	/* we failed the connection: wait for the peer's end */
 	enum wsj1_state state;
 	int fd;				/* owned */
+	struct MHD_UpgradeResponseHandle *urh;	/* TLS: MHD relays the socket, closed at release */
 	uint32_t events;		/* current epoll mask of 'io' */
 	sd_event_source *io;
 	sd_event_source *timer;		/* linger timeout */
@@ -131,6 +134,8 @@ int wsj1_upgrade_request(void *closure, struct MHD_Connection *con, const char *
 			 const char *version);
 /* Sets (or clears with NULL) the server of MHD's upgrade callbacks. */
 void wsj1_upgrade_set_server(struct wsj1 *ws);
+/* TLS: ends the relay of an upgraded connection (its socket is closed). */
+void wsj1_upgrade_close(struct wsj1 *ws, struct MHD_UpgradeResponseHandle *urh);
 /* Drops the handshakes that never upgraded (all of them when 'all'). */
 void wsj1_pending_purge(struct wsj1 *ws, int all);
 
@@ -138,11 +143,14 @@ void wsj1_pending_purge(struct wsj1 *ws, int all);
 
 /*
  * A new connection on the upgraded socket 'fd'; takes 'fd' and 'session'
- * (one reference) and copies 'extra' (bytes already read). On failure,
- * the caller keeps both. Returns 0 or -errno.
+ * (one reference) and copies 'extra' (bytes already read). 'peer' is the
+ * client's address (NULL: asked to 'fd'). With TLS, 'fd' is MHD's end of
+ * the relay to the TLS connection and 'urh' (taken) is closed at release;
+ * plain connections give NULL. On failure, the caller keeps everything.
+ * Returns 0 or -errno.
  */
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len);
+		  size_t extra_len, struct MHD_UpgradeResponseHandle *urh, const struct sockaddr *peer);
 
 struct wsj1_conn *wsj1_conn_ref(struct wsj1_conn *conn);
 /* Any thread: frees the memory at the last reference. */
