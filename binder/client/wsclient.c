@@ -300,7 +300,7 @@ static int tls_start(int fd, const struct wsurl *url, const struct wsclient_tls_
 			snprintf(error, size, "TLS handshake with %s:%s failed: %s%s", url->host, url->port,
 				 gnutls_strerror(rc),
 				 rc == GNUTLS_E_UNEXPECTED_PACKET_LENGTH || rc == GNUTLS_E_UNSUPPORTED_VERSION_PACKET
-					 || rc == GNUTLS_E_UNEXPECTED_PACKET
+					 || rc == GNUTLS_E_UNEXPECTED_PACKET || rc == GNUTLS_E_PREMATURE_TERMINATION
 					 ? " (does the server speak TLS? use ws:// for plain HTTP)" : "");
 		}
 		wsclient_tls_free(tls);
