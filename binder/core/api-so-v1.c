@@ -18,6 +18,7 @@
 #include "api-so-v1.h"
 #include "apiset.h"
 #include "evt.h"
+#include "hook.h"
 #include "jobs.h"
 #include "mainloop.h"
 #include "session.h"
@@ -63,6 +64,8 @@ static void event_drop(void *closure)
 
 static const char *event_name(void *closure)
 {
+	if (hook_wants(HOOK_EVENT, HOOK_EVT_NAME))
+		hook_evt(evt_fullname(closure), evt_id(closure), HOOK_EVT_NAME);
 	return evt_name(closure);
 }
 
@@ -86,6 +89,35 @@ struct afb_event api_so_v1_event(struct evt *evt)
 
 /* ---- the daemon interface ---- */
 
+/* hook_daemon for the api of 'a', when a hook wants 'flag' (data consumed) */
+#define DAEMON_HOOK(a, flag, data) \
+	do { if (hook_wants(HOOK_DAEMON, flag)) hook_daemon((a)->apiname, flag, data); } while (0)
+
+static struct json_object *jobj(void)
+{
+	return json_object_new_object();
+}
+
+static struct json_object *with(struct json_object *o, const char *key, struct json_object *value)
+{
+	json_object_object_add(o, key, value);
+	return o;
+}
+
+static struct json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *broadcast_data(const char *name, struct json_object *object)
+{
+	struct json_object *data = with(jobj(), "name", jstr(name));
+
+	if (object)
+		with(data, "data", json_object_get(object));
+	return data;
+}
+
 static char *full_event_name(struct api_v1 *a, const char *name)
 {
 	char *full;
@@ -98,26 +130,38 @@ static char *full_event_name(struct api_v1 *a, const char *name)
 static int daemon_event_broadcast(void *closure, const char *name, struct json_object *object)
 {
 	struct api_v1 *a = closure;
+	struct json_object *keep;
 	char *full;
-	int rc;
+	int rc, after;
 
 	if (a->state == PREINIT) {
 		LOGE("binding %s: can't broadcast event %s before its api is registered", a->path, name);
 		json_object_put(object);
 		return 0;
 	}
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_BROADCAST_BEFORE))
+		hook_daemon(a->apiname, HOOK_DAEMON_EVENT_BROADCAST_BEFORE, broadcast_data(name, object));
 	full = full_event_name(a, name);
 	if (!full) {
 		json_object_put(object);
 		return 0;
 	}
+	/* the hook after wants the data the broadcast consumes */
+	after = hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_BROADCAST_AFTER);
+	keep = after ? json_object_get(object) : NULL;
 	rc = evt_broadcast_name(full, object);
 	free(full);
+	if (after) {
+		hook_daemon(a->apiname, HOOK_DAEMON_EVENT_BROADCAST_AFTER,
+			    with(broadcast_data(name, keep), "result", json_object_new_int(rc)));
+		json_object_put(keep);
+	}
 	return rc;
 }
 
 static struct sd_event *daemon_get_event_loop(void *closure)
 {
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_GET_EVENT_LOOP, NULL);
 	return mainloop_event();
 }
 
@@ -149,11 +193,13 @@ static struct sd_bus *open_bus(int user)
 
 static struct sd_bus *daemon_get_user_bus(void *closure)
 {
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_GET_USER_BUS, NULL);
 	return open_bus(1);
 }
 
 static struct sd_bus *daemon_get_system_bus(void *closure)
 {
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_GET_SYSTEM_BUS, NULL);
 	return open_bus(0);
 }
 
@@ -162,8 +208,15 @@ static void daemon_vverbose_v2(void *closure, int level, const char *file, int l
 {
 	struct api_v1 *a = closure;
 	char prefix[128];
+	va_list copy;
 
-	if (!verbose_wants(verbosity, level))
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_VVERBOSE)) {
+		va_copy(copy, args);
+		hook_daemon_vverbose(a->apiname, level, file, line, func, fmt, copy);
+		va_end(copy);
+	}
+	/* the api's own verbosity (monitor/set), which its macros checked already */
+	if (!verbose_wants(a->itf.verbosity, level))
 		return;
 	snprintf(prefix, sizeof prefix, "API %s", a->apiname ? a->apiname : "?");
 	verbose_v(level, prefix, file, line, func, fmt, args);
@@ -190,11 +243,33 @@ static struct afb_event daemon_event_make(void *closure, const char *name)
 		evt = evt_new(full);
 		free(full);
 	}
+	if (evt && hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_MAKE))
+		hook_daemon(a->apiname, HOOK_DAEMON_EVENT_MAKE,
+			    with(with(with(jobj(), "name", jstr(name)), "event", jstr(evt_fullname(evt))),
+				 "id", json_object_new_int(evt_id(evt))));
 	return api_so_v1_event(evt);
+}
+
+/* the data of rootdir_* hooks: the result, and the path of 'fd' or the error */
+static struct json_object *fd_data(struct json_object *data, int fd, int error)
+{
+	char link[64], path[PATH_MAX];
+	ssize_t n;
+
+	with(data, "result", json_object_new_int(fd));
+	if (fd < 0)
+		return with(data, "error", jstr(strerror(error)));
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof path - 1);
+	path[n > 0 ? n : 0] = 0;
+	return with(data, "path", jstr(path));
 }
 
 static int daemon_rootdir_get_fd(void *closure)
 {
+	int fd = rootdir_fd == AT_FDCWD ? -1 : rootdir_fd;
+
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_ROOTDIR_GET_FD, fd_data(jobj(), fd, EBADF));
 	return rootdir_fd;
 }
 
@@ -225,7 +300,25 @@ static int open_in_locale(const char *tag, size_t len, const char *filename, int
 	return openat(rootdir_fd, path, flags | O_CLOEXEC);
 }
 
+static int rootdir_open_locale(const char *filename, int flags, const char *locale);
+
 static int daemon_rootdir_open_locale(void *closure, const char *filename, int flags, const char *locale)
+{
+	int fd = rootdir_open_locale(filename, flags, locale), error = errno;
+	struct json_object *data;
+
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_ROOTDIR_OPEN_LOCALE)) {
+		data = with(with(jobj(), "file", jstr(filename)), "flags", json_object_new_int(flags));
+		if (locale)
+			with(data, "locale", jstr(locale));
+		hook_daemon(((struct api_v1 *)closure)->apiname, HOOK_DAEMON_ROOTDIR_OPEN_LOCALE,
+			    fd_data(data, fd, error));
+		errno = error;
+	}
+	return fd;
+}
+
+static int rootdir_open_locale(const char *filename, int flags, const char *locale)
 {
 	const char *tag, *end, *dash;
 	size_t len;
@@ -260,17 +353,44 @@ static int daemon_rootdir_open_locale(void *closure, const char *filename, int f
 static int daemon_queue_job(void *closure, void (*callback)(int signum, void *arg), void *argument,
 			    void *group, int timeout)
 {
-	return jobs_queue(group, timeout, callback, argument);
+	int rc = jobs_queue(group, timeout, callback, argument);
+
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_QUEUE_JOB, with(jobj(), "result", json_object_new_int(rc)));
+	return rc;
 }
 
 static struct afb_req daemon_unstore_req(void *closure, struct afb_stored_req *sreq)
 {
-	return afb_req_unstore(sreq);
+	struct afb_req req;
+
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_UNSTORE_REQ, NULL);
+	req = afb_req_unstore(sreq);
+	if (req.closure && HOOK_REQ_ON((struct xreq *)req.closure, UNSTORE))
+		hook_req_unstore(req.closure);
+	return req;
+}
+
+static int require_api(struct api_v1 *a, const char *name, int initialized);
+
+static struct json_object *require_data(const char *name, int initialized)
+{
+	return with(with(jobj(), "name", jstr(name)), "initialized", json_object_new_boolean(initialized));
 }
 
 static int daemon_require_api(void *closure, const char *name, int initialized)
 {
 	struct api_v1 *a = closure;
+	int rc;
+
+	DAEMON_HOOK(a, HOOK_DAEMON_REQUIRE_API, require_data(name, initialized));
+	rc = require_api(a, name, initialized);
+	DAEMON_HOOK(a, HOOK_DAEMON_REQUIRE_API_RESULT,
+		    with(require_data(name, initialized), "result", json_object_new_int(rc)));
+	return rc;
+}
+
+static int require_api(struct api_v1 *a, const char *name, int initialized)
+{
 
 	if (a->state != INIT) {
 		LOGE("binding %s: afb_daemon_require_api(%s) is allowed only during service init", a->path, name);
@@ -331,11 +451,53 @@ static struct session *get_service_session(void)
 	return service_session;
 }
 
+#define SERVICE_HOOK(a, flag, data) \
+	do { if (hook_wants(HOOK_SERVICE, flag)) hook_service((a)->apiname, flag, data); } while (0)
+
+static struct json_object *call_data(const char *api, const char *verb, struct json_object *args)
+{
+	struct json_object *data = with(with(jobj(), "api", jstr(api)), "verb", jstr(verb));
+
+	return args ? with(data, "args", json_object_get(args)) : data;
+}
+
+static struct json_object *result_data(int status, struct json_object *result)
+{
+	struct json_object *data = with(jobj(), "status", json_object_new_int(status));
+
+	return result ? with(data, "result", json_object_get(result)) : data;
+}
+
+/* a service call whose result is traced */
+struct traced_call {
+	struct api_v1 *a;
+	void (*callback)(void *, int, struct json_object *);
+	void *closure;
+};
+
+static void traced_call_reply(void *closure, int status, struct json_object *envelope)
+{
+	struct traced_call *t = closure;
+
+	SERVICE_HOOK(t->a, HOOK_SVC_CALL_RESULT, result_data(status, envelope));
+	t->callback(t->closure, status, envelope);
+	free(t);
+}
+
 static void service_call(void *closure, const char *api, const char *verb, struct json_object *args,
 			 void (*callback)(void *, int, struct json_object *), void *cb_closure)
 {
 	struct api_v1 *a = closure;
+	struct traced_call *t;
 
+	SERVICE_HOOK(a, HOOK_SVC_CALL, call_data(api, verb, args));
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALL_RESULT) && (t = malloc(sizeof *t)) != NULL) {
+		t->a = a;
+		t->callback = callback;
+		t->closure = cb_closure;
+		callback = traced_call_reply;
+		cb_closure = t;
+	}
 	xreq_call_in_session(get_service_session(), a->listener, api, verb, args, callback, cb_closure);
 }
 
@@ -343,8 +505,12 @@ static int service_call_sync(void *closure, const char *api, const char *verb, s
 			     struct json_object **result)
 {
 	struct api_v1 *a = closure;
+	int rc;
 
-	return xreq_call_in_session_sync(get_service_session(), a->listener, api, verb, args, result);
+	SERVICE_HOOK(a, HOOK_SVC_CALLSYNC, call_data(api, verb, args));
+	rc = xreq_call_in_session_sync(get_service_session(), a->listener, api, verb, args, result);
+	SERVICE_HOOK(a, HOOK_SVC_CALLSYNC_RESULT, result_data(rc, *result));
+	return rc;
 }
 
 static const struct afb_service_itf service_itf = {
@@ -352,18 +518,28 @@ static const struct afb_service_itf service_itf = {
 	.call_sync = service_call_sync,
 };
 
+static struct json_object *on_event_data(const char *event, int eventid, struct json_object *object)
+{
+	struct json_object *data = with(with(jobj(), "event", jstr(event)), "id", json_object_new_int(eventid));
+
+	return object ? with(data, "data", json_object_get(object)) : data;
+}
+
+static void on_event(struct api_v1 *a, const char *event, int eventid, struct json_object *object)
+{
+	SERVICE_HOOK(a, HOOK_SVC_ON_EVENT_BEFORE, on_event_data(event, eventid, object));
+	a->service_event(event, object);
+	SERVICE_HOOK(a, HOOK_SVC_ON_EVENT_AFTER, on_event_data(event, eventid, object));
+}
+
 static void listener_push(void *closure, const char *event, int eventid, struct json_object *object)
 {
-	struct api_v1 *a = closure;
-
-	a->service_event(event, object);
+	on_event(closure, event, eventid, object);
 }
 
 static void listener_broadcast(void *closure, const char *event, struct json_object *object)
 {
-	struct api_v1 *a = closure;
-
-	a->service_event(event, object);
+	on_event(closure, event, 0, object);
 }
 
 static const struct evt_listener_itf listener_itf = {
@@ -478,7 +654,9 @@ static int api_start(void *closure)
 		if (!a->listener)
 			return -ENOMEM;
 	}
+	SERVICE_HOOK(a, HOOK_SVC_START_BEFORE, NULL);
 	rc = a->service_init ? a->service_init(service) : 0;
+	SERVICE_HOOK(a, HOOK_SVC_START_AFTER, with(jobj(), "result", json_object_new_int(rc)));
 	if (rc < 0) {
 		LOGE("binding %s: afbBindingV1ServiceInit failed (returned %d)", a->path, rc);
 		return rc;
@@ -501,11 +679,24 @@ static void api_destroy(void *closure)
 	free(a);
 }
 
+/* the binding reads itf.verbosity in its logging macros: a plain int of the v1 ABI */
+static int api_get_verbosity(void *closure)
+{
+	return __atomic_load_n(&((struct api_v1 *)closure)->itf.verbosity, __ATOMIC_RELAXED);
+}
+
+static void api_set_verbosity(void *closure, int level)
+{
+	__atomic_store_n(&((struct api_v1 *)closure)->itf.verbosity, level, __ATOMIC_RELAXED);
+}
+
 static const struct api_itf api_itf = {
 	.call = api_call,
 	.describe = api_describe,
 	.start = api_start,
 	.destroy = api_destroy,
+	.get_verbosity = api_get_verbosity,
+	.set_verbosity = api_set_verbosity,
 };
 
 /* ---- loading ---- */

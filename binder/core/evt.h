@@ -25,6 +25,8 @@ struct evt_listener_itf {
 
 /* Creates an event named 'fullname' (copied). NULL on allocation failure. */
 struct evt *evt_new(const char *fullname);
+/* The same, for an event that the event hooks never see (the monitor's traces). */
+struct evt *evt_new_untraced(const char *fullname);
 struct evt *evt_ref(struct evt *evt);
 void evt_unref(struct evt *evt);
 

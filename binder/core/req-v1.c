@@ -8,12 +8,13 @@
 #include <json-c/json.h>
 #include "afb/afb-req-itf.h"
 #include "api-so-v1.h"
+#include "hook.h"
 #include "xreq.h"
 #include "verbose.h"
 
 static struct json_object *req_json(void *closure)
 {
-	return ((struct xreq *)closure)->args;
+	return xreq_json(closure);
 }
 
 static struct afb_arg req_get(void *closure, const char *name)
@@ -73,12 +74,20 @@ static void *req_context_make(void *closure, void *(*create)(void *), void (*fre
 
 static void req_addref(void *closure)
 {
-	xreq_addref(closure);
+	struct xreq *x = closure;
+
+	if (HOOK_REQ_ON(x, ADDREF))
+		hook_req_addref(x);
+	xreq_addref(x);
 }
 
 static void req_unref(void *closure)
 {
-	xreq_unref(closure);
+	struct xreq *x = closure;
+
+	if (HOOK_REQ_ON(x, UNREF))
+		hook_req_unref(x);
+	xreq_unref(x);
 }
 
 static void req_session_close(void *closure)
@@ -120,19 +129,16 @@ static int req_subcallsync(void *closure, const char *api, const char *verb, str
 static void req_vverbose(void *closure, int level, const char *file, int line, const char *func,
 			 const char *fmt, va_list args)
 {
-	struct xreq *x = closure;
-	char prefix[128];
-
-	if (!verbose_wants(verbosity, level))
-		return;
-	snprintf(prefix, sizeof prefix, "REQ/API %s", x->api);
-	verbose_v(level, prefix, file, line, func, fmt, args);
+	xreq_vverbose(closure, level, file, line, func, fmt, args);
 }
 
 static struct afb_stored_req *req_store(void *closure)
 {
 	struct afb_req *copy = malloc(sizeof *copy);
+	struct xreq *x = closure;
 
+	if (HOOK_REQ_ON(x, STORE))
+		hook_req_store(x);
 	if (!copy)
 		return NULL;
 	*copy = xreq_to_req_v1(xreq_addref(closure));
@@ -171,7 +177,7 @@ static void req_subcall_req(void *closure, const char *api, const char *verb, st
 	sr->callback = callback;
 	sr->closure = cb_closure;
 	sr->caller = xreq_addref(closure);
-	xreq_subcall(closure, api, verb, args, subcall_req_reply, sr);
+	xreq_subcall_req(closure, api, verb, args, subcall_req_reply, sr);
 }
 
 /* no permission database here: every client of the daemon is trusted alike */

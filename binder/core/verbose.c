@@ -2,6 +2,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "verbose.h"
+#include "hook.h"
 
 int verbosity = 1;
 
@@ -14,8 +15,14 @@ void verbose_v(int level, const char *prefix, const char *file, int line, const 
 	       const char *fmt, va_list args)
 {
 	char buf[4096];
+	va_list copy;
 	int n, m;
 
+	if (hook_wants(HOOK_GLOBAL, HOOK_GLOBAL_VVERBOSE)) {
+		va_copy(copy, args);
+		hook_global_vverbose(level, file, line, func, fmt, copy);
+		va_end(copy);
+	}
 	if (level < 0)
 		level = 0;
 	else if (level > 7)
