@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * JSON texts carried by the bridge (args_json, response_json, data_json).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * afb-client: calls verbs of afb-daemon over WebSocket (x-afb-ws-json1).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Loader and daemon-side interfaces of binding API v1.
  */

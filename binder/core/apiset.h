@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The set of apis served by the daemon. An api is a name and an
  * implementation (a local binding or a remote stub): callers cannot tell

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Between hook.c (the list) and hook-points.c (the points). Core only.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The hook points: each builds the record of one action (its "data" as
  * the 2017 monitor api reported it) and hands it to hook_dispatch. They

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Hooks for tracing: the list of hooks, the names of the flags, and the
  * dispatch of records (see hook.h). The hook points themselves, which

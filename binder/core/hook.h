@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Hooks for tracing: observers of what requests, bindings, events,
  * sessions and the logger do (the 2017 binder's trace points).

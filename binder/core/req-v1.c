@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The 'struct afb_req' of binding API v1 over a 'struct xreq'.
  */

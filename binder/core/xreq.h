@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A request: api, verb, args, session, and the transport's hooks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Args of HTTP api calls: every value gathered from the query string and
  * forms is a JSON string (or null), with no type inference, because the

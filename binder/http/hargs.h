@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Building the json args object of an HTTP api call: query string,
  * urlencoded forms and JSON bodies (multipart forms are in hbody.c).

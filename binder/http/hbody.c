@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bodies of HTTP api calls. Limits are checked against Content-Length
  * before anything is read (so a client sending "Expect: 100-continue"
@@ -16,7 +17,7 @@
 
 #include "hbody.h"
 #include "hargs.h"
-#include "config.h"
+#include "hsrv.h"
 #include "verbose.h"
 
 /* After a failure, how much more a client may send before it is cut off. */
@@ -285,7 +286,7 @@ static void look_for_delimiter(struct hbody *body, const char *data, size_t size
 }
 
 unsigned hbody_begin(struct hbody *body, struct MHD_Connection *con, const char *method,
-		     const struct afb_config *config, struct json_object *args)
+		     const struct hsrv_options *options, struct json_object *args)
 {
 	const char *cl, *te, *ctype;
 	unsigned long long length = 0;
@@ -294,9 +295,9 @@ unsigned hbody_begin(struct hbody *body, struct MHD_Connection *con, const char 
 	memset(body, 0, sizeof *body);
 	body->field_fd = -1;
 	body->args = args;
-	body->uploaddir = config->uploaddir ? config->uploaddir : ".";
-	body->max_text = config->max_body;
-	body->limit = config->max_body;
+	body->uploaddir = options->uploaddir ? options->uploaddir : ".";
+	body->max_text = options->max_body;
+	body->limit = options->max_body;
 
 	/* MHD has already refused a malformed Content-Length */
 	cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -321,7 +322,7 @@ unsigned hbody_begin(struct hbody *body, struct MHD_Connection *con, const char 
 			body->kind = HBODY_FORM;
 		} else if (media_is(ctype, "multipart/form-data")) {
 			body->kind = HBODY_MULTIPART;
-			body->limit = config->max_upload;
+			body->limit = options->max_upload;
 			/* NULL when the boundary parameter is missing */
 			body->pp = MHD_create_post_processor(con, PP_BUFFER_SIZE, on_field, body);
 			if (!body->pp || set_delimiter(body, ctype) < 0) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HTTP api calls.
  *
@@ -26,7 +27,6 @@
 #include "hbody.h"
 #include "hsrv-internal.h"
 #include "apiset.h"
-#include "config.h"
 #include "mainloop.h"
 #include "session.h"
 #include "verbose.h"
@@ -260,7 +260,6 @@ static enum MHD_Result queue_reply(struct hreq *h, struct MHD_Connection *con)
 	struct hsrv *hsrv = h->hsrv;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char *cookie;
 	int ok;
 
 	h->state = HREQ_DONE;
@@ -270,14 +269,8 @@ static enum MHD_Result queue_reply(struct hreq *h, struct MHD_Connection *con)
 	h->reply = NULL;
 	ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") == MHD_YES
 	     && MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") == MHD_YES;
-	if (ok && h->uuid[0]) {
-		ok = asprintf(&cookie, "%s=%s; Path=%s; Max-Age=%d; HttpOnly", hsrv->cookie_name, h->uuid,
-			      hsrv->cookie_path, hsrv->config->cntxtimeout) >= 0;
-		if (ok) {
-			ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie) == MHD_YES;
-			free(cookie);
-		}
-	}
+	if (ok && h->uuid[0])
+		ok = hsrv_set_cookie(hsrv, resp, h->uuid) == 0;
 	if (ok && h->code == MHD_HTTP_UNAUTHORIZED)
 		ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer") == MHD_YES;
 	ret = ok ? MHD_queue_response(con, h->code, resp) : MHD_NO;
@@ -453,7 +446,7 @@ enum MHD_Result hreq_begin(struct hsrv *hsrv, struct MHD_Connection *con, const 
 		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		snprintf(h->body.reason, sizeof h->body.reason, "out of memory");
 	} else {
-		code = hbody_begin(&h->body, con, method, hsrv->config, h->args);
+		code = hbody_begin(&h->body, con, method, &hsrv->options, h->args);
 	}
 	if (code) {
 		ret = queue_early_error(h, con, code, h->body.reason);

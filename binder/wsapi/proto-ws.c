@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * afb-proto-ws codec: see proto-ws.h and docs/proto-ws.md.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * afb-proto-ws: the binder-to-binder messages, encoded and decoded.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A call received on an x-afb-ws-json1 connection, as an xreq.
  *

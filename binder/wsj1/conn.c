@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One x-afb-ws-json1 connection: the upgraded socket, driven by an
  * sd-event io source on the main thread.

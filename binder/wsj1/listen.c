@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The event listener of an x-afb-ws-json1 connection.
  *

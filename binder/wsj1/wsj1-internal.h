@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internals of the x-afb-ws-json1 server, shared by its files:
  *   wsj1.c      the server: upgrade hook, connection list, deferred work
@@ -26,7 +27,6 @@
 
 #include "wsmsg.h"
 
-struct afb_config;
 struct apiset;
 struct evt;
 struct evt_listener;
@@ -51,10 +51,8 @@ struct wsj1_pending;
 
 struct wsj1 {
 	struct hsrv *hsrv;			/* borrowed */
-	const struct afb_config *config;	/* borrowed */
 	struct apiset *apiset;			/* borrowed */
 	size_t max_message;
-	char *cookie_path;			/* Path of the session cookie */
 	struct json_tokener *tok;		/* main thread: parses every input */
 	sd_event_source *work;			/* defer: flushes and resumed input */
 	struct wsj1_conn *work_list;		/* connections with deferred work */

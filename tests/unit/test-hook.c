@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Hooks for tracing (binder/core/hook.h): names, filters, records of
  * requests, events, sessions and log messages, the 2017 TRACE layout,

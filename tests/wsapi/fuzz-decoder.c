@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz target of what a proto-ws peer reads first: the RFC 6455 frame
  * reader (wsframe.c) and the message decoder (proto-ws.c).

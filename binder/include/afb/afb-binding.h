@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * afb-binding.h: the binding API of afb-daemon (binding API version 1).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The daemon interface given to a binding (afb_binding_interface.daemon).
  * Calls made with it act in the name of the binding's api.
