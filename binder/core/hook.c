@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 #include "hook.h"
 #include "hook-internal.h"
+#include "verbose.h"
 
 atomic_uint hook_active[HOOK_KIND_COUNT];
 
@@ -181,6 +182,8 @@ static void update_active(enum hook_kind kind)
 	for (h = hooks[kind]; h; h = h->next)
 		flags |= h->flags;
 	atomic_store(&hook_active[kind], flags);
+	if (kind == HOOK_GLOBAL)
+		__atomic_store_n(&verbose_observer, flags ? hook_global_vverbose : NULL, __ATOMIC_RELAXED);
 }
 
 static int copy_filter(char **to, const char *from)
