@@ -230,6 +230,23 @@ static int broadcast(const char *fullname, int id, int traced, struct json_objec
 	return i;
 }
 
+int evt_congested(struct evt *evt)
+{
+	struct targets t = { .count = 0, .items = t.local };
+	int cap = 16, i, congested = 0;
+	struct watch *w;
+
+	pthread_mutex_lock(&lock);
+	for (w = evt->watches; w; w = w->next_of_evt)
+		if (w->listener->itf->congested && targets_add(&t, w->listener, &cap) < 0)
+			break;
+	pthread_mutex_unlock(&lock);
+	for (i = 0; i < t.count && !congested; i++)
+		congested = t.items[i]->itf->congested(t.items[i]->closure);
+	targets_release(&t);
+	return congested;
+}
+
 int evt_broadcast_name(const char *fullname, struct json_object *object)
 {
 	return broadcast(fullname, 0, 1, object);

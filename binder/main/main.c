@@ -23,6 +23,7 @@
 #include "wsj1.h"	/* ws */
 #include "jobs.h"
 #include "mainloop.h"
+#include "monitor.h"
 #include "session.h"
 #include "settings.h"
 #include "verbose.h"
@@ -350,7 +351,8 @@ int main(int argc, char **argv)
 		LOGN("initial token of new sessions: %s", session_initial_token());
 
 	main_apiset = apiset_new();
-	if (!main_apiset || load_settings(config) < 0 || load_bindings(config) < 0)
+	/* the monitor api first: bindings can't take its name */
+	if (!main_apiset || load_settings(config) < 0 || monitor_add(main_apiset) < 0 || load_bindings(config) < 0)
 		goto end;
 	if (start_dbus_clients(config) < 0)	/* dbus */
 		goto end;

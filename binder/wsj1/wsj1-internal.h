@@ -42,6 +42,8 @@ struct wsj1_pending;
 #define WSJ1_MAX_INFLIGHT 128
 /* Output waiting for a slow reader before its input pauses. */
 #define WSJ1_MAX_BACKLOG (4u << 20)
+/* Output beyond which the connection tells producers that can wait to wait (evt_congested). */
+#define WSJ1_CONGESTED_BACKLOG (WSJ1_MAX_BACKLOG / 8)
 /* Subscriptions of one connection. */
 #define WSJ1_MAX_SUBSCRIPTIONS 4096
 /* Chunks of frames decoded per wake-up, so that one client can't hog the loop. */
