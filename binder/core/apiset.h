@@ -20,7 +20,10 @@ struct api_itf {
 	void (*call)(void *closure, struct xreq *xreq);
 	/* A new description object (OpenAPI), or NULL. */
 	struct json_object *(*describe)(void *closure);
-	/* Optional service start. Returns 0 or a negative value. */
+	/*
+	 * Optional service start. Returns 0 or a negative value; -EFAULT
+	 * when the binding faulted (the failure is then not fatal).
+	 */
 	int (*start)(void *closure);
 	/* Optional: the api is being freed. */
 	void (*destroy)(void *closure);
@@ -67,7 +70,11 @@ struct api *apiset_get(struct apiset *set, const char *name);
  */
 int apiset_start(struct apiset *set, const char *name);
 
-/* Starts every api, in name order. Stops at the first failure and returns it. */
+/*
+ * Starts every api, in name order. Stops at the first failure and returns
+ * it, except -EFAULT (the binding faulted in its init: its api is marked
+ * failed and the others start).
+ */
 int apiset_start_all(struct apiset *set);
 
 /* A new array of the names. */

@@ -19,6 +19,7 @@
 #include "api-ws-client.h"	/* proto-ws */
 #include "api-ws-server.h"	/* proto-ws */
 #include "dbus-bridge.h"	/* dbus */
+#include "fault.h"
 #include "hsrv.h"
 #include "wsj1.h"	/* ws */
 #include "jobs.h"
@@ -26,6 +27,7 @@
 #include "monitor.h"
 #include "session.h"
 #include "settings.h"
+#include "utf8.h"
 #include "verbose.h"
 #include "xreq.h"
 
@@ -265,6 +267,10 @@ static int start_call(struct session *session, const char *spec)
 	struct startup_call *sc;
 	char *api, *verb;
 
+	if (!utf8_valid_str(spec)) {
+		LOGE("startup call %s: not valid UTF-8", spec);
+		return -EINVAL;
+	}
 	colon = strchr(slash, ':');
 	if (colon) {
 		args = json_tokener_parse(colon + 1);
@@ -327,6 +333,9 @@ int main(int argc, char **argv)
 	int rc, rootfd = -1, exitcode = 1;
 
 	verbosity += config->verbose;
+	/* before any thread, before any binding code */
+	if (fault_init(!config->no_sigcatch) < 0)
+		LOGW("can't catch the faults of bindings: a faulting binding will end the daemon");
 	if (mainloop_init() < 0 || setup_signals() < 0) {
 		LOGE("can't set up the event loop");
 		return 1;
@@ -363,6 +372,7 @@ int main(int argc, char **argv)
 		LOGE("can't start the workers: %s", strerror(-rc));
 		goto end;
 	}
+	jobs_set_max_per_lane(config->max_pending_client);
 	xreq_set_timeout(config->apitimeout);
 	rc = apiset_start_all(main_apiset);
 	if (rc < 0) {

@@ -10,11 +10,12 @@
 #include "monitor.h"
 #include "trace.h"
 #include "apiset.h"
+#include "fault.h"
 #include "verbose.h"
 #include "xreq.h"
 
-/* the key of the monitor's values in sessions (its traces) */
-static const char monitor_key;
+/* the monitor's key in sessions (its traces), and its name in fault reports */
+static const struct fault_site monitor_key = { NULL, "monitor" };
 
 /* ---- verbosity levels ---- */
 

@@ -33,6 +33,7 @@ struct evt_listener;
 struct hsrv;
 struct json_object;
 struct json_tokener;
+struct peer;
 struct session;
 struct MHD_Connection;
 struct wsj1_conn;
@@ -110,7 +111,7 @@ struct wsj1_conn {
 	size_t extra_len, extra_off;
 	struct wsj1_out *out_head, **out_tail;
 	size_t out_bytes;
-	char peer[56];			/* "address:port", for the logs */
+	struct peer *client;		/* one reference: who is connected */
 
 	/* subscriptions vs release (listen.c) */
 	pthread_mutex_t lock;

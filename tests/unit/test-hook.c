@@ -142,7 +142,7 @@ static void run(struct session *s, const char *verb, const char *args)
 {
 	struct treq *t = calloc(1, sizeof *t);
 
-	xreq_init(&t->xreq, &t_itf, s, "fake", verb, args ? json_tokener_parse(args) : NULL);
+	xreq_init(&t->xreq, &t_itf, NULL, s, "fake", verb, args ? json_tokener_parse(args) : NULL);
 	xreq_process(&t->xreq, main_apiset);
 	jobs_wait(finished, t);
 	free(t);
