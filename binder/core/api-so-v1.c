@@ -271,16 +271,21 @@ static struct afb_req daemon_unstore_req(void *closure, struct afb_stored_req *s
 static int daemon_require_api(void *closure, const char *name, int initialized)
 {
 	struct api_v1 *a = closure;
+	struct api *api;
+	int rc;
 
 	if (a->state != INIT) {
 		LOGE("binding %s: afb_daemon_require_api(%s) is allowed only during service init", a->path, name);
 		return -1;
 	}
-	if (!apiset_get(loading_set, name)) {
+	api = apiset_lookup(loading_set, name);
+	if (!api) {
 		LOGE("binding %s: required api %s not found", a->path, name);
 		return -1;
 	}
-	return initialized && apiset_start(loading_set, name) < 0 ? -1 : 0;
+	rc = initialized ? api_start(api) : 0;
+	api_unref(api);
+	return rc < 0 ? -1 : 0;
 }
 
 static int daemon_rename_api(void *closure, const char *name)
@@ -383,7 +388,7 @@ static const struct afb_verb_desc_v1 *find_verb(struct api_v1 *a, const char *na
 	return NULL;
 }
 
-static void api_call(void *closure, struct xreq *x)
+static void v1_api_call(void *closure, struct xreq *x)
 {
 	struct api_v1 *a = closure;
 	const struct afb_verb_desc_v1 *v = find_verb(a, x->verb);
@@ -431,7 +436,7 @@ static struct json_object *permissions_of(unsigned flags)
 	}
 }
 
-static struct json_object *api_describe(void *closure)
+static struct json_object *v1_api_describe(void *closure)
 {
 	struct api_v1 *a = closure;
 	const struct afb_verb_desc_v1 *v;
@@ -466,7 +471,7 @@ static struct json_object *api_describe(void *closure)
 	return root;
 }
 
-static int api_start(void *closure)
+static int v1_api_start(void *closure)
 {
 	struct api_v1 *a = closure;
 	struct afb_service service = { &service_itf, a };
@@ -487,7 +492,7 @@ static int api_start(void *closure)
 	return 0;
 }
 
-static void api_destroy(void *closure)
+static void v1_api_destroy(void *closure)
 {
 	struct api_v1 *a = closure;
 
@@ -502,10 +507,10 @@ static void api_destroy(void *closure)
 }
 
 static const struct api_itf api_itf = {
-	.call = api_call,
-	.describe = api_describe,
-	.start = api_start,
-	.destroy = api_destroy,
+	.call = v1_api_call,
+	.describe = v1_api_describe,
+	.start = v1_api_start,
+	.destroy = v1_api_destroy,
 };
 
 /* ---- loading ---- */

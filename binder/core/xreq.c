@@ -151,6 +151,7 @@ void xreq_unref(struct xreq *x)
 		session_close_key(x->session, x->api_key);
 	json_object_put(x->args);
 	session_unref(x->session);
+	api_unref(x->target);
 	if (x->caller)
 		xreq_unref(x->caller);
 	atomic_fetch_sub(&live_count, 1);
@@ -226,26 +227,32 @@ static void job(int signum, void *arg)
 		xreq_unref(x);
 		return;
 	}
+	/* an api added while serving starts with its first request */
+	if (atomic_load(&x->target->state) != API_STARTED && api_start(x->target) < 0) {
+		xreq_fail_f(x, "bad-api-state", "api %s not started correctly", x->api);
+		xreq_unref(x);
+		return;
+	}
 	/* the api owns the reference from now on */
 	x->target->itf->call(x->target->closure, x);
 }
 
 void xreq_process(struct xreq *x, struct apiset *set)
 {
-	x->target = apiset_get(set, x->api);
+	x->target = apiset_lookup(set, x->api);
 	if (!x->target) {
 		xreq_fail_f(x, "unknown-api", "api %s not found", x->api);
 		xreq_unref(x);
 		return;
 	}
-	if (x->target->state < 0) {
+	if (atomic_load(&x->target->state) == API_FAILED) {
 		xreq_fail_f(x, "bad-api-state", "api %s not started correctly", x->api);
 		xreq_unref(x);
 		return;
 	}
 	if (timeout_seconds)
 		tm_insert(x);
-	if (jobs_queue(NULL, 0, job, x) < 0) {
+	if (jobs_queue(x->target->group, 0, job, x) < 0) {
 		xreq_fail_f(x, "cancelled", "not able to create a job for the task");
 		xreq_unref(x);
 	}
