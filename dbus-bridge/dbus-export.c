@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
@@ -232,7 +233,7 @@ static void describe_job(int signum, void *arg)
 		if (!signum && d->api->itf->describe)
 			d->desc = d->api->itf->describe(d->api->closure);
 		if (d->msg && d->desc)
-			d->text = strdup(json_object_to_json_string_ext(d->desc, DBUS_JSON_TEXT));
+			d->text = dbus_json_text(d->desc);
 		if (mainloop_post(described, d) < 0) {
 			LOGE("D-Bus: out of memory, describe of %s lost", d->api->name);
 			json_object_put(d->desc);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Loader and daemon-side interfaces of binding API v1.
  */
@@ -18,9 +19,11 @@
 #include "api-so-v1.h"
 #include "apiset.h"
 #include "evt.h"
+#include "fault.h"
 #include "jobs.h"
 #include "mainloop.h"
 #include "session.h"
+#include "subloop.h"
 #include "verbose.h"
 #include "xreq.h"
 
@@ -29,6 +32,7 @@ enum state { PREINIT, INIT, RUNNING };
 
 struct api_v1 {
 	struct afb_binding_interface_v1 itf;	/* given to the binding: must stay put */
+	struct fault_site site;			/* path and apiname: names for the fault guard */
 	void *handle;
 	char *path;
 	char *apiname;
@@ -36,6 +40,7 @@ struct api_v1 {
 	int (*service_init)(struct afb_service);
 	void (*service_event)(const char *, struct json_object *);
 	struct evt_listener *listener;		/* for service_event */
+	struct subloop *loop;			/* its event loop, nested in the daemon's (subloop.h) */
 	enum state state;
 };
 
@@ -48,21 +53,25 @@ static struct apiset *loading_set;	/* for require_api and rename_api */
 
 static int event_broadcast(void *closure, struct json_object *obj)
 {
+	FAULT_DAEMON_SCOPE;
 	return evt_broadcast(closure, obj);
 }
 
 static int event_push(void *closure, struct json_object *obj)
 {
+	FAULT_DAEMON_SCOPE;
 	return evt_push(closure, obj);
 }
 
 static void event_drop(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
 	evt_drop(closure);
 }
 
 static const char *event_name(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
 	return evt_name(closure);
 }
 
@@ -97,6 +106,7 @@ static char *full_event_name(struct api_v1 *a, const char *name)
 
 static int daemon_event_broadcast(void *closure, const char *name, struct json_object *object)
 {
+	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
 	char *full;
 	int rc;
@@ -118,8 +128,16 @@ static int daemon_event_broadcast(void *closure, const char *name, struct json_o
 
 static struct sd_event *daemon_get_event_loop(void *closure)
 {
-	return mainloop_event();
+	FAULT_DAEMON_SCOPE;
+	struct api_v1 *a = closure;
+
+	/* the binding's callbacks on it run under the fault guard */
+	return a->loop ? subloop_event(a->loop) : mainloop_event();
 }
+
+/* the buses shared by the bindings, and their loop: their callbacks are binding code */
+static const struct fault_site bus_site = { "(a binding using the shared D-Bus connections)", "?" };
+static struct subloop *bus_loop;
 
 static struct sd_bus *open_bus(int user)
 {
@@ -135,7 +153,7 @@ static struct sd_bus *open_bus(int user)
 		rc = user ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
 		if (rc < 0) {
 			LOGW("can't open the %s bus: %s", user ? "user" : "system", strerror(-rc));
-		} else if ((rc = sd_bus_attach_event(bus, mainloop_event(), 0)) < 0) {
+		} else if ((rc = sd_bus_attach_event(bus, bus_loop ? subloop_event(bus_loop) : mainloop_event(), 0)) < 0) {
 			LOGW("can't attach the %s bus: %s", user ? "user" : "system", strerror(-rc));
 			sd_bus_unref(bus);
 		} else {
@@ -149,11 +167,13 @@ static struct sd_bus *open_bus(int user)
 
 static struct sd_bus *daemon_get_user_bus(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
 	return open_bus(1);
 }
 
 static struct sd_bus *daemon_get_system_bus(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
 	return open_bus(0);
 }
 
@@ -177,6 +197,7 @@ static void daemon_vverbose_v1(void *closure, int level, const char *file, int l
 
 static struct afb_event daemon_event_make(void *closure, const char *name)
 {
+	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
 	struct evt *evt = NULL;
 	char *full;
@@ -195,6 +216,7 @@ static struct afb_event daemon_event_make(void *closure, const char *name)
 
 static int daemon_rootdir_get_fd(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
 	return rootdir_fd;
 }
 
@@ -227,6 +249,7 @@ static int open_in_locale(const char *tag, size_t len, const char *filename, int
 
 static int daemon_rootdir_open_locale(void *closure, const char *filename, int flags, const char *locale)
 {
+	FAULT_DAEMON_SCOPE;
 	const char *tag, *end, *dash;
 	size_t len;
 	int fd;
@@ -257,19 +280,63 @@ static int daemon_rootdir_open_locale(void *closure, const char *filename, int f
 	return openat(rootdir_fd, filename, flags | O_CLOEXEC);
 }
 
+/* a job queued by a binding: run under the fault guard */
+struct bjob {
+	struct api_v1 *api;
+	void (*callback)(int signum, void *arg);
+	void *arg;
+	int signum;
+};
+
+static void bjob_call(void *closure)
+{
+	struct bjob *j = closure;
+
+	j->callback(j->signum, j->arg);
+}
+
+static void bjob_run(int signum, void *closure)
+{
+	struct bjob *j = closure;
+	int sig;
+
+	j->signum = signum;
+	sig = fault_guard(&j->api->site, "job", NULL, NULL, bjob_call, j);
+	if (sig) {
+		/* as documented for v1: the callback is told its crash */
+		j->signum = sig;
+		fault_guard(&j->api->site, "job (called again with the signal)", NULL, NULL, bjob_call, j);
+	}
+	free(j);
+}
+
 static int daemon_queue_job(void *closure, void (*callback)(int signum, void *arg), void *argument,
 			    void *group, int timeout)
 {
-	return jobs_queue(group, timeout, callback, argument);
+	FAULT_DAEMON_SCOPE;
+	struct bjob *j = malloc(sizeof *j);
+	int rc;
+
+	if (!j)
+		return -1;
+	j->api = closure;
+	j->callback = callback;
+	j->arg = argument;
+	rc = jobs_queue(group, timeout, bjob_run, j);
+	if (rc < 0)
+		free(j);
+	return rc;
 }
 
 static struct afb_req daemon_unstore_req(void *closure, struct afb_stored_req *sreq)
 {
+	FAULT_DAEMON_SCOPE;
 	return afb_req_unstore(sreq);
 }
 
 static int daemon_require_api(void *closure, const char *name, int initialized)
 {
+	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
 	struct api *api;
 	int rc;
@@ -290,6 +357,7 @@ static int daemon_require_api(void *closure, const char *name, int initialized)
 
 static int daemon_rename_api(void *closure, const char *name)
 {
+	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
 	char *copy;
 
@@ -306,6 +374,7 @@ static int daemon_rename_api(void *closure, const char *name)
 		return -1;
 	free(a->apiname);
 	a->apiname = copy;
+	a->site.api = copy;
 	return 0;
 }
 
@@ -336,17 +405,70 @@ static struct session *get_service_session(void)
 	return service_session;
 }
 
+/* the callback of a service call, binding code: under the fault guard */
+struct scall {
+	struct api_v1 *api;
+	void (*callback)(void *closure, int status, struct json_object *result);
+	void *closure;
+	int status;
+	struct json_object *result;
+};
+
+static void scall_call(void *closure)
+{
+	struct scall *c = closure;
+
+	c->callback(c->closure, c->status, c->result);
+}
+
+static void scall_deliver(struct scall *c, int status, struct json_object *result)
+{
+	c->status = status;
+	c->result = result;
+	/* a NULL callback: the binding does not want the answer */
+	if (c->callback)
+		fault_guard(&c->api->site, "service call callback", NULL, NULL, scall_call, c);
+}
+
+static void scall_reply(void *closure, int status, struct json_object *result)
+{
+	scall_deliver(closure, status, result);
+	free(closure);
+}
+
+/* out of memory before the call: the callback is told as for a failed call */
+static void scall_reply_failure(struct scall *c)
+{
+	struct json_object *failure = json_tokener_parse(
+		"{\"jtype\":\"afb-reply\",\"request\":{\"status\":\"failed\",\"info\":\"internal error\"}}");
+
+	scall_deliver(c, -1, failure);
+	json_object_put(failure);
+}
+
 static void service_call(void *closure, const char *api, const char *verb, struct json_object *args,
 			 void (*callback)(void *, int, struct json_object *), void *cb_closure)
 {
+	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
+	struct scall *c = malloc(sizeof *c);
 
-	xreq_call_in_session(get_service_session(), a->listener, api, verb, args, callback, cb_closure);
+	if (!c) {
+		json_object_put(args);
+		c = &(struct scall){ .api = a, .callback = callback, .closure = cb_closure };
+		scall_reply_failure(c);
+		return;
+	}
+	c->api = a;
+	c->callback = callback;
+	c->closure = cb_closure;
+	xreq_call_in_session(get_service_session(), a->listener, api, verb, args, scall_reply, c);
 }
 
 static int service_call_sync(void *closure, const char *api, const char *verb, struct json_object *args,
 			     struct json_object **result)
 {
+	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
 
 	return xreq_call_in_session_sync(get_service_session(), a->listener, api, verb, args, result);
@@ -357,18 +479,29 @@ static const struct afb_service_itf service_itf = {
 	.call_sync = service_call_sync,
 };
 
+struct event_call {
+	struct api_v1 *api;
+	const char *event;
+	struct json_object *object;
+};
+
+static void event_call(void *closure)
+{
+	struct event_call *c = closure;
+
+	c->api->service_event(c->event, c->object);
+}
+
 static void listener_push(void *closure, const char *event, int eventid, struct json_object *object)
 {
-	struct api_v1 *a = closure;
+	struct event_call c = { closure, event, object };
 
-	a->service_event(event, object);
+	fault_guard(&c.api->site, "event handler", event, NULL, event_call, &c);
 }
 
 static void listener_broadcast(void *closure, const char *event, struct json_object *object)
 {
-	struct api_v1 *a = closure;
-
-	a->service_event(event, object);
+	listener_push(closure, event, 0, object);
 }
 
 static const struct evt_listener_itf listener_itf = {
@@ -388,17 +521,29 @@ static const struct afb_verb_desc_v1 *find_verb(struct api_v1 *a, const char *na
 	return NULL;
 }
 
+struct verb_call {
+	const struct afb_verb_desc_v1 *verb;
+	struct xreq *xreq;
+};
+
+static void verb_call(void *closure)
+{
+	struct verb_call *c = closure;
+
+	c->verb->callback(xreq_to_req_v1(c->xreq));
+}
+
 static void v1_api_call(void *closure, struct xreq *x)
 {
 	struct api_v1 *a = closure;
-	const struct afb_verb_desc_v1 *v = find_verb(a, x->verb);
+	struct verb_call c = { find_verb(a, x->verb), x };
 
-	if (!v) {
+	if (!c.verb) {
 		xreq_fail_f(x, "unknown-verb", "verb %s unknown within api %s", x->verb, a->apiname);
 	} else {
-		x->api_key = a;
-		if (xreq_check_session_flags(x, (unsigned)v->session) == 0)
-			v->callback(xreq_to_req_v1(x));
+		x->api_key = &a->site;
+		if (xreq_check_session_flags(x, (unsigned)c.verb->session) == 0)
+			fault_guard(&a->site, "verb", c.verb->name, x, verb_call, &c);
 	}
 	xreq_unref(x);
 }
@@ -471,10 +616,23 @@ static struct json_object *v1_api_describe(void *closure)
 	return root;
 }
 
+struct init_call {
+	struct api_v1 *api;
+	int rc;
+};
+
+static void init_call(void *closure)
+{
+	struct init_call *c = closure;
+	struct afb_service service = { &service_itf, c->api };
+
+	c->rc = c->api->service_init(service);
+}
+
 static int v1_api_start(void *closure)
 {
 	struct api_v1 *a = closure;
-	struct afb_service service = { &service_itf, a };
+	struct init_call c = { a, 0 };
 	int rc;
 
 	a->state = INIT;
@@ -483,7 +641,9 @@ static int v1_api_start(void *closure)
 		if (!a->listener)
 			return -ENOMEM;
 	}
-	rc = a->service_init ? a->service_init(service) : 0;
+	if (a->service_init && fault_guard(&a->site, "init", "afbBindingV1ServiceInit", NULL, init_call, &c))
+		return -EFAULT;		/* logged: the api failed, the daemon goes on */
+	rc = c.rc;
 	if (rc < 0) {
 		LOGE("binding %s: afbBindingV1ServiceInit failed (returned %d)", a->path, rc);
 		return rc;
@@ -500,6 +660,7 @@ static void v1_api_destroy(void *closure)
 		evt_listener_unsubscribe_all(a->listener);
 		evt_listener_unref(a->listener);
 	}
+	subloop_free(a->loop);
 	/* bindings are not dlclosed: their atexit handlers and threads may still run */
 	free(a->apiname);
 	free(a->path);
@@ -532,9 +693,22 @@ static const char *check_desc(struct api_v1 *a)
 	return NULL;
 }
 
+struct register_call {
+	struct api_v1 *api;
+	const struct afb_binding_v1 *(*reg)(const struct afb_binding_interface_v1 *);
+};
+
+static void register_call(void *closure)
+{
+	struct register_call *c = closure;
+
+	c->api->desc = c->reg(&c->api->itf);
+}
+
 int api_so_v1_load(struct apiset *set, const char *path)
 {
 	const struct afb_binding_v1 *(*reg)(const struct afb_binding_interface_v1 *);
+	struct register_call c;
 	struct api_v1 *a;
 	const char *why;
 	void *handle;
@@ -560,12 +734,25 @@ int api_so_v1_load(struct apiset *set, const char *path)
 	}
 	a->handle = handle;
 	a->state = PREINIT;
+	/* made here, on the main thread, before the daemon's loop runs */
+	if (mainloop_event()) {
+		if (!bus_loop && subloop_new(&bus_loop, &bus_site) < 0)
+			LOGW("no guarded loop for the D-Bus connections of the bindings");
+		if (subloop_new(&a->loop, &a->site) < 0)
+			LOGW("binding %s: no loop of its own: afb_daemon_get_event_loop gives the daemon's", path);
+	}
 	a->itf.daemon.itf = &daemon_itf;
 	a->itf.daemon.closure = a;
 	a->itf.verbosity = verbosity;
 	a->itf.mode = AFB_MODE_LOCAL;
 	loading_set = set;
-	a->desc = reg(&a->itf);
+	a->site.binding = a->path;
+	c.api = a;
+	c.reg = reg;
+	if (fault_guard(&a->site, "init", "afbBindingV1Register", NULL, register_call, &c)) {
+		rc = -EFAULT;
+		goto error;
+	}
 	why = check_desc(a);
 	if (why) {
 		LOGE("binding %s: %s", path, why);
@@ -576,6 +763,7 @@ int api_so_v1_load(struct apiset *set, const char *path)
 		rc = -ENOMEM;
 		goto error;
 	}
+	a->site.api = a->apiname;
 	a->service_init = (int (*)(struct afb_service))dlsym(handle, "afbBindingV1ServiceInit");
 	a->service_event = (void (*)(const char *, struct json_object *))dlsym(handle, "afbBindingV1ServiceEvent");
 	rc = apiset_add(set, a->apiname, a, &api_itf);
@@ -588,6 +776,7 @@ int api_so_v1_load(struct apiset *set, const char *path)
 	return 0;
 error:
 	/* not dlclosed: the binding may have started threads or registered atexit */
+	subloop_free(a->loop);
 	free(a->apiname);
 	free(a->path);
 	free(a);
@@ -648,4 +837,6 @@ void api_so_v1_cleanup(void)
 {
 	session_unref(service_session);
 	service_session = NULL;
+	subloop_free(bus_loop);
+	bus_loop = NULL;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The set of apis served by the daemon. An api is a name and an
  * implementation (a local binding or a remote stub): callers cannot tell
@@ -30,7 +31,10 @@ struct api_itf {
 	void (*call)(void *closure, struct xreq *xreq);
 	/* A new description object (OpenAPI), or NULL. */
 	struct json_object *(*describe)(void *closure);
-	/* Optional service start. Returns 0 or a negative value. */
+	/*
+	 * Optional service start. Returns 0 or a negative value; -EFAULT
+	 * when the binding faulted (the failure is then not fatal).
+	 */
 	int (*start)(void *closure);
 	/* Optional: the api is being freed (its last reference is gone). */
 	void (*destroy)(void *closure);
@@ -104,7 +108,11 @@ int api_start(struct api *api);
 /* Starts the api 'name'. Returns as api_start, or -ENOENT. */
 int apiset_start(struct apiset *set, const char *name);
 
-/* Starts every api, in name order. Stops at the first failure and returns it. */
+/*
+ * Starts every api, in name order. Stops at the first failure and returns
+ * it, except -EFAULT (the binding faulted in its init: its api is marked
+ * failed and the others start).
+ */
 int apiset_start_all(struct apiset *set);
 
 /* A new array of the names (aliases included). */

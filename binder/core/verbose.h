@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Logging to stderr with the syslog prefixes of the binding document
  * ("<3> ERROR" ... "<7> DEBUG").  Thread-safe: one write(2) per message.

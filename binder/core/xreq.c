@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include "evt.h"
 #include "jobs.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "session.h"
 #include "verbose.h"
 
@@ -110,7 +112,7 @@ void xreq_set_timeout(int seconds)
 
 /* ---- life cycle ---- */
 
-void xreq_init(struct xreq *x, const struct xreq_itf *itf, struct session *session,
+void xreq_init(struct xreq *x, const struct xreq_itf *itf, struct peer *peer, struct session *session,
 	       const char *api, const char *verb, struct json_object *args)
 {
 	memset(x, 0, sizeof *x);
@@ -121,6 +123,8 @@ void xreq_init(struct xreq *x, const struct xreq_itf *itf, struct session *sessi
 	x->verb = verb;
 	x->args = args ? args : json_object_new_object();
 	x->session = session_ref(session);
+	x->peer = peer_ref(peer ? peer : peer_internal());
+	atomic_fetch_add(&x->peer->requests, 1);
 	atomic_fetch_add(&live_count, 1);
 }
 
@@ -154,6 +158,8 @@ void xreq_unref(struct xreq *x)
 	api_unref(x->target);
 	if (x->caller)
 		xreq_unref(x->caller);
+	atomic_fetch_sub(&x->peer->requests, 1);
+	peer_unref(x->peer);
 	atomic_fetch_sub(&live_count, 1);
 	x->itf->destroy(x);
 }
@@ -239,6 +245,8 @@ static void job(int signum, void *arg)
 
 void xreq_process(struct xreq *x, struct apiset *set)
 {
+	int rc;
+
 	x->target = apiset_lookup(set, x->api);
 	if (!x->target) {
 		xreq_fail_f(x, "unknown-api", "api %s not found", x->api);
@@ -252,8 +260,13 @@ void xreq_process(struct xreq *x, struct apiset *set)
 	}
 	if (timeout_seconds)
 		tm_insert(x);
-	if (jobs_queue(x->target->group, 0, job, x) < 0) {
-		xreq_fail_f(x, "cancelled", "not able to create a job for the task");
+	/* each client peer queues in its own lane: the fair share of jobs.h */
+	rc = jobs_queue_lane(x->peer == peer_internal() ? NULL : &x->peer->lane, x->target->group, 0, job, x);
+	if (rc < 0) {
+		if (rc == -EDQUOT)
+			xreq_fail_f(x, "cancelled", "too many pending requests from this client");
+		else
+			xreq_fail_f(x, "cancelled", "not able to create a job for the task");
 		xreq_unref(x);
 	}
 }
@@ -435,7 +448,8 @@ static struct icall *icall_new(struct xreq *caller, struct session *session, str
 	}
 	memcpy(ic->apiverb, api ? api : "", la + 1);
 	memcpy(ic->apiverb + la + 1, verb ? verb : "", lv + 1);
-	xreq_init(&ic->xreq, &icall_itf, caller ? caller->session : session,
+	/* a subcall is made on behalf of the caller's peer */
+	xreq_init(&ic->xreq, &icall_itf, caller ? caller->peer : NULL, caller ? caller->session : session,
 		  ic->apiverb, ic->apiverb + la + 1, args);
 	ic->listener = listener ? evt_listener_ref(listener) : NULL;
 	atomic_init(&ic->owners, 1);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A request: api, verb, args, session, and the transport's hooks.
  *
@@ -18,10 +19,12 @@
 #include "afb/afb-req-itf.h"
 
 struct json_object;
+struct peer;
 struct session;
 struct evt;
 struct api;
 struct apiset;
+struct fault_site;
 struct xreq;
 
 struct xreq_itf {
@@ -61,9 +64,10 @@ struct xreq {
 	const char *api;		/* owned by the transport, valid until destroy */
 	const char *verb;		/* idem */
 	struct json_object *args;	/* owned, never NULL after xreq_init */
+	struct peer *peer;		/* who made it: one reference, never NULL after xreq_init */
 	struct session *session;	/* one reference, never NULL after xreq_init */
 	struct xreq *caller;		/* subcalls: the calling request (one reference) */
-	const void *api_key;		/* context key of the api that serves it */
+	const struct fault_site *api_key;	/* the binding serving it: its context key (fault.h) */
 	struct api *target;		/* the api found by xreq_process */
 	unsigned validated: 1;		/* a token was presented and matched */
 	unsigned invalidated: 1;	/* a token was presented and did not match */
@@ -77,10 +81,11 @@ struct xreq {
 };
 
 /*
- * Initializes 'xreq' with one reference. Takes one reference of 'session'
- * and consumes 'args' (NULL becomes an empty object).
+ * Initializes 'xreq' with one reference. Takes one reference of 'peer'
+ * (NULL: the daemon's own peer, peer_internal()) and of 'session', and
+ * consumes 'args' (NULL becomes an empty object).
  */
-void xreq_init(struct xreq *xreq, const struct xreq_itf *itf, struct session *session,
+void xreq_init(struct xreq *xreq, const struct xreq_itf *itf, struct peer *peer, struct session *session,
 	       const char *api, const char *verb, struct json_object *args);
 
 /* Checks a presented token (NULL: none presented). */

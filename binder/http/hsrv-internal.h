@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internals of the HTTP server shared by hsrv.c, hreq.c and files.c.
  * Not for use outside binder/http. Event loop only (see hsrv.c).
@@ -12,13 +13,14 @@
 
 struct files_root;
 struct hreq;
+struct peer;
 
 struct hsrv {
 	struct MHD_Daemon *daemon;
 	sd_event_source *io;		/* MHD's epoll fd */
 	sd_event_source *timer;		/* MHD_get_timeout */
 	sd_event_source *kick;		/* runs MHD once after resumes (defer) */
-	const struct afb_config *config;	/* borrowed */
+	struct hsrv_options options;	/* a copy; the strings are borrowed */
 	struct apiset *apiset;		/* borrowed */
 	char *rootapi;			/* "/api": leading '/', no trailing '/' ("" for "/") */
 	size_t rootapi_len;
@@ -31,6 +33,7 @@ struct hsrv {
 	struct files_root *aliases;	/* strict, linked through files_root_next */
 	hsrv_upgrade_handler_t upgrade;
 	void *upgrade_closure;
+	char *tls_cert, *tls_key;	/* PEM texts given to MHD (https) */
 	struct hreq *suspended;		/* requests waiting for their reply (shutdown) */
 };
 
@@ -53,3 +56,6 @@ enum MHD_Result hsrv_queue_simple(struct MHD_Connection *con, unsigned code, con
  * ends. Returns the tail (starting at '/' or empty), or NULL.
  */
 const char *hsrv_match_prefix(const char *url, const char *prefix, size_t prefix_len);
+
+/* The client peer of 'con' (borrowed; NULL if it could not be made). */
+struct peer *hsrv_peer(struct MHD_Connection *con);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The HTTP server: one libmicrohttpd daemon in epoll mode, without any
  * thread of its own, driven by the sd-event loop (main thread):
@@ -27,8 +28,8 @@
 #include "hsrv-internal.h"
 #include "hreq.h"
 #include "files.h"
-#include "config.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "verbose.h"
 
 /* ---- helpers shared with hreq.c and files.c ---- */
@@ -237,6 +238,28 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Each connection gets its client peer (core/peer.h), in its socket context. */
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *info;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = info ? peer_new_socket(PEER_HTTP, info->connect_fd) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		peer_unref(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+struct peer *hsrv_peer(struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -251,7 +274,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- setup ---- */
 
-/* Resolves config->interface (numeric or a name) with 'port'. */
+/* Resolves options->interface (numeric or a name) with 'port'. */
 static int make_address(const char *interface, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM }, *ai;
@@ -272,52 +295,135 @@ static int make_address(const char *interface, int port, struct sockaddr_storage
 	return 0;
 }
 
+/* Reads the whole PEM file 'path' of --'option' into *text (NUL-terminated). */
+static int read_pem(const char *option, const char *path, char **text)
+{
+	char *buf = NULL;
+	size_t len = 0, size = 0;
+	ssize_t n;
+	int fd, rc = 0;
+
+	*text = NULL;
+	if (!path) {
+		LOGE("http: --https needs --%s FILE (PEM)", option);
+		return -EINVAL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		LOGE("http: can't open --%s %s: %s", option, path, strerror(-rc));
+		return rc;
+	}
+	do {
+		if (len + 1 >= size) {
+			char *more = size < (1 << 20) ? realloc(buf, size = size ? 2 * size : 8192) : NULL;
+			if (!more) {
+				rc = -ENOMEM;
+				break;
+			}
+			buf = more;
+		}
+		n = read(fd, buf + len, size - len - 1);
+		if (n < 0 && errno != EINTR)
+			rc = -errno;
+		else if (n > 0)
+			len += (size_t)n;
+	} while (n != 0 && rc == 0);
+	close(fd);
+	if (rc == 0 && !strstr(buf ? (buf[len] = 0, buf) : "", "-----BEGIN "))
+		rc = -EINVAL;
+	if (rc < 0) {
+		LOGE("http: can't read --%s %s: %s", option, path,
+		     rc == -EINVAL ? "not a PEM file" : strerror(-rc));
+		free(buf);
+		return rc;
+	}
+	*text = buf;
+	return 0;
+}
+
+/* The options of MHD_start_daemon, in an MHD_OPTION_ARRAY. */
+struct mhd_opts {
+	struct MHD_OptionItem items[16];
+	unsigned count;
+};
+
+static void opt(struct mhd_opts *o, enum MHD_OPTION option, intptr_t value, void *ptr)
+{
+	o->items[o->count++] = (struct MHD_OptionItem){ option, value, ptr };
+	o->items[o->count] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+}
+
+static struct MHD_Daemon *start(struct hsrv *hsrv, unsigned flags, const struct mhd_opts *o)
+{
+	return MHD_start_daemon(flags, (uint16_t)hsrv->options.port, NULL, NULL, on_access, hsrv,
+				MHD_OPTION_ARRAY, o->items, MHD_OPTION_END);
+}
+
 static int start_daemon(struct hsrv *hsrv)
 {
-	const struct afb_config *config = hsrv->config;
+	const struct hsrv_options *options = &hsrv->options;
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
 	unsigned int flags;
-	unsigned timeout = config->http_timeout > 0 ? (unsigned)config->http_timeout : 0;
-	int rc;
+	unsigned timeout = options->http_timeout > 0 ? (unsigned)options->http_timeout : 0;
+	struct mhd_opts o = { .count = 0 };
+	char *cert = NULL, *key = NULL;
+	int rc = 0;
 
-	errno = 0;
 	/* no internal thread: MHD runs from the sd-event loop */
 	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
-	if (config->interface) {
-		rc = make_address(config->interface, config->port, &ss, &sslen);
+	opt(&o, MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, hsrv);
+	opt(&o, MHD_OPTION_CONNECTION_TIMEOUT, timeout, NULL);
+	opt(&o, MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, hsrv);
+	opt(&o, MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, hsrv);
+	if (options->https) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			LOGE("http: this libmicrohttpd has no TLS support: --https is not available");
+			return -ENOTSUP;
+		}
+		rc = read_pem("https-cert", options->https_cert, &cert);
+		if (rc >= 0)
+			rc = read_pem("https-key", options->https_key, &key);
 		if (rc < 0)
-			return rc;
+			goto end;
+		flags |= MHD_USE_TLS;
+		opt(&o, MHD_OPTION_HTTPS_MEM_CERT, 0, cert);
+		opt(&o, MHD_OPTION_HTTPS_MEM_KEY, 0, key);
+	}
+	errno = 0;
+	if (options->listen_fd >= 0) {
+		/* socket activation: MHD takes the socket as it is */
+		opt(&o, MHD_OPTION_LISTEN_SOCKET, options->listen_fd, NULL);
+		hsrv->daemon = start(hsrv, flags, &o);
+	} else if (options->interface) {
+		rc = make_address(options->interface, options->port, &ss, &sslen);
+		if (rc < 0)
+			goto end;
 		if (ss.ss_family == AF_INET6)
 			flags |= MHD_USE_IPv6;
-		hsrv->daemon = MHD_start_daemon(flags, (uint16_t)config->port, NULL, NULL, on_access, hsrv,
-			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, hsrv,
-			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, hsrv,
-			MHD_OPTION_END);
+		opt(&o, MHD_OPTION_SOCK_ADDR, 0, &ss);
+		hsrv->daemon = start(hsrv, flags, &o);
 	} else {
 		/* every address: IPv6 and IPv4 on one socket, IPv4 alone without IPv6 */
-		hsrv->daemon = MHD_start_daemon(flags | MHD_USE_DUAL_STACK, (uint16_t)config->port, NULL, NULL,
-			on_access, hsrv,
-			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, hsrv,
-			MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, hsrv,
-			MHD_OPTION_END);
+		hsrv->daemon = start(hsrv, flags | MHD_USE_DUAL_STACK, &o);
 		if (!hsrv->daemon)
-			hsrv->daemon = MHD_start_daemon(flags, (uint16_t)config->port, NULL, NULL, on_access, hsrv,
-				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, hsrv,
-				MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, hsrv,
-					MHD_OPTION_END);
+			hsrv->daemon = start(hsrv, flags, &o);
 	}
 	if (!hsrv->daemon) {
 		rc = errno ? -errno : -EIO;
-		LOGE("http: can't listen on %s port %d: %s", config->interface ? config->interface : "*",
-		     config->port, strerror(-rc));
-		return rc;
+		if (options->listen_fd >= 0)
+			LOGE("http: can't serve on the socket passed by systemd: %s", strerror(-rc));
+		else
+			LOGE("http: can't listen on %s port %d: %s%s", options->interface ? options->interface : "*",
+			     options->port, strerror(-rc),
+			     rc == -EADDRINUSE ? " (another program uses it: choose another --port, or 0 for any free one)" : "");
 	}
-	return 0;
+end:
+	/* MHD copies neither: they must live as long as the daemon */
+	hsrv->tls_cert = cert;
+	hsrv->tls_key = key;
+	return rc;
 }
 
 static int find_port(struct hsrv *hsrv)
@@ -337,15 +443,15 @@ static int find_port(struct hsrv *hsrv)
 /* Opens --roothttp and the --alias directories, relative ones against --rootdir. */
 static int open_roots(struct hsrv *hsrv)
 {
-	const struct afb_config *config = hsrv->config;
-	struct afb_config_list *it;
+	const struct hsrv_options *options = &hsrv->options;
+	const char *const *it;
 	struct files_root *root, *last = NULL;
-	const char *rootdir = config->rootdir ? config->rootdir : ".";
+	const char *rootdir = options->rootdir ? options->rootdir : ".";
 	char *prefix;
 	const char *colon;
 	int basefd, rc = 0;
 
-	if (!config->roothttp && !config->aliases)
+	if (!options->roothttp && !(options->aliases && options->aliases[0]))
 		return 0;
 	basefd = open(rootdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (basefd < 0) {
@@ -353,18 +459,18 @@ static int open_roots(struct hsrv *hsrv)
 		LOGE("http: can't open the root directory %s: %m", rootdir);
 		return rc;
 	}
-	for (it = config->aliases; it && rc >= 0; it = it->next) {
-		colon = strchr(it->value, ':');
-		if (!colon || it->value[0] != '/') {
-			LOGE("http: bad alias %s (expected /prefix:directory)", it->value);
+	for (it = options->aliases; it && *it && rc >= 0; it++) {
+		colon = strchr(*it, ':');
+		if (!colon || (*it)[0] != '/') {
+			LOGE("http: bad alias %s (expected /prefix:directory)", *it);
 			rc = -EINVAL;
 			break;
 		}
-		prefix = strndup(it->value, (size_t)(colon - it->value));
-		rc = prefix ? files_root_new(&root, basefd, colon + 1, prefix, 1, config->cache_eol) : -ENOMEM;
+		prefix = strndup(*it, (size_t)(colon - *it));
+		rc = prefix ? files_root_new(&root, basefd, colon + 1, prefix, 1, options->cache_eol) : -ENOMEM;
 		free(prefix);
 		if (rc < 0) {
-			LOGE("http: can't open the alias directory of %s: %s", it->value, strerror(-rc));
+			LOGE("http: can't open the alias directory of %s: %s", *it, strerror(-rc));
 			break;
 		}
 		/* kept in command line order: the first matching alias wins */
@@ -374,10 +480,10 @@ static int open_roots(struct hsrv *hsrv)
 			hsrv->aliases = root;
 		last = root;
 	}
-	if (rc >= 0 && config->roothttp) {
-		rc = files_root_new(&hsrv->roothttp, basefd, config->roothttp, "", 0, config->cache_eol);
+	if (rc >= 0 && options->roothttp) {
+		rc = files_root_new(&hsrv->roothttp, basefd, options->roothttp, "", 0, options->cache_eol);
 		if (rc < 0)
-			LOGE("http: can't open --roothttp %s: %s", config->roothttp, strerror(-rc));
+			LOGE("http: can't open --roothttp %s: %s", options->roothttp, strerror(-rc));
 	}
 	close(basefd);
 	return rc;
@@ -385,7 +491,7 @@ static int open_roots(struct hsrv *hsrv)
 
 static int set_names(struct hsrv *hsrv)
 {
-	const char *r = hsrv->config->rootapi ? hsrv->config->rootapi : "/api";
+	const char *r = hsrv->options.rootapi ? hsrv->options.rootapi : "/api";
 	size_t len;
 
 	/* canonical "/x/y": one leading '/', no trailing one, "" for the root */
@@ -403,21 +509,21 @@ static int set_names(struct hsrv *hsrv)
 	return hsrv->cookie_path ? 0 : -ENOMEM;
 }
 
-int hsrv_new(struct hsrv **out, const struct afb_config *config, struct apiset *apiset)
+int hsrv_new(struct hsrv **out, const struct hsrv_options *options, struct apiset *apiset)
 {
 	const union MHD_DaemonInfo *info;
 	struct hsrv *hsrv;
 	sd_event *ev = mainloop_event();
 	int rc;
 
-	if (!out || !config || !apiset || !ev)
+	if (!out || !options || !apiset || !ev)
 		return -EINVAL;
-	if (config->port < 0 || config->port > 65535)
+	if (options->port < 0 || options->port > 65535)
 		return -EINVAL;
 	hsrv = calloc(1, sizeof *hsrv);
 	if (!hsrv)
 		return -ENOMEM;
-	hsrv->config = config;
+	hsrv->options = *options;
 	hsrv->apiset = apiset;
 
 	rc = set_names(hsrv);
@@ -445,7 +551,8 @@ int hsrv_new(struct hsrv **out, const struct afb_config *config, struct apiset *
 		goto error;
 	sd_event_source_set_enabled(hsrv->kick, SD_EVENT_OFF);
 	rearm_timer(hsrv);
-	LOGN("http: listening on %s port %d, api at %s/", config->interface ? config->interface : "*",
+	LOGN("http: listening%s on %s port %d, api at %s/", options->https ? " (TLS)" : "",
+	     options->listen_fd >= 0 ? "the socket passed by systemd," : options->interface ? options->interface : "*",
 	     hsrv->port, hsrv->rootapi);
 	*out = hsrv;
 	return 0;
@@ -473,12 +580,41 @@ void hsrv_free(struct hsrv *hsrv)
 	files_root_free(hsrv->roothttp);
 	free(hsrv->rootapi);
 	free(hsrv->cookie_path);
+	free(hsrv->tls_cert);
+	free(hsrv->tls_key);
 	free(hsrv);
 }
 
 int hsrv_port(struct hsrv *hsrv)
 {
 	return hsrv ? hsrv->port : -EINVAL;
+}
+
+int hsrv_is_tls(const struct hsrv *hsrv)
+{
+	return hsrv->options.https != 0;
+}
+
+const char *hsrv_rootapi(const struct hsrv *hsrv)
+{
+	return hsrv->rootapi;
+}
+
+const char *hsrv_cookie_name(const struct hsrv *hsrv)
+{
+	return hsrv->cookie_name;
+}
+
+int hsrv_set_cookie(const struct hsrv *hsrv, struct MHD_Response *response, const char *uuid)
+{
+	char cookie[160];
+	int n;
+
+	n = snprintf(cookie, sizeof cookie, "%s=%s; Path=%s; Max-Age=%d; HttpOnly%s", hsrv->cookie_name, uuid,
+		     hsrv->cookie_path, hsrv->options.session_timeout, hsrv->options.https ? "; Secure" : "");
+	if (n < 0 || (size_t)n >= sizeof cookie)
+		return -EINVAL;
+	return MHD_add_response_header(response, MHD_HTTP_HEADER_SET_COOKIE, cookie) == MHD_YES ? 0 : -ENOMEM;
 }
 
 void hsrv_set_upgrade_handler(struct hsrv *hsrv, hsrv_upgrade_handler_t handler, void *closure)

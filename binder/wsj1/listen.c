@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The event listener of an x-afb-ws-json1 connection.
  *
@@ -21,6 +22,7 @@
 #include "wsj1-internal.h"
 #include "evt.h"
 #include "json1.h"
+#include "peer.h"
 #include "verbose.h"
 
 /* ---- registry: number -> open connection ---- */
@@ -182,7 +184,7 @@ int wsj1_listen_subscribe(struct wsj1_conn *conn, struct evt *evt)
 		conn->subscriptions++;
 	pthread_mutex_unlock(&conn->lock);
 	if (rc == -ENOSPC)
-		LOGW("ws: %s: too many subscriptions (%d)", conn->peer, WSJ1_MAX_SUBSCRIPTIONS);
+		LOGW("ws: %s: too many subscriptions (%d)", conn->client->address, WSJ1_MAX_SUBSCRIPTIONS);
 	return rc;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internals of the x-afb-ws-json1 server, shared by its files:
  *   wsj1.c      the server: upgrade hook, connection list, deferred work
@@ -26,13 +27,13 @@
 
 #include "wsmsg.h"
 
-struct afb_config;
 struct apiset;
 struct evt;
 struct evt_listener;
 struct hsrv;
 struct json_object;
 struct json_tokener;
+struct peer;
 struct session;
 struct MHD_Connection;
 struct wsj1_conn;
@@ -51,10 +52,8 @@ struct wsj1_pending;
 
 struct wsj1 {
 	struct hsrv *hsrv;			/* borrowed */
-	const struct afb_config *config;	/* borrowed */
 	struct apiset *apiset;			/* borrowed */
 	size_t max_message;
-	char *cookie_path;			/* Path of the session cookie */
 	struct json_tokener *tok;		/* main thread: parses every input */
 	sd_event_source *work;			/* defer: flushes and resumed input */
 	struct wsj1_conn *work_list;		/* connections with deferred work */
@@ -110,7 +109,7 @@ struct wsj1_conn {
 	size_t extra_len, extra_off;
 	struct wsj1_out *out_head, **out_tail;
 	size_t out_bytes;
-	char peer[56];			/* "address:port", for the logs */
+	struct peer *client;		/* one reference: who is connected */
 
 	/* subscriptions vs release (listen.c) */
 	pthread_mutex_t lock;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The binary interface of <afb/afb-binding.h>: sizes, field offsets and
  * slot positions of every structure and interface table, against the

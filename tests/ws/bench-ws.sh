@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ws: the WebSocket benchmarks of scripts/bench (sourced by it: uses its
 # helpers build, die, wait_port, run_wrk and the variables build, tmp,
 # pids, duration, wrk).

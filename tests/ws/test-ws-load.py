@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """200 simultaneous connections, each making pipelined calls."""
 import asyncio
 import json

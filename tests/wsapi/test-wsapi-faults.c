@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Faults of proto-ws links: a server killed with calls pending, calls
  * while it is down, a restart, garbage on a server socket, a peer that

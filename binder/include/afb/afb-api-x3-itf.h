@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Apis of binding API v3 (the interface table and the object).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The api functions of binding API v3 (struct afb_api_x3 *, the type
  * afb_api_t). Included by afb-binding.h when AFB_BINDING_VERSION is 3,

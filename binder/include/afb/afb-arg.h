@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * An argument of a request, returned by value by the 'get' slot of the
  * request tables of every version (24 bytes).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Authorisation trees of the verbs of binding API v2 and v3.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Binding API version 2 (2017-2018): a binding exports
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Binding API version 3 (2018-2021): a binding exports at least one of
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * <afb/afb-binding.h>: the binding API of afb-daemon, every version.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The daemon and service tables of binding API v2, reached by a v2
  * binding through its variable afbBindingV2data (filled by the daemon

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The daemon and service functions of binding API v2. They read the
  * binding's variable afbBindingV2data at each call (the daemon fills it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The names of the "dynapi" bindings of 2018 (the step between v2 and v3),
  * mapped onto binding API v3 when a v3 binding defines

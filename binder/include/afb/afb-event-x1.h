@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The event functions of binding API v2 (struct afb_event_x1, by value).
  * Included by afb-binding.h when AFB_BINDING_VERSION is 2, which also

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Requests of binding API v1.  A verb receives a 'struct afb_req' by
  * value; it must reply exactly once (afb_req_success* or afb_req_fail*).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Requests of binding API v2 and v3 (the interface table and the objects).
  *

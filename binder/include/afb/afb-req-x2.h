@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The request functions of binding API v3 (struct afb_req_x2 *, the
  * type afb_req_t). Included by afb-binding.h when AFB_BINDING_VERSION is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Session requirements of the verbs of binding API v2 and v3 (the
  * 'session' field of afb_verb_v2 and afb_verb_v3). Any non-zero value
