@@ -455,16 +455,21 @@ static int daemon_require_api(void *closure, const char *name, int initialized)
 
 static int require_api(struct api_v1 *a, const char *name, int initialized)
 {
+	struct api *api;
+	int rc;
 
 	if (a->state != INIT) {
 		LOGE("binding %s: afb_daemon_require_api(%s) is allowed only during service init", a->path, name);
 		return -1;
 	}
-	if (!apiset_get(loading_set, name)) {
+	api = apiset_lookup(loading_set, name);
+	if (!api) {
 		LOGE("binding %s: required api %s not found", a->path, name);
 		return -1;
 	}
-	return initialized && apiset_start(loading_set, name) < 0 ? -1 : 0;
+	rc = initialized ? api_start(api) : 0;
+	api_unref(api);
+	return rc < 0 ? -1 : 0;
 }
 
 static int daemon_rename_api(void *closure, const char *name)
@@ -679,7 +684,7 @@ static void verb_call(void *closure)
 	c->verb->callback(xreq_to_req_v1(c->xreq));
 }
 
-static void api_call(void *closure, struct xreq *x)
+static void v1_api_call(void *closure, struct xreq *x)
 {
 	struct api_v1 *a = closure;
 	struct verb_call c = { find_verb(a, x->verb), x };
@@ -727,7 +732,7 @@ static struct json_object *permissions_of(unsigned flags)
 	}
 }
 
-static struct json_object *api_describe(void *closure)
+static struct json_object *v1_api_describe(void *closure)
 {
 	struct api_v1 *a = closure;
 	const struct afb_verb_desc_v1 *v;
@@ -775,7 +780,7 @@ static void init_call(void *closure)
 	c->rc = c->api->service_init(service);
 }
 
-static int api_start(void *closure)
+static int v1_api_start(void *closure)
 {
 	struct api_v1 *a = closure;
 	struct init_call c = { a, 0 };
@@ -802,7 +807,7 @@ static int api_start(void *closure)
 	return 0;
 }
 
-static void api_destroy(void *closure)
+static void v1_api_destroy(void *closure)
 {
 	struct api_v1 *a = closure;
 
@@ -829,10 +834,10 @@ static void api_set_verbosity(void *closure, int level)
 }
 
 static const struct api_itf api_itf = {
-	.call = api_call,
-	.describe = api_describe,
-	.start = api_start,
-	.destroy = api_destroy,
+	.call = v1_api_call,
+	.describe = v1_api_describe,
+	.start = v1_api_start,
+	.destroy = v1_api_destroy,
 	.get_verbosity = api_get_verbosity,
 	.set_verbosity = api_set_verbosity,
 };

@@ -159,6 +159,7 @@ void xreq_unref(struct xreq *x)
 		session_close_key(x->session, x->api_key);
 	json_object_put(x->args);
 	session_unref(x->session);
+	api_unref(x->target);
 	if (x->caller)
 		xreq_unref(x->caller);
 	atomic_fetch_sub(&x->peer->requests, 1);
@@ -240,6 +241,12 @@ static void job(int signum, void *arg)
 		xreq_unref(x);
 		return;
 	}
+	/* an api added while serving starts with its first request */
+	if (atomic_load(&x->target->state) != API_STARTED && api_start(x->target) < 0) {
+		xreq_fail_f(x, "bad-api-state", "api %s not started correctly", x->api);
+		xreq_unref(x);
+		return;
+	}
 	/* the api owns the reference from now on */
 	x->target->itf->call(x->target->closure, x);
 }
@@ -251,13 +258,13 @@ void xreq_process(struct xreq *x, struct apiset *set)
 	if (reqlog_enabled())
 		x->begin_us = hook_now_us();
 	hook_req_start(x);
-	x->target = apiset_get(set, x->api);
+	x->target = apiset_lookup(set, x->api);
 	if (!x->target) {
 		xreq_fail_f(x, "unknown-api", "api %s not found", x->api);
 		xreq_unref(x);
 		return;
 	}
-	if (x->target->state < 0) {
+	if (atomic_load(&x->target->state) == API_FAILED) {
 		xreq_fail_f(x, "bad-api-state", "api %s not started correctly", x->api);
 		xreq_unref(x);
 		return;
@@ -265,7 +272,7 @@ void xreq_process(struct xreq *x, struct apiset *set)
 	if (timeout_seconds)
 		tm_insert(x);
 	/* each client peer queues in its own lane: the fair share of jobs.h */
-	rc = jobs_queue_lane(x->peer == peer_internal() ? NULL : &x->peer->lane, NULL, 0, job, x);
+	rc = jobs_queue_lane(x->peer == peer_internal() ? NULL : &x->peer->lane, x->target->group, 0, job, x);
 	if (rc < 0) {
 		if (rc == -EDQUOT)
 			xreq_fail_f(x, "cancelled", "too many pending requests from this client");

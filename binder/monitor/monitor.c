@@ -71,19 +71,27 @@ static void set_api_level(struct api *api, int level)
 		api->itf->set_verbosity(api->closure, level);
 }
 
+static void set_all_levels(int level)
+{
+	struct api **list = apiset_list(main_apiset), **p;
+
+	for (p = list; p && *p; p++)
+		set_api_level(*p, level);
+	apiset_list_free(list);
+}
+
 /* Sets the level of 'name': "" global, "*" every api, else that api (unknown: ignored). */
 static void set_level(const char *name, int level)
 {
 	struct api *api;
-	int i;
 
 	if (!*name) {
 		__atomic_store_n(&verbosity, level, __ATOMIC_RELAXED);
 	} else if (!strcmp(name, "*")) {
-		for (i = 0; (api = apiset_at(main_apiset, i)) != NULL; i++)
-			set_api_level(api, level);
-	} else if ((api = apiset_get(main_apiset, name)) != NULL) {
+		set_all_levels(level);
+	} else if ((api = apiset_lookup(main_apiset, name)) != NULL) {
 		set_api_level(api, level);
+		api_unref(api);
 	}
 }
 
@@ -92,39 +100,45 @@ static void set_level(const char *name, int level)
 /* Adds the verbosity of 'name' to 'result' ("*": every api, by its registered name). */
 static void get_level(struct json_object *result, const char *name)
 {
-	struct api *api;
-	int i;
+	struct api **list, **p, *api;
 
 	if (!*name) {
 		json_object_object_add(result, "", monitor_level_to_json(global_level()));
 	} else if (!strcmp(name, "*")) {
-		for (i = 0; (api = apiset_at(main_apiset, i)) != NULL; i++)
-			json_object_object_add(result, api->name, monitor_level_to_json(api_level(api)));
-	} else if ((api = apiset_get(main_apiset, name)) != NULL) {
+		list = apiset_list(main_apiset);
+		for (p = list; p && *p; p++)
+			json_object_object_add(result, (*p)->name, monitor_level_to_json(api_level(*p)));
+		apiset_list_free(list);
+	} else if ((api = apiset_lookup(main_apiset, name)) != NULL) {
 		json_object_object_add(result, name, monitor_level_to_json(api_level(api)));
+		api_unref(api);
 	}
 }
 
 /* Adds the description of 'name' (unknown: left out; no description: null). */
 static void get_api(struct json_object *result, const char *name)
 {
-	struct api *api = apiset_get(main_apiset, name);
+	struct api *api = apiset_lookup(main_apiset, name);
 
-	if (api)
+	if (api) {
 		json_object_object_add(result, name, api->itf->describe ? api->itf->describe(api->closure) : NULL);
+		api_unref(api);
+	}
 }
 
 static void get_everything(struct json_object *result, void (*get)(struct json_object *, const char *), int verbosity)
 {
-	struct api *api;
-	int i;
+	struct api **list, **p;
 
 	if (verbosity) {
 		get(result, "");
 		get(result, "*");
 	} else {
-		for (i = 0; (api = apiset_at(main_apiset, i)) != NULL; i++)
-			get(result, api->name);
+		/* the same keys as the verbosity's "*": each api once, by its name */
+		list = apiset_list(main_apiset);
+		for (p = list; p && *p; p++)
+			get(result, (*p)->name);
+		apiset_list_free(list);
 	}
 }
 
@@ -184,8 +198,7 @@ static void verb_get(struct xreq *x)
 static void verb_set(struct xreq *x)
 {
 	struct json_object *request = xreq_json(x), *v;
-	struct api *api;
-	int level, i;
+	int level;
 
 	if (json_object_is_type(request, json_type_object) && json_object_object_get_ex(request, "verbosity", &v) && v) {
 		if (json_object_is_type(v, json_type_object)) {
@@ -195,8 +208,7 @@ static void verb_set(struct xreq *x)
 			}
 		} else if (monitor_level_of_json(v, &level) == 0) {
 			set_level("", level);
-			for (i = 0; (api = apiset_at(main_apiset, i)) != NULL; i++)
-				set_api_level(api, level);
+			set_all_levels(level);
 		}
 	}
 	xreq_reply(x, NULL, NULL, NULL);
