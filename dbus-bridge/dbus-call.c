@@ -13,6 +13,7 @@
 #include "dbus-peer.h"
 #include "evt.h"
 #include "mainloop.h"
+#include "utf8.h"
 #include "verbose.h"
 #include "xreq.h"
 
@@ -63,10 +64,12 @@ static void send_answer(void *arg)
 static void call_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
 {
 	struct dbus_call *c = (struct dbus_call *)x;
-	const char *response = status ? NULL
-		: object ? json_object_to_json_string_ext(object, DBUS_JSON_TEXT) : "null";
+	char *fixed_response = NULL, *fixed_info;
+	/* sd-bus refuses strings that are not UTF-8: a binding's bad string is repaired */
+	const char *response = status ? NULL : utf8_json_text(object, DBUS_JSON_TEXT, NULL, &fixed_response);
 	char *error = status ? dbus_name_error_of_status(status) : NULL;
-	size_t lr = response ? strlen(response) + 1 : 0, li = info ? strlen(info) + 1 : 0;
+	const char *text = utf8_str(info, "a reply info", &fixed_info);
+	size_t lr = response ? strlen(response) + 1 : 0, li = text ? strlen(text) + 1 : 0;
 	size_t le = error ? strlen(error) + 1 : 0;
 	struct answer *a = malloc(sizeof *a + lr + li + le);
 	char *at;
@@ -76,6 +79,8 @@ static void call_reply(struct xreq *x, const char *status, const char *info, str
 		LOGE("D-Bus: out of memory, reply of %s/%s lost", x->api, x->verb);
 		free(a);
 		free(error);
+		free(fixed_response);
+		free(fixed_info);
 		json_object_put(object);
 		return;
 	}
@@ -85,10 +90,12 @@ static void call_reply(struct xreq *x, const char *status, const char *info, str
 	c->msg = NULL;
 	a->response = response ? memcpy(at, response, lr) : NULL;
 	at += lr;
-	a->info = info ? memcpy(at, info, li) : NULL;
+	a->info = text ? memcpy(at, text, li) : NULL;
 	at += li;
 	a->error = error ? memcpy(at, error, le) : NULL;
 	free(error);
+	free(fixed_response);
+	free(fixed_info);
 	json_object_put(object);
 	/* posted even on the main thread: events posted before the reply go first */
 	if (mainloop_post(send_answer, a) < 0) {
@@ -169,7 +176,7 @@ int dbus_call_start(const struct dbus_call_params *p)
 	c->msg = sd_bus_message_ref(p->msg);
 	if (sd_bus_message_get_cookie(p->msg, &c->cookie) < 0)
 		c->cookie = 0;
-	xreq_init(&c->xreq, &call_itf, p->session, api, verb, p->args);
+	xreq_init(&c->xreq, &call_itf, dbus_peer_client(p->peer), p->session, api, verb, p->args);
 	c->xreq.validated = p->validated ? 1 : 0;
 	atomic_fetch_add(&live_calls, 1);
 	xreq_process(&c->xreq, main_apiset);

@@ -9,6 +9,7 @@
 #include "dbus-name.h"
 #include "evt.h"
 #include "mainloop.h"
+#include "utf8.h"
 #include "verbose.h"
 
 enum kind { PUSH, BROADCAST, SUBSCRIPTION };
@@ -104,12 +105,16 @@ end:
 static void post(struct dbus_conn *conn, enum kind kind, const char *destination, const char *path,
 		 uint64_t cookie, const char *event, int on, const char *data)
 {
-	struct emission *e = malloc(sizeof *e + len0(destination) + len0(path) + len0(event) + len0(data));
-	char *at;
+	struct emission *e;
+	char *at, *fixed_event, *fixed_data;
 
+	/* sd-bus refuses strings that are not UTF-8: a binding's bad string is repaired */
+	event = utf8_str(event, "an event name", &fixed_event);
+	data = utf8_str(data, "event data", &fixed_data);
+	e = malloc(sizeof *e + len0(destination) + len0(path) + len0(event) + len0(data));
 	if (!e) {
 		LOGE("D-Bus: out of memory, event %s lost", event);
-		return;
+		goto end;
 	}
 	at = e->strings;
 	e->conn = conn;
@@ -124,6 +129,9 @@ static void post(struct dbus_conn *conn, enum kind kind, const char *destination
 		LOGE("D-Bus: out of memory, event %s lost", event);
 		free(e);
 	}
+end:
+	free(fixed_event);
+	free(fixed_data);
 }
 
 static const char *text_of(struct json_object *data)

@@ -18,6 +18,7 @@
 #include "hbody.h"
 #include "hargs.h"
 #include "hsrv.h"
+#include "utf8.h"
 #include "verbose.h"
 
 /* After a failure, how much more a client may send before it is cut off. */
@@ -114,6 +115,10 @@ static int field_end(struct hbody *body)
 			json_object_object_add(value, "path", json_object_new_string(body->uploads->path));
 		}
 	} else {
+		if (!utf8_valid(body->buf, body->len)) {
+			fail(body, MHD_HTTP_BAD_REQUEST, "%s", "invalid UTF-8 in a form field");
+			return -EILSEQ;
+		}
 		value = json_object_new_string_len(body->len ? body->buf : "", (int)body->len);
 		body->len = 0;
 	}
@@ -132,6 +137,11 @@ static int field_start(struct hbody *body, const char *key, const char *filename
 	struct hupload *up;
 	size_t dlen = strlen(body->uploaddir);
 
+	/* names are given to the verb: the file name of an upload too */
+	if (!utf8_valid_str(key) || !utf8_valid_str(filename)) {
+		fail(body, MHD_HTTP_BAD_REQUEST, "%s", "invalid UTF-8 in a form field name or file name");
+		return -1;
+	}
 	body->field_key = strdup(key ? key : "");
 	if (!body->field_key)
 		goto nomem;
@@ -387,10 +397,14 @@ unsigned hbody_end(struct hbody *body, struct json_object *args)
 			rc = hargs_add_json_body(args, body->buf, body->len, &reason);
 			if (rc == -EINVAL)
 				fail(body, MHD_HTTP_BAD_REQUEST, "invalid JSON body: %s", reason);
+			else if (rc == -EILSEQ)
+				fail(body, MHD_HTTP_BAD_REQUEST, "%s", "invalid UTF-8 in the JSON body");
 			break;
 		case HBODY_FORM:
 			if (body->len)
 				rc = hargs_add_urlencoded(args, body->buf, body->len);
+			if (rc == -EILSEQ)
+				fail(body, MHD_HTTP_BAD_REQUEST, "%s", "invalid UTF-8 in the form");
 			break;
 		case HBODY_MULTIPART:
 			/* destroying flushes the last field; it fails on a truncated body */

@@ -28,7 +28,9 @@
 #include "hsrv-internal.h"
 #include "apiset.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "session.h"
+#include "utf8.h"
 #include "verbose.h"
 #include "xreq.h"
 
@@ -174,14 +176,17 @@ static void add_reqid(struct json_object *envelope, const char *reqid)
 /* Serializes 'envelope' (consumed) into h->reply. */
 static void set_reply(struct hreq *h, unsigned code, struct json_object *envelope)
 {
+	char *repaired = NULL;
 	const char *text;
 	size_t len = 0;
 
 	h->code = code;
-	text = envelope ? json_object_to_json_string_length(envelope, json_flags, &len) : NULL;
-	h->reply = text ? malloc(len) : NULL;
+	/* a binding's bad string is repaired (U+FFFD): the body is always UTF-8 */
+	text = envelope ? utf8_json_text(envelope, json_flags, &len, &repaired) : NULL;
+	h->reply = text ? repaired ? repaired : malloc(len) : NULL;
 	if (h->reply) {
-		memcpy(h->reply, text, len);
+		if (h->reply != repaired)
+			memcpy(h->reply, text, len);
 		h->reply_len = len;
 	} else {
 		/* no memory for the body: the status still tells the client */
@@ -359,7 +364,7 @@ static enum MHD_Result dispatch(struct hreq *h, struct MHD_Connection *con)
 
 	/* the xreq's reference, dropped by on_destroy */
 	hreq_addref(h);
-	xreq_init(&h->xreq, &hreq_itf, session, h->names, h->names + strlen(h->names) + 1, h->args);
+	xreq_init(&h->xreq, &hreq_itf, hsrv_peer(con), session, h->names, h->names + strlen(h->names) + 1, h->args);
 	h->args = NULL;
 	session_unref(session);
 	h->xreq.created = created != 0;
@@ -426,6 +431,7 @@ enum MHD_Result hreq_begin(struct hsrv *hsrv, struct MHD_Connection *con, const 
 	struct hreq *h;
 	enum MHD_Result ret;
 	unsigned code;
+	int rc;
 
 	h = malloc(sizeof *h + api_len + verb_len + 2);
 	if (!h)
@@ -442,7 +448,11 @@ enum MHD_Result hreq_begin(struct hsrv *hsrv, struct MHD_Connection *con, const 
 
 	/* query args first: body args are merged after them */
 	h->args = json_object_new_object();
-	if (!h->args || hargs_add_query(h->args, con) < 0) {
+	rc = h->args ? hargs_add_query(h->args, con) : -ENOMEM;
+	if (rc == -EILSEQ || !utf8_valid_str(h->names) || !utf8_valid_str(h->names + api_len + 1)) {
+		code = MHD_HTTP_BAD_REQUEST;
+		snprintf(h->body.reason, sizeof h->body.reason, "invalid UTF-8 in the URL");
+	} else if (rc < 0) {
 		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		snprintf(h->body.reason, sizeof h->body.reason, "out of memory");
 	} else {

@@ -29,6 +29,7 @@
 #include "hreq.h"
 #include "files.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "verbose.h"
 
 /* ---- helpers shared with hreq.c and files.c ---- */
@@ -237,6 +238,28 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Each connection gets its client peer (core/peer.h), in its socket context. */
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *info;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = info ? peer_new_socket(PEER_HTTP, info->connect_fd) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		peer_unref(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+struct peer *hsrv_peer(struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -353,6 +376,7 @@ static int start_daemon(struct hsrv *hsrv)
 	opt(&o, MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, hsrv);
 	opt(&o, MHD_OPTION_CONNECTION_TIMEOUT, timeout, NULL);
 	opt(&o, MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, hsrv);
+	opt(&o, MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, hsrv);
 	if (options->https) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			LOGE("http: this libmicrohttpd has no TLS support: --https is not available");

@@ -21,14 +21,17 @@
 #if WITH_DBUS
 #include "dbus-bridge.h"	/* dbus */
 #endif
+#include "fault.h"
 #include "hsrv.h"
 #if WITH_WEBSOCKET
 #include "wsj1.h"	/* ws */
 #endif
 #include "jobs.h"
 #include "mainloop.h"
+#include "monitor.h"
 #include "session.h"
 #include "settings.h"
+#include "utf8.h"
 #include "verbose.h"
 #include "xreq.h"
 
@@ -277,6 +280,10 @@ static int start_call(struct session *session, const char *spec)
 	struct startup_call *sc;
 	char *api, *verb;
 
+	if (!utf8_valid_str(spec)) {
+		LOGE("startup call %s: not valid UTF-8", spec);
+		return -EINVAL;
+	}
 	colon = strchr(slash, ':');
 	if (colon) {
 		args = json_tokener_parse(colon + 1);
@@ -339,6 +346,9 @@ int main(int argc, char **argv)
 	int rc, rootfd = -1, exitcode = 1;
 
 	verbosity += config->verbose;
+	/* before any thread, before any binding code */
+	if (fault_init(!config->no_sigcatch) < 0)
+		LOGW("can't catch the faults of bindings: a faulting binding will end the daemon");
 	if (mainloop_init() < 0 || setup_signals() < 0) {
 		LOGE("can't set up the event loop");
 		return 1;
@@ -363,7 +373,8 @@ int main(int argc, char **argv)
 		LOGN("initial token of new sessions: %s", session_initial_token());
 
 	main_apiset = apiset_new();
-	if (!main_apiset || load_settings(config) < 0 || load_bindings(config) < 0)
+	/* the monitor api first: bindings can't take its name */
+	if (!main_apiset || load_settings(config) < 0 || monitor_add(main_apiset) < 0 || load_bindings(config) < 0)
 		goto end;
 #if WITH_DBUS
 	if (start_dbus_clients(config) < 0)	/* dbus */
@@ -376,6 +387,7 @@ int main(int argc, char **argv)
 		LOGE("can't start the workers: %s", strerror(-rc));
 		goto end;
 	}
+	jobs_set_max_per_lane(config->max_pending_client);
 	xreq_set_timeout(config->apitimeout);
 	rc = apiset_start_all(main_apiset);
 	if (rc < 0) {

@@ -222,9 +222,15 @@ static struct session *authenticate(struct wsj1 *ws, struct MHD_Connection *con,
 	struct json_object *args = json_object_new_object();
 	struct session *session = NULL;
 	const char *uuid, *token;
+	int err;
 
 	*created = 0;
-	if (!args || hargs_add_query(args, con) < 0) {
+	err = args ? hargs_add_query(args, con) : -ENOMEM;
+	if (err == -EILSEQ) {
+		*rc = queue_status(ws, con, MHD_HTTP_BAD_REQUEST, "Invalid UTF-8 in the query\n", NULL, NULL, NULL);
+		goto end;
+	}
+	if (err < 0) {
 		*rc = queue_status(ws, con, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory\n", NULL, NULL, NULL);
 		goto end;
 	}
