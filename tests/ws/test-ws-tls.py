@@ -7,6 +7,7 @@ import asyncio
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -95,6 +96,9 @@ async def t_wss_too_big():
     await c.ws.send(json.dumps([2, "1", "hello/echo", {"x": "a" * 2000000}]))
     code = await asyncio.wait_for(c.closed, 15)
     check(code == 1009, "close code %r" % code)
+    # the peer is the TLS client, not MHD's socket pair (which would lend the daemon's own credentials)
+    log = D.read_log()
+    check(re.search(r"ws: 127\.0\.0\.1:\d+: closing with code 1009", log) and "ws: unix" not in log, log)
 
 
 async def t_wss_many_connections():
