@@ -39,6 +39,7 @@
 
 #include "wsj1-internal.h"
 #include "json1.h"
+#include "hsrv.h"
 #include "mainloop.h"
 #include "session.h"
 #include "utf8.h"
@@ -171,6 +172,8 @@ void wsj1_conn_release(struct wsj1_conn *conn)
 	conn->session = NULL;
 	close(conn->fd);
 	conn->fd = -1;
+	hsrv_slot_release(conn->slot);
+	conn->slot = NULL;
 	if (conn->prev)
 		conn->prev->next = conn->next;
 	else
@@ -548,13 +551,15 @@ static void describe_peer(struct wsj1_conn *conn)
 }
 
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len)
+		  size_t extra_len, struct hsrv_slot *slot)
 {
 	struct wsj1_conn *conn = calloc(1, sizeof *conn);
 	int rc, one = 1;
 
-	if (!conn)
+	if (!conn) {
+		hsrv_slot_release(slot);
 		return -ENOMEM;
+	}
 	atomic_init(&conn->refcount, 1);
 	atomic_init(&conn->closed, 0);
 	atomic_init(&conn->uuid_unsent, created != 0);
@@ -585,6 +590,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 		goto error;
 
 	conn->session = session;
+	conn->slot = slot;
 	conn->next = ws->conns;
 	if (conn->next)
 		conn->next->prev = conn;
@@ -595,6 +601,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	LOGD("ws: %s: connected", conn->peer);
 	return 0;
 error:
+	hsrv_slot_release(slot);
 	sd_event_source_disable_unref(conn->io);
 	free(conn->extra);
 	pthread_mutex_destroy(&conn->lock);

@@ -130,7 +130,8 @@ static void on_upgraded(void *cls, struct MHD_Connection *con, void *con_cls, co
 	 */
 	if (e) {
 		fd = fcntl(sock, F_DUPFD_CLOEXEC, 3);
-		rc = fd < 0 ? -errno : wsj1_conn_new(ws, fd, e->session, e->created, extra_in, extra_in_size);
+		rc = fd < 0 ? -errno : wsj1_conn_new(ws, fd, e->session, e->created, extra_in, extra_in_size,
+						     hsrv_slot_keep(ws->hsrv, con));
 	}
 	if (rc < 0) {
 		LOGE("ws: can't set up an upgraded connection: %s", strerror(-rc));

@@ -31,6 +31,7 @@ struct apiset;
 struct evt;
 struct evt_listener;
 struct hsrv;
+struct hsrv_slot;
 struct json_object;
 struct json_tokener;
 struct session;
@@ -103,6 +104,7 @@ struct wsj1_conn {
 	sd_event_source *io;
 	sd_event_source *timer;		/* linger timeout */
 	struct session *session;	/* one reference until released */
+	struct hsrv_slot *slot;		/* counted in the HTTP limits until released */
 	struct wsmsg_rx rx;
 	char *extra;			/* bytes read by MHD after the handshake */
 	size_t extra_len, extra_off;
@@ -137,12 +139,14 @@ void wsj1_pending_purge(struct wsj1 *ws, int all);
 /* ---- conn.c ---- */
 
 /*
- * A new connection on the upgraded socket 'fd'; takes 'fd' and 'session'
- * (one reference) and copies 'extra' (bytes already read). On failure,
- * the caller keeps both. Returns 0 or -errno.
+ * A new connection on the upgraded socket 'fd'; takes 'fd', 'session'
+ * (one reference) and 'slot' (its place in the HTTP connection limits,
+ * may be NULL; released even on failure), and copies 'extra' (bytes
+ * already read). On failure, the caller keeps 'fd' and 'session'.
+ * Returns 0 or -errno.
  */
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len);
+		  size_t extra_len, struct hsrv_slot *slot);
 
 struct wsj1_conn *wsj1_conn_ref(struct wsj1_conn *conn);
 /* Any thread: frees the memory at the last reference. */
