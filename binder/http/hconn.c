@@ -17,6 +17,7 @@
 #include "hconn.h"
 #include "hsrv-internal.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "verbose.h"
 
 /* connections accepted per wake-up of the listening socket */
@@ -44,6 +45,7 @@ struct hconn {
 	struct hsrv *hsrv;
 	struct haddr *addr;
 	int fd;				/* MHD's socket (not owned) */
+	struct peer *peer;		/* the client peer of the HTTP requests (one reference) */
 	unsigned mhd: 1;		/* MHD has the connection */
 	unsigned kept: 1;		/* an upgraded connection holds this slot */
 	unsigned killed: 1;		/* shut down by us */
@@ -435,8 +437,10 @@ void hconn_on_notify(void *cls, struct MHD_Connection *con, void **socket_contex
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		c = g->adding;
-		if (c)
+		if (c) {
 			c->mhd = 1;
+			c->peer = peer_new_socket(PEER_HTTP, c->fd);
+		}
 		g->adding_started = 1;
 		*socket_context = c;
 		return;
@@ -446,6 +450,8 @@ void hconn_on_notify(void *cls, struct MHD_Connection *con, void **socket_contex
 	if (!c)
 		return;
 	c->mhd = 0;
+	peer_unref(c->peer);
+	c->peer = NULL;
 	if (c->kept)
 		wait_remove(g, c);
 	else
@@ -494,6 +500,13 @@ void hconn_request_completed(struct hsrv *hsrv, struct MHD_Connection *con)
 
 	if (c && !c->killed && !c->kept && !hsrv->stopping)
 		wait_add(&hsrv->gate, c, IDLE, now_us());
+}
+
+struct peer *hsrv_peer(struct MHD_Connection *con)
+{
+	struct hconn *c = of_con(con);
+
+	return c ? c->peer : NULL;
 }
 
 /* ---- slots of upgraded connections (hsrv.h) ---- */

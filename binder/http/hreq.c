@@ -28,6 +28,7 @@
 #include "hsrv-internal.h"
 #include "apiset.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "session.h"
 #include "utf8.h"
 #include "verbose.h"
@@ -363,7 +364,7 @@ static enum MHD_Result dispatch(struct hreq *h, struct MHD_Connection *con)
 
 	/* the xreq's reference, dropped by on_destroy */
 	hreq_addref(h);
-	xreq_init(&h->xreq, &hreq_itf, session, h->names, h->names + strlen(h->names) + 1, h->args);
+	xreq_init(&h->xreq, &hreq_itf, hsrv_peer(con), session, h->names, h->names + strlen(h->names) + 1, h->args);
 	h->args = NULL;
 	session_unref(session);
 	h->xreq.created = created != 0;

@@ -25,6 +25,7 @@
 
 struct files_root;
 struct hreq;
+struct peer;
 
 struct hsrv {
 	struct MHD_Daemon *daemon;
@@ -76,3 +77,6 @@ enum MHD_Result hsrv_queue_refusal(struct hsrv *hsrv, struct MHD_Connection *con
  * ends. Returns the tail (starting at '/' or empty), or NULL.
  */
 const char *hsrv_match_prefix(const char *url, const char *prefix, size_t prefix_len);
+
+/* The client peer of 'con' (borrowed; NULL if it could not be made). */
+struct peer *hsrv_peer(struct MHD_Connection *con);

@@ -31,6 +31,7 @@
 #include "hreq.h"
 #include "files.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "verbose.h"
 
 /* ---- helpers shared with hreq.c and files.c ---- */
@@ -448,6 +449,7 @@ static int start_daemon(struct hsrv *hsrv)
 	opt(&o, MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, hsrv);
 	opt(&o, MHD_OPTION_CONNECTION_TIMEOUT, timeout, NULL);
 	opt(&o, MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, hsrv);
+	/* hconn.c: counting, deadlines, and the client peer of each connection */
 	opt(&o, MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)hconn_on_notify, hsrv);
 	opt(&o, MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)hconn_on_uri, hsrv);
 	/* ours counts; MHD's must only not get in the way (connections shut down, not yet closed) */

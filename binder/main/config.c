@@ -92,6 +92,7 @@ enum {
 	O_HTTP_TIMEOUT, O_CNTXTIMEOUT, O_SESSION_MAX, O_APITIMEOUT, O_JOBS, O_MAX_PENDING, O_BINDING,
 	O_LDPATHS, O_NO_HTTPD, O_INTERFACE, O_WS_CLIENT, O_WS_SERVER, O_DBUS_CLIENT, O_DBUS_SERVER,
 	O_RANDOM_TOKEN, O_CONFIG, O_DUMP_CONFIG, O_SET, O_HTTPS, O_HTTPS_CERT, O_HTTPS_KEY,
+	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH,
 	O_WS_MAX_MESSAGE,	/* ws */
 	O_HTTP_MAX_CONNECTIONS, O_HTTP_MAX_PER_ADDRESS, O_HTTP_HEADER_TIMEOUT
 };
@@ -159,6 +160,10 @@ static const struct optdesc options[] = {
 	{ "jobs", O_JOBS, K_INT, F(jobs), "COUNT", "4", 1, 256, NULL, "worker threads running the verbs (default 4)" },
 	{ "max-pending", O_MAX_PENDING, K_INT, F(max_pending), "COUNT", "1000", 1, 10000000, NULL,
 	  "requests waiting for a worker before new ones fail with \"cancelled\" (default 1000)" },
+	{ "max-pending-client", O_MAX_PENDING_CLIENT, K_INT, F(max_pending_client), "COUNT", "250", 0, 10000000, NULL,
+	  "requests of one client (connection, link, bus peer) waiting for a worker before its new ones fail with \"cancelled\"; 0 for no limit but --max-pending (default 250)" },
+	{ "no-sigcatch", O_NO_SIGCATCH, K_FLAG, F(no_sigcatch), NULL, NULL, 0, 0, NULL,
+	  "do not catch the faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL) of bindings: they end the daemon with a core dump (debugging)" },
 	{ "set", O_SET, K_LIST, F(settings), "API/KEY:VALUE", NULL, 0, 0, check_set,
 	  "setting KEY of the api API for its binding; VALUE is JSON, or else a string; API * is every api (repeatable)" },
 	{ "binding", 'b', K_LIST, F(bindings), "FILE", NULL, 0, 0, check_nonempty, "load the binding FILE (repeatable)" },

@@ -47,6 +47,9 @@ struct afb_config {
 	int apitimeout;			/* --apitimeout seconds, wall clock (default 20, 0 none) */
 	int jobs;			/* --jobs worker threads (default 4) */
 	int max_pending;		/* --max-pending queued jobs (default 1000) */
+	int max_pending_client;		/* --max-pending-client queued jobs of one peer (default 250, 0 none) */
+
+	int no_sigcatch;		/* --no-sigcatch: faults of bindings end the daemon */
 	struct afb_config_list *settings;	/* --set API/KEY:VALUE */
 
 	/* bindings */

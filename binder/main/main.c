@@ -19,10 +19,12 @@
 #include "api-ws-client.h"	/* proto-ws */
 #include "api-ws-server.h"	/* proto-ws */
 #include "dbus-bridge.h"	/* dbus */
+#include "fault.h"
 #include "hsrv.h"
 #include "wsj1.h"	/* ws */
 #include "jobs.h"
 #include "mainloop.h"
+#include "monitor.h"
 #include "session.h"
 #include "settings.h"
 #include "utf8.h"
@@ -334,6 +336,9 @@ int main(int argc, char **argv)
 	int rc, rootfd = -1, exitcode = 1;
 
 	verbosity += config->verbose;
+	/* before any thread, before any binding code */
+	if (fault_init(!config->no_sigcatch) < 0)
+		LOGW("can't catch the faults of bindings: a faulting binding will end the daemon");
 	if (mainloop_init() < 0 || setup_signals() < 0) {
 		LOGE("can't set up the event loop");
 		return 1;
@@ -358,7 +363,8 @@ int main(int argc, char **argv)
 		LOGN("initial token of new sessions: %s", session_initial_token());
 
 	main_apiset = apiset_new();
-	if (!main_apiset || load_settings(config) < 0 || load_bindings(config) < 0)
+	/* the monitor api first: bindings can't take its name */
+	if (!main_apiset || load_settings(config) < 0 || monitor_add(main_apiset) < 0 || load_bindings(config) < 0)
 		goto end;
 	if (start_dbus_clients(config) < 0)	/* dbus */
 		goto end;
@@ -369,6 +375,7 @@ int main(int argc, char **argv)
 		LOGE("can't start the workers: %s", strerror(-rc));
 		goto end;
 	}
+	jobs_set_max_per_lane(config->max_pending_client);
 	xreq_set_timeout(config->apitimeout);
 	rc = apiset_start_all(main_apiset);
 	if (rc < 0) {

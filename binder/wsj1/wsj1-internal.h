@@ -34,6 +34,7 @@ struct hsrv;
 struct hsrv_slot;
 struct json_object;
 struct json_tokener;
+struct peer;
 struct session;
 struct MHD_Connection;
 struct wsj1_conn;
@@ -43,6 +44,8 @@ struct wsj1_pending;
 #define WSJ1_MAX_INFLIGHT 128
 /* Output waiting for a slow reader before its input pauses. */
 #define WSJ1_MAX_BACKLOG (4u << 20)
+/* Output beyond which the connection tells producers that can wait to wait (evt_congested). */
+#define WSJ1_CONGESTED_BACKLOG (WSJ1_MAX_BACKLOG / 8)
 /* Subscriptions of one connection. */
 #define WSJ1_MAX_SUBSCRIPTIONS 4096
 /* Chunks of frames decoded per wake-up, so that one client can't hog the loop. */
@@ -110,7 +113,7 @@ struct wsj1_conn {
 	size_t extra_len, extra_off;
 	struct wsj1_out *out_head, **out_tail;
 	size_t out_bytes;
-	char peer[56];			/* "address:port", for the logs */
+	struct peer *client;		/* one reference: who is connected */
 
 	/* subscriptions vs release (listen.c) */
 	pthread_mutex_t lock;
