@@ -39,6 +39,7 @@
 
 #include "wsj1-internal.h"
 #include "json1.h"
+#include "hsrv.h"
 #include "mainloop.h"
 #include "peer.h"
 #include "session.h"
@@ -178,6 +179,9 @@ void wsj1_conn_release(struct wsj1_conn *conn)
 		wsj1_upgrade_close(ws, conn->urh);
 		conn->urh = NULL;
 	}
+	/* with TLS, the slot is released when MHD closes the connection */
+	hsrv_slot_release(conn->slot);
+	conn->slot = NULL;
 	if (conn->prev)
 		conn->prev->next = conn->next;
 	else
@@ -534,13 +538,16 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 /* ---- creation ---- */
 
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len, struct MHD_UpgradeResponseHandle *urh, const struct sockaddr *peer)
+		  size_t extra_len, struct hsrv_slot *slot, struct MHD_UpgradeResponseHandle *urh,
+		  const struct sockaddr *peer)
 {
 	struct wsj1_conn *conn = calloc(1, sizeof *conn);
 	int rc, one = 1;
 
-	if (!conn)
+	if (!conn) {
+		hsrv_slot_release(slot);
 		return -ENOMEM;
+	}
 	atomic_init(&conn->refcount, 1);
 	atomic_init(&conn->closed, 0);
 	atomic_init(&conn->uuid_unsent, created != 0);
@@ -575,6 +582,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 
 	conn->session = session;
 	conn->urh = urh;
+	conn->slot = slot;
 	conn->next = ws->conns;
 	if (conn->next)
 		conn->next->prev = conn;
@@ -585,6 +593,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	LOGD("ws: %s: connected", conn->client->address);
 	return 0;
 error:
+	hsrv_slot_release(slot);
 	sd_event_source_disable_unref(conn->io);
 	free(conn->extra);
 	peer_unref(conn->client);

@@ -135,7 +135,8 @@ static void on_upgraded(void *cls, struct MHD_Connection *con, void *con_cls, co
 		info = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		fd = fcntl(sock, F_DUPFD_CLOEXEC, 3);
 		rc = fd < 0 ? -errno : wsj1_conn_new(ws, fd, e->session, e->created, extra_in, extra_in_size,
-						     tls ? urh : NULL, info ? info->client_addr : NULL);
+						     hsrv_slot_keep(ws->hsrv, con), tls ? urh : NULL,
+						     info ? info->client_addr : NULL);
 		if (rc >= 0 && tls) {
 			free(e);
 			return;

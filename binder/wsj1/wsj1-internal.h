@@ -31,6 +31,7 @@ struct apiset;
 struct evt;
 struct evt_listener;
 struct hsrv;
+struct hsrv_slot;
 struct json_object;
 struct json_tokener;
 struct peer;
@@ -109,6 +110,7 @@ struct wsj1_conn {
 	sd_event_source *io;
 	sd_event_source *timer;		/* linger timeout */
 	struct session *session;	/* one reference until released */
+	struct hsrv_slot *slot;		/* counted in the HTTP limits until released */
 	struct wsmsg_rx rx;
 	char *extra;			/* bytes read by MHD after the handshake */
 	size_t extra_len, extra_off;
@@ -145,15 +147,18 @@ void wsj1_pending_purge(struct wsj1 *ws, int all);
 /* ---- conn.c ---- */
 
 /*
- * A new connection on the upgraded socket 'fd'; takes 'fd' and 'session'
- * (one reference) and copies 'extra' (bytes already read). 'peer' is the
- * client's address (NULL: asked to 'fd'). With TLS, 'fd' is MHD's end of
- * the relay to the TLS connection and 'urh' (taken) is closed at release;
- * plain connections give NULL. On failure, the caller keeps everything.
+ * A new connection on the upgraded socket 'fd'; takes 'fd', 'session'
+ * (one reference) and 'slot' (its place in the HTTP connection limits,
+ * may be NULL; released even on failure), and copies 'extra' (bytes
+ * already read). 'peer' is the client's address (NULL: asked to 'fd').
+ * With TLS, 'fd' is MHD's end of the relay to the TLS connection and
+ * 'urh' (taken on success) is closed at release; plain connections give
+ * NULL. On failure, the caller keeps 'fd', 'session' and 'urh'.
  * Returns 0 or -errno.
  */
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len, struct MHD_UpgradeResponseHandle *urh, const struct sockaddr *peer);
+		  size_t extra_len, struct hsrv_slot *slot, struct MHD_UpgradeResponseHandle *urh,
+		  const struct sockaddr *peer);
 
 struct wsj1_conn *wsj1_conn_ref(struct wsj1_conn *conn);
 /* Any thread: frees the memory at the last reference. */
