@@ -161,7 +161,11 @@ static int start_http(struct afb_config *config, struct hsrv **hsrv, struct wsj1
 		.https_cert = config->https_cert,
 		.https_key = config->https_key,
 	};
-	struct wsj1_options wsj1_options = { .max_message = config->ws_max_message };	/* ws */
+	struct wsj1_options wsj1_options = {	/* ws */
+		.max_message = config->ws_max_message,
+		.ping_interval = config->ws_ping_interval,
+		.idle_timeout = config->ws_idle_timeout,
+	};
 	struct afb_config_list *item;
 	const char **aliases;
 	size_t n = 0;
