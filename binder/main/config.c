@@ -24,6 +24,12 @@
 #ifndef AFB_VERSION
 #define AFB_VERSION "0.1.0"
 #endif
+#ifndef WITH_DBUS
+#define WITH_DBUS 1
+#endif
+#ifndef WITH_WEBSOCKET
+#define WITH_WEBSOCKET 1
+#endif
 
 enum kind {
 	K_FLAG,		/* int set to 1; in a file: true or false */
@@ -362,7 +368,8 @@ static void apply(struct afb_config *c, const struct optdesc *o, const char *val
 		usage(stdout, from->prog);
 		exit(0);
 	case K_VERSION:
-		printf("afb-daemon %s (binding API v1)\n", AFB_VERSION);
+		printf("afb-daemon %s (binding API v1%s%s)\n", AFB_VERSION, WITH_DBUS ? ", D-Bus" : "",
+		       WITH_WEBSOCKET ? ", WebSocket" : "");
 		exit(0);
 	}
 }
@@ -620,6 +627,9 @@ struct afb_config *afb_config_parse(int argc, char **argv)
 	}
 	if (optind < argc)
 		fail(&from, "unexpected argument '%s'", argv[optind]);
+	if (!WITH_DBUS && (c->dbus_clients || c->dbus_servers))
+		fail(&from, "--dbus-client and --dbus-server are not available: this afb-daemon is built without D-Bus "
+			    "(meson option dbus)");
 	if (c->https && (!c->https_cert || !c->https_key))
 		fail(&from, "--https needs --https-cert FILE and --https-key FILE (PEM; e.g. made by openssl req -x509)");
 

@@ -185,6 +185,12 @@ void wsj1_conn_release(struct wsj1_conn *conn)
 	conn->session = NULL;
 	close(conn->fd);
 	conn->fd = -1;
+	if (conn->urh) {
+		/* TLS: MHD ends the TLS connection once it has relayed what we wrote */
+		wsj1_upgrade_close(ws, conn->urh);
+		conn->urh = NULL;
+	}
+	/* with TLS, the slot is released when MHD closes the connection */
 	hsrv_slot_release(conn->slot);
 	conn->slot = NULL;
 	if (conn->prev)
@@ -238,7 +244,8 @@ static int on_linger_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 /* Everything is written after a close frame. */
 static void end_drained(struct wsj1_conn *conn)
 {
-	if (!conn->linger_after_flush || shutdown(conn->fd, SHUT_WR) < 0) {
+	/* with TLS, MHD's relay can't pass a half close on: linger without it */
+	if (!conn->linger_after_flush || (!conn->urh && shutdown(conn->fd, SHUT_WR) < 0)) {
 		wsj1_conn_release(conn);
 		return;
 	}
@@ -584,7 +591,8 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 /* ---- creation ---- */
 
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len, struct hsrv_slot *slot)
+		  size_t extra_len, struct hsrv_slot *slot, struct MHD_UpgradeResponseHandle *urh,
+		  const struct sockaddr *peer)
 {
 	struct wsj1_conn *conn = calloc(1, sizeof *conn);
 	int rc, one = 1;
@@ -606,7 +614,8 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
 	rc = -ENOMEM;
-	conn->client = peer_new_socket(PEER_WS, fd);
+	/* with TLS, 'fd' is MHD's socket pair: the client is at 'peer', with no credentials */
+	conn->client = peer ? peer_new_sockaddr(PEER_WS, peer) : peer_new_socket(PEER_WS, fd);
 	if (!conn->client)
 		goto error;
 	if (extra_len) {
@@ -625,6 +634,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 		goto error;
 
 	conn->session = session;
+	conn->urh = urh;
 	conn->slot = slot;
 	conn->last_rx = conn->last_tx = conn->last_ping = now_us();
 	conn->next = ws->conns;
