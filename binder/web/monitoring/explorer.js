@@ -6,22 +6,11 @@
  * arguments and shows the reply envelope and the events received.
  */
 import { Afb, AfbError } from "/afb/afb.mjs";
+import { el } from "./dom.mjs";
 
 const $ = (id) => document.getElementById(id);
 const afb = new Afb();
 let descriptions = {};
-
-function el(tag, attrs = {}, ...children) {
-	const e = document.createElement(tag);
-	for (const [k, v] of Object.entries(attrs)) {
-		if (k === "class") e.className = v;
-		else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-		else e.setAttribute(k, v);
-	}
-	for (const c of children)
-		e.append(c);
-	return e;
-}
 
 function select(api, verb) {
 	$("api").value = api;

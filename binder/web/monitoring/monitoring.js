@@ -6,6 +6,7 @@
  * (api, verb, session, transport) and timings.
  */
 import { Afb } from "/afb/afb.mjs";
+import { el } from "./dom.mjs";
 
 const LEVELS = ["error", "warning", "notice", "info", "debug"];
 const $ = (id) => document.getElementById(id);
@@ -13,18 +14,6 @@ const afb = new Afb();
 const requests = new Map();	/* index -> {row, detail, records} */
 let paused = false;
 let dropped = 0;
-
-function el(tag, attrs = {}, ...children) {
-	const e = document.createElement(tag);
-	for (const [k, v] of Object.entries(attrs)) {
-		if (k === "class") e.className = v;
-		else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-		else e.setAttribute(k, v);
-	}
-	for (const c of children)
-		e.append(c);
-	return e;
-}
 
 function levelSelect(value, onchange) {
 	const s = el("select", { onchange: () => onchange(s.value) });
