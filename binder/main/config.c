@@ -117,6 +117,7 @@ enum {
 	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH,
 	O_WS_MAX_MESSAGE,	/* ws */
 	O_HTTP_MAX_CONNECTIONS, O_HTTP_MAX_PER_ADDRESS, O_HTTP_HEADER_TIMEOUT,
+	O_WS_PING_INTERVAL, O_WS_IDLE_TIMEOUT,
 	O_NO_WEB_CLIENT, O_TRACEREQ, O_TRACEDITF, O_TRACEEVT, O_TRACESVC, O_TRACESES
 };
 
@@ -169,6 +170,10 @@ static const struct optdesc options[] = {
 	  "a request line and its headers must arrive within, else 408 and close; 0 for no limit (default 10)" },
 	{ "ws-max-message", O_WS_MAX_MESSAGE, K_SIZE, F(ws_max_message), "BYTES", "1048576", 16, LONG_MAX, NULL,	/* ws */
 	  "largest WebSocket message, all its frames together (default 1048576)" },	/* ws */
+	{ "ws-ping-interval", O_WS_PING_INTERVAL, K_INT, F(ws_ping_interval), "SECONDS", "30", 0, 86400, NULL,
+	  "ping a WebSocket peer silent for so long, 0 for never (default 30)" },
+	{ "ws-idle-timeout", O_WS_IDLE_TIMEOUT, K_INT, F(ws_idle_timeout), "SECONDS", "90", 0, 864000, NULL,
+	  "close a WebSocket peer silent, or not reading, for so long (close 1001), 0 for never (default 90)" },
 	{ "no-httpd", O_NO_HTTPD, K_FLAG, F(no_httpd), NULL, NULL, 0, 0, NULL, "do not start the HTTP server" },
 	{ "no-web-client", O_NO_WEB_CLIENT, K_FLAG, F(no_web_client), NULL, NULL, 0, 0, NULL,
 	  "do not serve the browser clients AFB.js and afb.mjs under /afb/ (served by default)" },

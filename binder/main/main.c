@@ -171,7 +171,11 @@ static int start_http(struct afb_config *config, struct hsrv **hsrv, struct wsj1
 		.monitoring = config->monitoring,
 	};
 #if WITH_WEBSOCKET
-	struct wsj1_options wsj1_options = { .max_message = config->ws_max_message };	/* ws */
+	struct wsj1_options wsj1_options = {	/* ws */
+		.max_message = config->ws_max_message,
+		.ping_interval = config->ws_ping_interval,
+		.idle_timeout = config->ws_idle_timeout,
+	};
 #endif
 	struct afb_config_list *item;
 	const char **aliases;
