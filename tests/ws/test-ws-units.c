@@ -1,5 +1,5 @@
 /*
- * Unit tests of the pure parts of binder/wsj1: UTF-8, keys, frame
+ * Unit tests of the pure parts of binder/wsj1 (UTF-8: tests/unit/test-utf8.c): keys, frame
  * headers and the json1 messages.
  */
 #include <errno.h>
@@ -8,27 +8,8 @@
 
 #include "afbtest.h"
 #include "json1.h"
-#include "utf8.h"
 #include "wskey.h"
 #include "wsmsg.h"
-
-static void t_utf8(void)
-{
-	static const struct { const char *s; int ok; } cases[] = {
-		{ "", 1 }, { "ascii", 1 }, { "caf\xc3\xa9", 1 }, { "\xe2\x82\xac", 1 }, { "\xf0\x9f\x98\x80", 1 },
-		{ "\xf4\x8f\xbf\xbf", 1 },		/* U+10FFFF */
-		{ "\xc3", 0 },				/* truncated */
-		{ "\xc0\xaf", 0 }, { "\xe0\x80\xaf", 0 }, { "\xf0\x80\x80\xaf", 0 },	/* overlong */
-		{ "\xed\xa0\x80", 0 },			/* surrogate */
-		{ "\xf4\x90\x80\x80", 0 },		/* above U+10FFFF */
-		{ "\xff", 0 }, { "\x80", 0 }, { "a\xe2\x82", 0 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof cases / sizeof *cases; i++)
-		CHECK_EQ(utf8_valid(cases[i].s, strlen(cases[i].s)), cases[i].ok);
-	CHECK(utf8_valid("a\0b", 3));
-}
 
 static void t_keys(void)
 {
@@ -134,7 +115,6 @@ int main(int argc, char **argv)
 	afbt_init(argc, argv);
 	tok = json_tokener_new();
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	afbt_run("utf8", t_utf8);
 	afbt_run("keys", t_keys);
 	afbt_run("headers", t_headers);
 	afbt_run("parse", t_parse);

@@ -1,0 +1,178 @@
+/*
+ * UTF-8 validation and repair. See utf8.h.
+ */
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "utf8.h"
+#include "verbose.h"
+
+static atomic_ulong repairs;
+
+/*
+ * Looks at the sequence starting at s[0] (s < end, s[0] >= 0x80). Returns
+ * its length when it is a well-formed sequence, else 0 and sets *bad to the
+ * length of its maximal invalid subpart (the lead byte and the continuation
+ * bytes that were still acceptable): table 3-7 of the Unicode standard.
+ */
+static size_t sequence(const uint8_t *s, const uint8_t *end, size_t *bad)
+{
+	uint8_t c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;	/* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* above U+10FFFF */
+	} else {
+		*bad = 1;
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if (s + i >= end || s[i] < lo || s[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return n;
+}
+
+/* Bytes of ASCII at the start of 'text', 8 at a time. */
+static size_t ascii_prefix(const uint8_t *s, size_t len)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	while (len - i >= 8) {
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ull)
+			break;
+		i += 8;
+	}
+	while (i < len && s[i] < 0x80)
+		i++;
+	return i;
+}
+
+/* Length of the longest valid prefix of 'len' bytes of 'text'. */
+static size_t valid_prefix(const uint8_t *s, size_t len)
+{
+	const uint8_t *p = s, *end = s + len;
+	size_t n, bad;
+
+	for (;;) {
+		p += ascii_prefix(p, (size_t)(end - p));
+		if (p == end)
+			return len;
+		n = sequence(p, end, &bad);
+		if (!n)
+			return (size_t)(p - s);
+		p += n;
+	}
+}
+
+int utf8_valid(const void *text, size_t len)
+{
+	return valid_prefix(text, len) == len;
+}
+
+int utf8_valid_str(const char *s)
+{
+	return !s || utf8_valid(s, strlen(s));
+}
+
+char *utf8_repair(const void *text, size_t len, size_t *outlen)
+{
+	static const uint8_t fffd[3] = { 0xef, 0xbf, 0xbd };
+	const uint8_t *s = text, *end = s + len;
+	uint8_t *out, *o;
+	size_t n, bad;
+
+	/* at worst each byte becomes 3 */
+	if (len > (SIZE_MAX - 1) / 3)
+		return NULL;
+	out = malloc(3 * len + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	while (s < end) {
+		n = valid_prefix(s, (size_t)(end - s));
+		memcpy(o, s, n);
+		o += n;
+		s += n;
+		if (s == end)
+			break;
+		sequence(s, end, &bad);
+		memcpy(o, fffd, 3);
+		o += 3;
+		s += bad;
+	}
+	*o = 0;
+	if (outlen)
+		*outlen = (size_t)(o - out);
+	/* give back what the worst case reserved */
+	o = realloc(out, (size_t)(o - out) + 1);
+	return (char *)(o ? o : out);
+}
+
+/* Counts a repair; warns the 1st, 2nd, 4th, 8th... time. */
+static void note_repair(const char *what)
+{
+	unsigned long n = atomic_fetch_add(&repairs, 1) + 1;
+
+	if (!(n & (n - 1)))
+		LOGW("invalid UTF-8 in %s replaced by U+FFFD (%lu repairs so far): a binding or a remote binder "
+		     "built a bad string", what, n);
+}
+
+const char *utf8_json_text(struct json_object *obj, int flags, size_t *len, char **tofree)
+{
+	const char *text;
+	size_t n = 0;
+
+	*tofree = NULL;
+	text = json_object_to_json_string_length(obj, flags, &n);
+	if (!text)
+		return NULL;
+	/* json-c escapes control characters: only string bytes >= 0x80 can be wrong */
+	if (!utf8_valid(text, n)) {
+		*tofree = utf8_repair(text, n, &n);
+		if (!*tofree)
+			return NULL;
+		text = *tofree;
+		note_repair("a JSON text");
+	}
+	if (len)
+		*len = n;
+	return text;
+}
+
+const char *utf8_str(const char *s, const char *what, char **tofree)
+{
+	*tofree = NULL;
+	if (utf8_valid_str(s))
+		return s;
+	note_repair(what);
+	*tofree = utf8_repair(s, strlen(s), NULL);
+	return *tofree ? *tofree : "?";
+}
+
+unsigned long utf8_repair_count(void)
+{
+	return atomic_load(&repairs);
+}
