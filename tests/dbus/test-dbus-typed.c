@@ -1,0 +1,665 @@
+/*
+ * The typed mapping alone (dbus-bridge/dbus-typed.c), on messages built in
+ * memory (an sd-bus connection that is never connected):
+ *  - property: JSON values made by a seeded generator (AFB_TYPED_SEED,
+ *    AFB_TYPED_COUNT) survive JSON -> D-Bus -> JSON exactly (kind of
+ *    number, bits of reals, -0.0, uint64, U+0000 in strings, key order,
+ *    empty containers, null, Unicode), and their JSON text too;
+ *  - the D-Bus types clients may send, and what is refused;
+ *  - the types of precise signatures, ranges and mismatches;
+ *  - nesting limits and the size budget.
+ */
+#include <errno.h>
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include <systemd/sd-bus.h>
+#include "afbtest.h"
+#include "dbus-json.h"
+#include "dbus-text.h"
+#include "dbus-typed.h"
+
+static sd_bus *bus;
+
+static void put_json(void *p)
+{
+	json_object_put(p);
+}
+
+static void put_message(void *p)
+{
+	sd_bus_message_unref(p);
+}
+
+static sd_bus_message *new_message(void)
+{
+	sd_bus_message *m = NULL;
+
+	if (sd_bus_message_new_signal(bus, &m, "/t", "t.T", "V") < 0)
+		afbt_fail("can't make a message");
+	return afbt_keep(m, put_message);
+}
+
+/* seals 'm' and rewinds it for reading */
+static void ready(sd_bus_message *m)
+{
+	static uint64_t cookie;
+
+	CHECK_EQ(sd_bus_message_seal(m, ++cookie, 0), 0);
+	CHECK(sd_bus_message_rewind(m, 1) >= 0);
+}
+
+static struct json_object *keep(struct json_object *o)
+{
+	return o ? afbt_keep(o, put_json) : NULL;
+}
+
+/* ------------------------------------------------------------ exact equality */
+
+static int big_unsigned(struct json_object *v)
+{
+	return json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX;
+}
+
+/* Same JSON value: kind, number kind and bits, bytes, order. Writes why not in 'why'. */
+static int same(struct json_object *a, struct json_object *b, char *why, size_t size)
+{
+	size_t i, n;
+	double x, y;
+
+	if (json_object_get_type(a) != json_object_get_type(b)) {
+		snprintf(why, size, "type %d vs %d", json_object_get_type(a), json_object_get_type(b));
+		return 0;
+	}
+	switch (json_object_get_type(a)) {
+	case json_type_null:
+		return 1;
+	case json_type_boolean:
+		return json_object_get_boolean(a) == json_object_get_boolean(b)
+			|| (snprintf(why, size, "boolean"), 0);
+	case json_type_int:
+		if (big_unsigned(a) != big_unsigned(b) || json_object_get_int64(a) != json_object_get_int64(b)
+		    || json_object_get_uint64(a) != json_object_get_uint64(b)) {
+			snprintf(why, size, "integer %" PRId64 "/%" PRIu64 " vs %" PRId64 "/%" PRIu64,
+				 json_object_get_int64(a), json_object_get_uint64(a),
+				 json_object_get_int64(b), json_object_get_uint64(b));
+			return 0;
+		}
+		return 1;
+	case json_type_double:
+		x = json_object_get_double(a);
+		y = json_object_get_double(b);
+		if (memcmp(&x, &y, sizeof x)) {
+			snprintf(why, size, "real %.17g vs %.17g", x, y);
+			return 0;
+		}
+		return 1;
+	case json_type_string:
+		if (json_object_get_string_len(a) != json_object_get_string_len(b)
+		    || memcmp(json_object_get_string(a), json_object_get_string(b),
+			      (size_t)json_object_get_string_len(a))) {
+			snprintf(why, size, "string \"%s\" vs \"%s\"", json_object_get_string(a), json_object_get_string(b));
+			return 0;
+		}
+		return 1;
+	case json_type_array:
+		n = json_object_array_length(a);
+		if (n != json_object_array_length(b)) {
+			snprintf(why, size, "array length %zu vs %zu", n, json_object_array_length(b));
+			return 0;
+		}
+		for (i = 0; i < n; i++)
+			if (!same(json_object_array_get_idx(a, i), json_object_array_get_idx(b, i), why, size))
+				return 0;
+		return 1;
+	default: {
+		struct json_object_iterator ia = json_object_iter_begin(a), ea = json_object_iter_end(a);
+		struct json_object_iterator ib = json_object_iter_begin(b), eb = json_object_iter_end(b);
+
+		for (; !json_object_iter_equal(&ia, &ea); json_object_iter_next(&ia), json_object_iter_next(&ib)) {
+			if (json_object_iter_equal(&ib, &eb)) {
+				snprintf(why, size, "fewer members");
+				return 0;
+			}
+			if (strcmp(json_object_iter_peek_name(&ia), json_object_iter_peek_name(&ib))) {
+				snprintf(why, size, "key \"%s\" vs \"%s\"", json_object_iter_peek_name(&ia),
+					 json_object_iter_peek_name(&ib));
+				return 0;
+			}
+			if (!same(json_object_iter_peek_value(&ia), json_object_iter_peek_value(&ib), why, size))
+				return 0;
+		}
+		if (!json_object_iter_equal(&ib, &eb)) {
+			snprintf(why, size, "more members");
+			return 0;
+		}
+		return 1;
+	}
+	}
+}
+
+/* ------------------------------------------------------------ generator */
+
+static uint64_t state;
+
+static uint64_t next(void)
+{
+	/* xorshift64* */
+	state ^= state >> 12;
+	state ^= state << 25;
+	state ^= state >> 27;
+	return state * 2685821657736338717ULL;
+}
+
+static unsigned below(unsigned n)
+{
+	return (unsigned)(next() % n);
+}
+
+/* Appends the UTF-8 of code point 'c' to 'buf' at *len. */
+static void put_utf8(char *buf, size_t *len, uint32_t c)
+{
+	if (c < 0x80) {
+		buf[(*len)++] = (char)c;
+	} else if (c < 0x800) {
+		buf[(*len)++] = (char)(0xc0 | c >> 6);
+		buf[(*len)++] = (char)(0x80 | (c & 0x3f));
+	} else if (c < 0x10000) {
+		buf[(*len)++] = (char)(0xe0 | c >> 12);
+		buf[(*len)++] = (char)(0x80 | ((c >> 6) & 0x3f));
+		buf[(*len)++] = (char)(0x80 | (c & 0x3f));
+	} else {
+		buf[(*len)++] = (char)(0xf0 | c >> 18);
+		buf[(*len)++] = (char)(0x80 | ((c >> 12) & 0x3f));
+		buf[(*len)++] = (char)(0x80 | ((c >> 6) & 0x3f));
+		buf[(*len)++] = (char)(0x80 | (c & 0x3f));
+	}
+}
+
+/*
+ * Random valid UTF-8 of 0..12 code points, U+0000 and noncharacters
+ * included sometimes (not in 'key's: object keys are C strings, and a
+ * noncharacter in a key is the one thing sent replaced, docs/dbus.md).
+ */
+static size_t gen_text(char *buf, int key)
+{
+	static const uint32_t nonchars[] = { 0xfdd0, 0xfdef, 0xfffe, 0xffff, 0x1fffe, 0x10ffff };
+	size_t len = 0;
+	unsigned n = below(4) ? below(6) : below(13);
+	uint32_t c;
+
+	while (n--) {
+		switch (below(key ? 8 : 9)) {
+		case 8: c = nonchars[below(sizeof nonchars / sizeof *nonchars)]; break;
+		case 0: c = 0; break;
+		case 1: c = 0x80 + below(0x800 - 0x80); break;
+		case 2: c = 0x800 + below(0xd800 - 0x800); break;
+		case 3: c = 0xe000 + below(0x10000 - 0xe000); break;
+		case 4: c = 0x10000 + below(0x110000 - 0x10000); break;
+		case 5: c = (uint32_t)"\"\\/\b\f\n\r\t"[below(8)]; break;
+		default: c = 0x20 + below(0x5f); break;
+		}
+		if (key && ((c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe))
+			c = 0xfffd;
+		put_utf8(buf, &len, c);
+	}
+	buf[len] = 0;
+	return len;
+}
+
+static struct json_object *gen_number(void)
+{
+	static const int64_t ints[] = { 0, 1, -1, 42, INT64_MAX, INT64_MIN, INT32_MAX, (int64_t)INT32_MIN - 1,
+					 9007199254740993LL };
+	static const double reals[] = { 0.0, -0.0, 2.0, -1.5, 1e-310, DBL_MIN, DBL_MAX, -DBL_MAX, 0.1,
+					9007199254740993.0, 1e21, 123456789.125 };
+	uint64_t bits;
+	double d;
+
+	switch (below(7)) {
+	case 0:
+		return json_object_new_int64(ints[below(sizeof ints / sizeof *ints)]);
+	case 1:
+		return json_object_new_int64((int64_t)next());
+	case 2:	/* above INT64_MAX */
+		return json_object_new_uint64((uint64_t)INT64_MAX + 1 + (next() >> 1));
+	case 3:
+		return json_object_new_double(reals[below(sizeof reals / sizeof *reals)]);
+	case 4:
+		do {
+			bits = next();
+			memcpy(&d, &bits, sizeof d);
+		} while (!isfinite(d));
+		return json_object_new_double(d);
+	default:
+		return json_object_new_int64((int64_t)below(2000) - 1000);
+	}
+}
+
+/*
+ * A random value whose generic D-Bus form nests at most 'nesting'
+ * containers (an object costs 3, an array 2, its own variant 1).
+ */
+static struct json_object *gen_value(int nesting)
+{
+	char buf[80];
+	struct json_object *v;
+	unsigned n, kind = below(nesting >= 4 ? 10 : 6);
+
+	switch (kind) {
+	case 0:
+		return NULL;
+	case 1:
+		return json_object_new_boolean((int)below(2));
+	case 2:
+	case 3:
+		return gen_number();
+	case 4:
+	case 5:
+		n = (unsigned)gen_text(buf, 0);
+		return json_object_new_string_len(buf, (int)n);
+	case 6:
+	case 7:
+		v = json_object_new_array();
+		for (n = below(5); n; n--)
+			json_object_array_add(v, gen_value(nesting - 2));
+		return v;
+	default:
+		v = json_object_new_object();
+		for (n = below(5); n; n--) {
+			gen_text(buf, 1);	/* may be empty, may repeat (then replaced) */
+			json_object_object_add(v, buf, gen_value(nesting - 3));
+		}
+		return v;
+	}
+}
+
+/* A value nested 'depth' times in arrays ('a') or objects ('o'). */
+static struct json_object *nested(char kind, int depth)
+{
+	struct json_object *v = json_object_new_int64(7), *c;
+
+	while (depth--) {
+		if (kind == 'a') {
+			c = json_object_new_array();
+			json_object_array_add(c, v);
+		} else {
+			c = json_object_new_object();
+			json_object_object_add(c, "k", v);
+		}
+		v = c;
+	}
+	return keep(v);
+}
+
+/* ------------------------------------------------------------ round trips */
+
+/* 'v' through the type 'type' and back; returns the error of append or read */
+static int through(const char *type, struct json_object *v, struct json_object **back, size_t budget)
+{
+	sd_bus_message *m = new_message();
+	int rc = dbus_typed_append(m, type, v, 0);
+
+	*back = NULL;
+	if (rc < 0)
+		return rc;
+	ready(m);
+	CHECK_STR(sd_bus_message_get_signature(m, 1), type);
+	rc = dbus_typed_read(m, back, &budget);
+	keep(*back);
+	if (rc >= 0)
+		CHECK(sd_bus_message_at_end(m, 1) > 0);
+	return rc;
+}
+
+static void check_exact(const char *type, struct json_object *v)
+{
+	struct json_object *back;
+	char why[256] = "";
+	int rc = through(type, v, &back, SIZE_MAX);
+
+	if (rc < 0)
+		afbt_fail("%s: %s: %s", type, json_object_to_json_string(v), dbus_typed_error_text(rc));
+	if (!same(v, back, why, sizeof why))
+		afbt_fail("%s: %s came back as %s: %s", type, json_object_to_json_string(v),
+			  json_object_to_json_string(back), why);
+}
+
+static void check_property(void)
+{
+	const char *env = getenv("AFB_TYPED_SEED"), *count_env = getenv("AFB_TYPED_COUNT");
+	uint64_t seed = env ? strtoull(env, NULL, 0) : 0x5eed13ULL;
+	long count = count_env ? strtol(count_env, NULL, 10) : 20000, i;
+	struct json_object *v, *parsed, *back;
+	size_t budget;
+
+	afbt_note("seed 0x%" PRIx64 " (AFB_TYPED_SEED), %ld values (AFB_TYPED_COUNT)", seed, count);
+	state = seed ? seed : 1;
+	for (i = 0; i < count; i++) {
+		v = keep(gen_value(DBUS_TYPED_MAX_NESTING - 1));
+		check_exact("v", v);
+		/* the JSON text too: parsed, mapped, read, written: the same text */
+		parsed = keep(json_tokener_parse(json_object_to_json_string_ext(v, DBUS_JSON_TEXT)));
+		budget = SIZE_MAX;
+		CHECK(through("v", parsed, &back, budget) >= 0);
+		CHECK_STR(json_object_to_json_string_ext(back, DBUS_JSON_TEXT),
+			  json_object_to_json_string_ext(v, DBUS_JSON_TEXT));
+		/* objects and arrays also as the a{sv} and av of arguments */
+		if (json_object_is_type(v, json_type_object))
+			check_exact("a{sv}", v);
+		else if (json_object_is_type(v, json_type_array))
+			check_exact("av", v);
+	}
+}
+
+/* the generic form of a few values: the signature inside the variant */
+static const char *variant_of(struct json_object *v)
+{
+	sd_bus_message *m = new_message();
+	const char *contents;
+	char type;
+
+	CHECK_EQ(dbus_typed_append(m, "v", v, 0), 0);
+	ready(m);
+	CHECK(sd_bus_message_peek_type(m, &type, &contents) > 0);
+	CHECK_EQ(type, 'v');
+	return afbt_strdup(contents);
+}
+
+static void check_generic_types(void)
+{
+	CHECK_STR(variant_of(NULL), "o");
+	CHECK_STR(variant_of(keep(json_object_new_boolean(1))), "b");
+	CHECK_STR(variant_of(keep(json_object_new_int64(-5))), "x");
+	CHECK_STR(variant_of(keep(json_object_new_uint64(UINT64_MAX))), "t");
+	CHECK_STR(variant_of(keep(json_object_new_uint64(5))), "x");
+	CHECK_STR(variant_of(keep(json_object_new_double(2.0))), "d");
+	CHECK_STR(variant_of(keep(json_object_new_string("é"))), "s");
+	CHECK_STR(variant_of(keep(json_object_new_string_len("a\0b", 3))), "ay");
+	CHECK_STR(variant_of(keep(json_object_new_array())), "av");
+	CHECK_STR(variant_of(keep(json_object_new_object())), "a{sv}");
+	/* -0.0 keeps its sign */
+	check_exact("v", keep(json_object_new_double(-0.0)));
+	/* the null marker is the object path "/" */
+	{
+		sd_bus_message *m = new_message();
+		const char *path;
+
+		CHECK_EQ(dbus_typed_append(m, "v", NULL, 0), 0);
+		ready(m);
+		CHECK(sd_bus_message_read(m, "v", "o", &path) > 0);
+		CHECK_STR(path, "/");
+	}
+}
+
+/* A string that is not valid UTF-8 (a faulty binding) is repaired: U+FFFD. */
+static void check_repair(void)
+{
+	struct json_object *back;
+
+	CHECK(through("v", keep(json_object_new_string("a\xff" "b")), &back, SIZE_MAX) >= 0);
+	CHECK_STR(json_object_get_string(back), "a\xef\xbf\xbd" "b");
+	CHECK(through("s", keep(json_object_new_string("\xc3")), &back, SIZE_MAX) >= 0);
+	CHECK_STR(json_object_get_string(back), "\xef\xbf\xbd");
+	CHECK(through("v", keep(json_object_new_string_len("\0\xfe", 2)), &back, SIZE_MAX) >= 0);
+	CHECK_EQ(json_object_get_string_len(back), 4);
+	CHECK(!memcmp(json_object_get_string(back), "\0\xef\xbf\xbd", 4));
+}
+
+/* strings that sd-bus refuses (dbus-text.h) */
+static void check_text(void)
+{
+	struct json_object *v, *back;
+	char *fixed;
+	const char *t;
+
+	CHECK_EQ(dbus_text_kind("abc\xc3\xa9", 5), DBUS_TEXT_STRING);
+	CHECK_EQ(dbus_text_kind("a\0b", 3), DBUS_TEXT_UNICODE);
+	CHECK_EQ(dbus_text_kind("\xef\xbf\xbf", 3), DBUS_TEXT_UNICODE);		/* U+FFFF */
+	CHECK_EQ(dbus_text_kind("\xef\xb7\x90", 3), DBUS_TEXT_UNICODE);		/* U+FDD0 */
+	CHECK_EQ(dbus_text_kind("\xef\xb7\xb0", 3), DBUS_TEXT_STRING);		/* U+FDF0 */
+	CHECK_EQ(dbus_text_kind("\xf4\x8f\xbf\xbe", 4), DBUS_TEXT_UNICODE);	/* U+10FFFE */
+	CHECK_EQ(dbus_text_kind("\xf0\x9f\x98\x80", 4), DBUS_TEXT_STRING);	/* U+1F600 */
+	CHECK_EQ(dbus_text_kind("\xff", 1), DBUS_TEXT_INVALID);
+
+	t = dbus_text_plain("a\xef\xbf\xbe" "b", "test", &fixed);
+	CHECK_STR(t, "a\xef\xbf\xbd" "b");
+	free(fixed);
+	t = dbus_text_plain("plain", "test", &fixed);
+	CHECK_STR(t, "plain");
+	CHECK(!fixed);
+
+	/* a JSON text keeps the value of noncharacters: escaped */
+	v = keep(json_tokener_parse("[\"\\uffff\\ud83f\\udffe\\ufdd0x\"]"));
+	CHECK_EQ(json_object_get_string_len(json_object_array_get_idx(v, 0)), 11);
+	t = dbus_text_json(v, &fixed);
+	CHECK_STR(t, "[\"\\uffff\\ud83f\\udffe\\ufdd0x\"]");
+	back = keep(json_tokener_parse(t));
+	free(fixed);
+	CHECK(json_object_equal(v, back));
+	CHECK_STR(dbus_text_json(NULL, &fixed), "null");
+	/* generic: carried as bytes */
+	CHECK_STR(variant_of(json_object_array_get_idx(v, 0)), "ay");
+	check_exact("v", v);
+}
+
+/* ------------------------------------------------------------ what clients send */
+
+/* reads the single value of the message 'm' (sealed here) */
+static int read_one(sd_bus_message *m, struct json_object **v)
+{
+	size_t budget = SIZE_MAX;
+	int rc;
+
+	ready(m);
+	rc = dbus_typed_read(m, v, &budget);
+	keep(*v);
+	return rc;
+}
+
+static const char *text_of_read(int rc, struct json_object *v)
+{
+	return rc < 0 ? dbus_typed_error_text(rc) : json_object_to_json_string_ext(v, DBUS_JSON_TEXT);
+}
+
+#define READ_AS(expected, ...) do { \
+	sd_bus_message *m_ = new_message(); struct json_object *v_ = NULL; int rc_; \
+	CHECK(sd_bus_message_append(m_, __VA_ARGS__) >= 0); \
+	rc_ = read_one(m_, &v_); \
+	CHECK_STR(text_of_read(rc_, v_), expected); } while (0)
+
+static void check_client_types(void)
+{
+	static const uint8_t bytes[] = { 'a', 0, 'b' }, bad[] = { 0xc0, 0x80 };
+	sd_bus_message *m;
+	struct json_object *v;
+
+	READ_AS("255", "y", 255);
+	READ_AS("-32768", "n", -32768);
+	READ_AS("65535", "q", 65535);
+	READ_AS("-2147483648", "i", INT32_MIN);
+	READ_AS("4294967295", "u", UINT32_MAX);
+	READ_AS("-9223372036854775808", "x", INT64_MIN);
+	READ_AS("18446744073709551615", "t", UINT64_MAX);
+	READ_AS("9223372036854775807", "t", (uint64_t)INT64_MAX);
+	READ_AS("-0.0", "d", -0.0);
+	READ_AS("2.0", "d", 2.0);
+	READ_AS("true", "b", 1);
+	READ_AS("\"/org/x\"", "o", "/org/x");
+	READ_AS("null", "o", "/");
+	READ_AS("\"a{sv}\"", "g", "a{sv}");
+	READ_AS("\"/\"", "s", "/");
+	READ_AS("[\"a\",\"b\"]", "as", 2, "a", "b");
+	READ_AS("[1,\"x\",[true]]", "(xs(b))", (int64_t)1, "x", 1);
+	READ_AS("{\"1\":\"a\",\"-2\":\"b\"}", "a{is}", 2, 1, "a", -2, "b");
+	READ_AS("{\"true\":1}", "a{bx}", 1, 1, (int64_t)1);
+	READ_AS("{\"k\":2}", "a{sx}", 2, "k", (int64_t)1, "k", (int64_t)2);	/* the last wins */
+	READ_AS("{\"/a\":null}", "a{ov}", 1, "/a", "o", "/");
+	READ_AS("{}", "a{sv}", 0);
+	READ_AS("[]", "av", 0);
+	READ_AS("[[]]", "aav", 1, 0);
+	READ_AS(dbus_typed_error_text(-EDOM), "d", NAN);
+	READ_AS(dbus_typed_error_text(-EDOM), "d", INFINITY);
+	READ_AS(dbus_typed_error_text(-EDOM), "a{dx}", 1, -INFINITY, (int64_t)1);
+
+	/* bytes: a string when UTF-8 (U+0000 allowed), else refused */
+	m = new_message();
+	CHECK(sd_bus_message_append_array(m, 'y', bytes, sizeof bytes) >= 0);
+	CHECK_EQ(read_one(m, &v), 0);
+	CHECK_EQ(json_object_get_string_len(v), 3);
+	CHECK(!memcmp(json_object_get_string(v), bytes, 3));
+	m = new_message();
+	CHECK(sd_bus_message_append_array(m, 'y', bad, sizeof bad) >= 0);
+	CHECK_EQ(read_one(m, &v), -EILSEQ);
+	m = new_message();
+	CHECK(sd_bus_message_append_array(m, 'y', bad, 0) >= 0);
+	CHECK_EQ(read_one(m, &v), 0);
+	CHECK_STR(json_object_get_string(v), "");
+}
+
+/* ------------------------------------------------------------ precise types */
+
+static int append_rc(const char *type, const char *json)
+{
+	struct json_object *v = keep(json_tokener_parse(json));
+	sd_bus_message *m = new_message();
+
+	return dbus_typed_append(m, type, v, 0);
+}
+
+static const char *precise(const char *type, const char *json)
+{
+	struct json_object *v = keep(json_tokener_parse(json)), *back;
+	int rc = through(type, v, &back, SIZE_MAX);
+
+	return rc < 0 ? afbt_fmt("error %d", rc) : json_object_to_json_string_ext(back, DBUS_JSON_TEXT);
+}
+
+static void check_precise_types(void)
+{
+	CHECK_STR(precise("s", "\"é\""), "\"é\"");
+	CHECK_STR(precise("x", "-3"), "-3");
+	CHECK_STR(precise("x", "4.0"), "4");		/* an integral real is an integer */
+	CHECK_STR(precise("t", "18446744073709551615"), "18446744073709551615");
+	CHECK_STR(precise("t", "1.8446744073709550e19"), "18446744073709549568");
+	CHECK_STR(precise("i", "-2147483648"), "-2147483648");
+	CHECK_STR(precise("u", "4294967295"), "4294967295");
+	CHECK_STR(precise("n", "-7"), "-7");
+	CHECK_STR(precise("q", "7"), "7");
+	CHECK_STR(precise("y", "255"), "255");
+	CHECK_STR(precise("d", "3"), "3.0");		/* an integer as a real */
+	CHECK_STR(precise("d", "-0.0"), "-0.0");
+	CHECK_STR(precise("b", "false"), "false");
+	CHECK_STR(precise("as", "[\"a\",\"b\"]"), "[\"a\",\"b\"]");
+	CHECK_STR(precise("ax", "[]"), "[]");
+	CHECK_STR(precise("aax", "[[1],[2,3]]"), "[[1],[2,3]]");
+	CHECK_STR(precise("a{sx}", "{\"a\":1,\"b\":2}"), "{\"a\":1,\"b\":2}");
+	CHECK_STR(precise("a{sv}", "{\"a\":null,\"b\":[1.5]}"), "{\"a\":null,\"b\":[1.5]}");
+	CHECK_STR(precise("aa{sv}", "[{},{\"x\":\"y\"}]"), "[{},{\"x\":\"y\"}]");
+	CHECK_STR(precise("av", "[null,1]"), "[null,1]");
+
+	CHECK_EQ(append_rc("s", "1"), -EPROTOTYPE);
+	CHECK_EQ(append_rc("s", "null"), -EPROTOTYPE);
+	CHECK_EQ(append_rc("s", "\"a\\u0000b\""), -EPROTOTYPE);	/* D-Bus strings hold no U+0000 */
+	CHECK_EQ(append_rc("x", "2.5"), -EPROTOTYPE);
+	CHECK_EQ(append_rc("x", "\"2\""), -EPROTOTYPE);
+	CHECK_EQ(append_rc("x", "18446744073709551615"), -ERANGE);
+	CHECK_EQ(append_rc("x", "1e300"), -ERANGE);
+	CHECK_EQ(append_rc("t", "-1"), -ERANGE);
+	CHECK_EQ(append_rc("i", "2147483648"), -ERANGE);
+	CHECK_EQ(append_rc("u", "-1"), -ERANGE);
+	CHECK_EQ(append_rc("y", "256"), -ERANGE);
+	CHECK_EQ(append_rc("n", "32768"), -ERANGE);
+	CHECK_EQ(append_rc("q", "65536"), -ERANGE);
+	CHECK_EQ(append_rc("d", "true"), -EPROTOTYPE);
+	CHECK_EQ(append_rc("b", "1"), -EPROTOTYPE);
+	CHECK_EQ(append_rc("as", "[\"a\",1]"), -EPROTOTYPE);
+	CHECK_EQ(append_rc("as", "{}"), -EPROTOTYPE);
+	CHECK_EQ(append_rc("a{sx}", "[]"), -EPROTOTYPE);
+	CHECK_EQ(append_rc("a{sx}", "{\"a\":\"b\"}"), -EPROTOTYPE);
+	CHECK_EQ(append_rc("(sx)", "[\"a\",1]"), -EPROTOTYPE);	/* not a type of the mapping */
+	CHECK_EQ(append_rc("a{xs}", "{}"), -EPROTOTYPE);
+	CHECK_EQ(append_rc("", "1"), -EINVAL);
+}
+
+/* ------------------------------------------------------------ limits */
+
+static void check_nesting(void)
+{
+	struct json_object *back;
+	sd_bus_message *m;
+	size_t budget;
+	int i;
+
+	/* a generic value: its variant, then 3 per object and 2 per array, within 64 */
+	check_exact("v", nested('o', 21));
+	CHECK_EQ(through("v", nested('o', 22), &back, SIZE_MAX), -E2BIG);
+	check_exact("v", nested('a', 31));
+	CHECK_EQ(through("v", nested('a', 32), &back, SIZE_MAX), -E2BIG);
+	/* arguments start outside of any container */
+	check_exact("a{sv}", nested('o', 21));
+	CHECK_EQ(dbus_typed_append(new_message(), "v", nested('a', 31), 2), -E2BIG);
+
+	/* read: more than DBUS_JSON_MAX_DEPTH levels of JSON are refused */
+	m = new_message();
+	for (i = 0; i < DBUS_JSON_MAX_DEPTH + 1; i++)
+		CHECK(sd_bus_message_open_container(m, 'v', "av") >= 0 && sd_bus_message_open_container(m, 'a', "v") >= 0);
+	for (i = 0; i < DBUS_JSON_MAX_DEPTH + 1; i++)
+		CHECK(sd_bus_message_close_container(m) >= 0 && sd_bus_message_close_container(m) >= 0);
+	ready(m);
+	budget = SIZE_MAX;
+	CHECK_EQ(dbus_typed_read(m, &back, &budget), -E2BIG);
+}
+
+static void check_budget(void)
+{
+	struct json_object *v = keep(json_tokener_parse("{\"abc\":[\"0123456789\",1,2]}")), *back;
+	size_t need;
+
+	/* an object, a key of 3 bytes, an array, a string of 10, 2 integers: 6 values, 13 bytes */
+	need = 6 * 8 + 13;
+	CHECK_EQ(through("a{sv}", v, &back, need), 0);
+	CHECK_EQ(through("a{sv}", v, &back, need - 1), -EMSGSIZE);
+}
+
+static void check_type_len(void)
+{
+	CHECK_EQ(dbus_typed_type_len("s"), 1);
+	CHECK_EQ(dbus_typed_type_len("a{sv}s"), 5);
+	CHECK_EQ(dbus_typed_type_len("aa{sax}"), 7);
+	CHECK_EQ(dbus_typed_type_len("(sx)b"), 4);
+	CHECK_EQ(dbus_typed_type_len("()"), 0);
+	CHECK_EQ(dbus_typed_type_len("a"), 0);
+	CHECK_EQ(dbus_typed_type_len("a{sv"), 0);
+	CHECK_EQ(dbus_typed_type_len("z"), 0);
+}
+
+int main(int argc, char **argv)
+{
+	int sv[2];
+
+	afbt_init(argc, argv);
+	/* messages are built and read in memory: a connection that only starts */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 || sd_bus_new(&bus) < 0
+	    || sd_bus_set_fd(bus, sv[0], sv[0]) < 0 || sd_bus_start(bus) < 0)
+		afbt_fail("can't make an sd-bus object");
+	afbt_run("type-len", check_type_len);
+	afbt_run("generic-types", check_generic_types);
+	afbt_run("repair", check_repair);
+	afbt_run("text", check_text);
+	afbt_run("client-types", check_client_types);
+	afbt_run("precise-types", check_precise_types);
+	afbt_run("nesting", check_nesting);
+	afbt_run("budget", check_budget);
+	afbt_run("property", check_property);
+	sd_bus_close_unref(bus);
+	close(sv[1]);
+	return afbt_done();
+}
