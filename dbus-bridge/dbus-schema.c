@@ -191,7 +191,7 @@ static int copy_generic(struct dbus_shape *shape, enum role role)
 	shape->kind = DBUS_SHAPE_VALUE;
 	shape->type = strdup(type);
 	shape->signature = strdup(type);
-	shape->names = malloc(len);
+	shape->names = calloc(1, len + 1);	/* and the empty name that ends the list */
 	shape->names_len = len;
 	if (!shape->type || !shape->signature || !shape->names)
 		return -ENOMEM;
@@ -199,15 +199,16 @@ static int copy_generic(struct dbus_shape *shape, enum role role)
 	return 0;
 }
 
-/* Appends 'name' and its NUL to the names of 'shape'. */
+/* Appends 'name' and its NUL to the names of 'shape', that an empty name ends. */
 static int add_name(struct dbus_shape *shape, const char *name)
 {
 	size_t len = strlen(name) + 1;
-	char *n = realloc(shape->names, shape->names_len + len);
+	char *n = realloc(shape->names, shape->names_len + len + 1);
 
 	if (!n)
 		return -ENOMEM;
 	memcpy(n + shape->names_len, name, len);
+	n[shape->names_len + len] = 0;
 	shape->names = n;
 	shape->names_len += len;
 	return 0;
@@ -223,7 +224,10 @@ static int is_required(struct json_object *required, const char *key)
 	return 0;
 }
 
-/* FIELDS from the object schema 's' (resolved). Returns 0, 1 (too long: use the generic shape), -ENOMEM. */
+/*
+ * FIELDS from the object schema 's' (resolved). Returns 0, 1 (a signature or
+ * an argument name too long: use the generic shape), -ENOMEM.
+ */
 static int make_fields(struct json_object *root, struct json_object *s, enum role role, struct dbus_shape *shape)
 {
 	struct json_object *props = get(s, "properties"), *required = get(s, "required"), *more;
@@ -264,6 +268,10 @@ static int make_fields(struct json_object *root, struct json_object *s, enum rol
 			label = dbus_name_escape(key);
 			if (!label)
 				return -ENOMEM;
+			if (strlen(label) > MAX_SIGNATURE) {
+				free(label);
+				return 1;	/* not a member name: generic */
+			}
 			if (!strcmp(label, rest_name))
 				strcat(rest_name, "_");	/* a label never ends with a lone '_' */
 			rc = add_name(shape, label);
@@ -406,8 +414,8 @@ static int verb_names(struct dbus_schema_verb *v)
 	for (i = 0; i < v->out.names_len; i += strlen(p) + 1)
 		if (!strcmp(p = v->out.names + i, "info"))
 			info = "info_";
-	len = v->in.names_len + v->out.names_len + strlen(info) + 1;
-	v->names = malloc(len);
+	len = v->in.names_len + v->out.names_len + strlen(info) + 2;	/* an empty name ends the list */
+	v->names = calloc(1, len);
 	if (!v->names)
 		return -ENOMEM;
 	memcpy(v->names, v->in.names, v->in.names_len);

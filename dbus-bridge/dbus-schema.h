@@ -45,7 +45,7 @@ struct dbus_schema_verb {
 	struct dbus_shape in;	/* arguments of the typed method */
 	struct dbus_shape out;	/* its results, but the info string that ends them */
 	char *out_signature;	/* out.signature + "s" */
-	char *names;		/* the names of in, out and info, for the vtable */
+	char *names;		/* the names of in, out and info, then an empty one: for the vtable */
 };
 
 struct dbus_schema_event {

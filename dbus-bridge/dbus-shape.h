@@ -41,8 +41,8 @@ struct dbus_shape {
 	int rest;		/* FIELDS: a trailing a{sv} of the other members */
 	int open;		/* FIELDS: undeclared members go in the rest too */
 	char *signature;	/* of the arguments */
-	char *names;		/* their names, each followed by a NUL */
-	size_t names_len;	/* bytes of 'names', NULs included */
+	char *names;		/* their names, each followed by a NUL, then an empty one (as sd-bus wants) */
+	size_t names_len;	/* bytes of the names and their NULs, without the ending empty name */
 };
 
 /* The generic shapes: "a{sv} args" and "v response". */
