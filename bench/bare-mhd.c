@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bare-mhd: the best case libmicrohttpd server for comparisons.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # scripts/bench dbus (sourced by scripts/bench, which provides build, die,
 # pids, tmp, top, build and duration).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dbus-client: round trips per second of org.afb.Api1.Call through the
  * user bus, from one sd-bus connection, with 'inflight' calls outstanding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dbus-echo: the ceiling of scripts/bench dbus. A minimal sd-bus service
  * with the same object, interface and reply as afb-daemon's export of

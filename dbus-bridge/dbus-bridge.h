@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The D-Bus bridge: what afb-daemon's main calls.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,7 +225,7 @@ int dbus_call_start(const struct dbus_call_params *p)
 	c->msg = sd_bus_message_ref(p->msg);
 	if (sd_bus_message_get_cookie(p->msg, &c->cookie) < 0)
 		c->cookie = 0;
-	xreq_init(&c->xreq, &call_itf, p->session, api, verb, p->args);
+	xreq_init(&c->xreq, &call_itf, dbus_peer_client(p->peer), p->session, api, verb, p->args);
 	c->xreq.validated = p->validated ? 1 : 0;
 	atomic_fetch_add(&live_calls, 1);
 	xreq_process(&c->xreq, main_apiset);

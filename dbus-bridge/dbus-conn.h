@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The daemon's connections to the buses: at most one to the user bus and
  * one to the system bus, opened on first use, attached to the daemon's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,7 @@ static void emit(void *arg)
 	struct dbus_conn *conn = e->conn;
 	sd_bus_message *m = NULL;
 	struct dbus_export *ex = NULL;
-	char *api = NULL, *path = NULL;
+	char *api = NULL, *path = NULL, *fixed = NULL;
 	int rc;
 
 	if (!dbus_conn_is_open(conn))
@@ -144,7 +145,7 @@ static void emit(void *arg)
 		if (rc >= 0)
 			rc = sd_bus_message_set_destination(m, e->destination);
 		if (rc >= 0)
-			rc = sd_bus_message_append(m, "tsb", e->cookie, e->event, e->on);
+			rc = sd_bus_message_append(m, "tsb", e->cookie, dbus_text_plain(e->event, "event name", &fixed), e->on);
 		if (rc >= 0)
 			rc = sd_bus_send(conn->bus, m, NULL);
 	} else if (e->typed) {
@@ -157,6 +158,7 @@ static void emit(void *arg)
 		     e->destination ? e->destination : "every peer", strerror(-rc));
 end:
 	sd_bus_message_unref(m);
+	free(fixed);
 	json_object_put(e->value);
 	free(api);
 	free(path);
@@ -170,6 +172,7 @@ static void post(struct dbus_conn *conn, enum kind kind, const char *destination
 	struct emission *e = malloc(sizeof *e + len0(destination) + len0(path) + len0(event) + len0(data));
 	char *at;
 
+	/* the strings are made valid for sd-bus when emitted (dbus-text.h) */
 	if (!e) {
 		LOGE("D-Bus: out of memory, event %s lost", event);
 		json_object_put(value);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Events on the bus: the signals org.afb.Api1.Event(s name, s data_json),
  * their typed forms, and org.afb.Link1.Subscription(t cookie, s event, b

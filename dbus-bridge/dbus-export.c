@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
@@ -30,7 +31,7 @@ struct typed_method {
 struct dbus_export {
 	struct dbus_export *next;	/* conn->exports */
 	struct dbus_conn *conn;
-	struct api *api;		/* lives until apiset_free, after the bridge stops */
+	struct api *api;		/* one reference */
 	const struct dbus_trust *trust;
 	char *name;			/* the api's name */
 	char *busname;			/* also the name of the per-api interface */
@@ -313,7 +314,7 @@ static void describe_job(int signum, void *arg)
 		if (!signum && d->api->itf->describe)
 			d->desc = d->api->itf->describe(d->api->closure);
 		if (d->msg && d->desc)
-			d->text = strdup(json_object_to_json_string_ext(d->desc, DBUS_JSON_TEXT));
+			d->text = dbus_json_text(d->desc);
 		if (mainloop_post(described, d) < 0) {
 			LOGE("D-Bus: out of memory, describe of %s lost", d->api->name);
 			json_object_put(d->desc);
@@ -631,6 +632,7 @@ static void export_free(struct dbus_export *ex)
 	ex->slot_link = sd_bus_slot_unref(ex->slot_link);
 	ex->slot_api = sd_bus_slot_unref(ex->slot_api);
 	free_verbs(ex);
+	api_unref(ex->api);
 	free(ex->name);
 	free(ex->busname);
 	free(ex->typed_itf);
@@ -654,7 +656,7 @@ int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_t
 		return -ENOMEM;
 	}
 	ex->conn = conn;
-	ex->api = api;
+	ex->api = api_ref(api);
 	ex->trust = trust;
 	ex->name = strdup(api->name);
 	ex->busname = dbus_name_of_api(api->name);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Exported apis: an api of the daemon (local binding or imported stub)
  * served on a bus.

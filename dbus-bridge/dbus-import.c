@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -285,7 +286,7 @@ static void import_call(void *closure, struct xreq *xreq)
 	struct pending *p = calloc(1, sizeof *p + lv);
 	struct session_key *k;
 
-	if (!p || !(p->args = strdup(json_object_to_json_string_ext(xreq->args, DBUS_JSON_TEXT)))) {
+	if (!p || !(p->args = dbus_json_text(xreq->args))) {
 		free(p);
 		xreq_fail_f(xreq, "failed", "api %s: out of memory", imp->name);
 		xreq_unref(xreq);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Imported apis: an api exported over D-Bus by another binder, made local.
  *

@@ -1,8 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 #include "dbus-json.h"
+#include "utf8.h"
 
 int dbus_json_parse(const char *text, struct json_object **out)
 {
@@ -22,6 +25,9 @@ int dbus_json_parse(const char *text, struct json_object **out)
 	}
 	if (len > INT_MAX)
 		return -E2BIG;
+	/* sd-bus already refuses strings that are not UTF-8: this is a belt */
+	if (!utf8_valid(text, len))
+		return -EINVAL;
 	tok = json_tokener_new_ex(DBUS_JSON_MAX_DEPTH);
 	if (!tok)
 		return -ENOMEM;
@@ -35,4 +41,12 @@ int dbus_json_parse(const char *text, struct json_object **out)
 	}
 	*out = obj;
 	return 0;
+}
+
+char *dbus_json_text(struct json_object *obj)
+{
+	char *repaired;
+	const char *text = utf8_json_text(obj, DBUS_JSON_TEXT, NULL, &repaired);
+
+	return repaired ? repaired : text ? strdup(text) : NULL;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * JSON texts carried by the bridge (args_json, response_json, data_json).
  */
@@ -16,3 +17,10 @@ struct json_object;
  * (nested deeper than DBUS_JSON_MAX_DEPTH) or -ENOMEM.
  */
 int dbus_json_parse(const char *text, struct json_object **out);
+
+/*
+ * The text of 'obj' (NULL: "null"), malloc'ed, valid UTF-8 (a binding's
+ * bad string is repaired, see binder/core/utf8.h: sd-bus refuses to send
+ * a string that is not UTF-8). NULL without memory.
+ */
+char *dbus_json_text(struct json_object *obj);

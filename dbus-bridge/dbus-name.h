@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Names on the bus: the one escaping rule of the D-Bus bridge.
  *

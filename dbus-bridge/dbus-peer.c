@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include "dbus-event.h"
 #include "dbus-peer.h"
 #include "evt.h"
+#include "peer.h"
 #include "session.h"
 #include "verbose.h"
 
@@ -29,6 +31,7 @@ struct dbus_peer {
 	int groups_asked;		/* dbus_peer_query_groups was done */
 	struct session *session;	/* the peer's own session */
 	struct evt_listener *listeners[2];	/* pushes as JSON (0) or typed signals (1, under 'lock') */
+	struct peer *client;		/* the core's peer object (core/peer.h) */
 	sd_bus_track *track;		/* main thread */
 	struct subsession *subs;	/* main thread */
 	int nsubs;
@@ -157,6 +160,7 @@ void dbus_peer_unref(struct dbus_peer *p)
 	release_listeners(p);
 	for (int i = 0; i < 2; i++)
 		evt_listener_unref(p->listeners[i]);
+	peer_unref(p->client);
 	pthread_mutex_destroy(&p->lock);
 	atomic_fetch_sub(&peer_count, 1);
 	free(p);
@@ -311,7 +315,8 @@ int dbus_peer_get(struct dbus_conn *conn, sd_bus_message *m, struct dbus_peer **
 	read_creds(m, &p->creds);
 	p->session = session_new(0);
 	p->listeners[0] = evt_listener_new(&listener_itf, (void *)(p->id << 1));
-	rc = p->session && p->listeners[0] ? 0 : -ENOMEM;
+	p->client = peer_new(PEER_DBUS, sender, NULL);
+	rc = p->session && p->listeners[0] && p->client ? 0 : -ENOMEM;
 	if (rc >= 0)
 		rc = sd_bus_track_new(conn->bus, &p->track, on_track_gone, p);
 	if (rc >= 0)
@@ -330,6 +335,11 @@ int dbus_peer_get(struct dbus_conn *conn, sd_bus_message *m, struct dbus_peer **
 	     p->creds.has_uid ? (long)p->creds.uid : -1L);
 	*out = p;
 	return 0;
+}
+
+struct peer *dbus_peer_client(const struct dbus_peer *p)
+{
+	return p->client;
 }
 
 const char *dbus_peer_name(const struct dbus_peer *p)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The peers that call exported apis: one per unique bus name.
  *
@@ -28,6 +29,7 @@
 struct dbus_conn;
 struct dbus_peer;
 struct evt;
+struct peer;
 struct session;
 typedef struct sd_bus_message sd_bus_message;
 
@@ -38,6 +40,8 @@ struct dbus_peer *dbus_peer_ref(struct dbus_peer *peer);
 void dbus_peer_unref(struct dbus_peer *peer);
 
 const char *dbus_peer_name(const struct dbus_peer *peer);
+/* The core's peer object of 'peer' (borrowed: valid while 'peer' is). */
+struct peer *dbus_peer_client(const struct dbus_peer *peer);
 const struct dbus_creds *dbus_peer_creds(const struct dbus_peer *peer);
 
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The trust rule of the D-Bus bridge: which bus peers may use session
  * flags (the token check and the LOA of binding API v1).

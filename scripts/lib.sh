@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Shell functions shared by scripts/demo and scripts/check (sourced, bash).
 # Run from the root of the repository.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck disable=SC2317 # functions called indirectly (trap, poll)
 # The example binding of the documentation (docs/examples/minimal-binding.c)
 # builds as the documentation says: headers and afb-daemon.pc installed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Errors and bad input over HTTP: unknown apis and verbs, methods,
  * malformed bodies and requests, tokens, --apitimeout, clients that leave.

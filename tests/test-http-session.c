@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sessions, tokens and LOA over HTTP: the `flags` test binding and the
  * `auth` sample.

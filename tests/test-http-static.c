@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Static files: --roothttp and --alias, MIME types, caching, HEAD,
  * redirects and every way out of the roots.

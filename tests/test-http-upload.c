@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * POST bodies: multipart uploads, JSON bodies, urlencoded forms, limits.
  * Uses the post sample (post/upload, post/json) and hello/echo.

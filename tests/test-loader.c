@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Loading bindings and parsing the command line: every faulty binding
  * stops the daemon with an error naming the file and the reason;

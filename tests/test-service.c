@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The service side of the binding API: afbBindingV1ServiceInit,
  * afb_service_call(_sync) and afbBindingV1ServiceEvent, through the

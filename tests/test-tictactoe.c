@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The tictactoe sample over HTTP, with two sessions sharing a board.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * afb-client: calls verbs of afb-daemon over WebSocket (x-afb-ws-json1).
  *
@@ -28,6 +29,7 @@
 #include <json-c/json.h>
 
 #include "json1.h"
+#include "utf8.h"
 #include "wsclient.h"
 #include "wsmsg.h"
 
@@ -164,8 +166,8 @@ static void call(struct client *c, const char *api, const char *verb, const char
 {
 	struct json_object *msg;
 	const char *text;
-	char id[16], **names;
-	size_t len, cap;
+	char id[16], **names, *repaired = NULL;
+	size_t len = 0, cap;
 
 	if (c->next_id >= c->names_cap) {
 		cap = c->names_cap ? c->names_cap * 2 : 64;
@@ -180,14 +182,17 @@ static void call(struct client *c, const char *api, const char *verb, const char
 	}
 	snprintf(id, sizeof id, "%u", c->next_id);
 	msg = json1_call(id, api, verb, parse_args(c, args), c->token);
-	text = msg ? json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+	/* text frames must be UTF-8: input that is not is repaired (U+FFFD, with a warning) */
+	text = msg ? utf8_json_text(msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len, &repaired)
+		   : NULL;
 	if (!text || asprintf(&c->names[c->next_id], "%s/%s", api, verb) < 0) {
+		free(repaired);
 		json_object_put(msg);
 		fail(c, "out of memory");
 		return;
 	}
-	len = strlen(text);
 	send_frame(c, WSMSG_TEXT, text, len);
+	free(repaired);
 	json_object_put(msg);
 	c->next_id++;
 	c->pending++;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The client side of a WebSocket: URL, connection, opening handshake and
  * masked frames. Used by afb-client and by the benchmark client.

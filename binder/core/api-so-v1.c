@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Loader and daemon-side interfaces of binding API v1.
  */
@@ -18,9 +19,12 @@
 #include "api-so-v1.h"
 #include "apiset.h"
 #include "evt.h"
+#include "hook.h"
+#include "fault.h"
 #include "jobs.h"
 #include "mainloop.h"
 #include "session.h"
+#include "subloop.h"
 #include "verbose.h"
 #include "xreq.h"
 
@@ -29,6 +33,7 @@ enum state { PREINIT, INIT, RUNNING };
 
 struct api_v1 {
 	struct afb_binding_interface_v1 itf;	/* given to the binding: must stay put */
+	struct fault_site site;			/* path and apiname: names for the fault guard */
 	void *handle;
 	char *path;
 	char *apiname;
@@ -37,6 +42,7 @@ struct api_v1 {
 	void (*service_event)(const char *, struct json_object *);
 	const char *specification;		/* afbBindingV1Specification, or NULL */
 	struct evt_listener *listener;		/* for service_event */
+	struct subloop *loop;			/* its event loop, nested in the daemon's (subloop.h) */
 	enum state state;
 };
 
@@ -49,21 +55,27 @@ static struct apiset *loading_set;	/* for require_api and rename_api */
 
 static int event_broadcast(void *closure, struct json_object *obj)
 {
+	FAULT_DAEMON_SCOPE;
 	return evt_broadcast(closure, obj);
 }
 
 static int event_push(void *closure, struct json_object *obj)
 {
+	FAULT_DAEMON_SCOPE;
 	return evt_push(closure, obj);
 }
 
 static void event_drop(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
 	evt_drop(closure);
 }
 
 static const char *event_name(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
+	if (hook_wants(HOOK_EVENT, HOOK_EVT_NAME))
+		hook_evt(evt_fullname(closure), evt_id(closure), HOOK_EVT_NAME);
 	return evt_name(closure);
 }
 
@@ -87,6 +99,35 @@ struct afb_event api_so_v1_event(struct evt *evt)
 
 /* ---- the daemon interface ---- */
 
+/* hook_daemon for the api of 'a', when a hook wants 'flag' (data consumed) */
+#define DAEMON_HOOK(a, flag, data) \
+	do { if (hook_wants(HOOK_DAEMON, flag)) hook_daemon((a)->apiname, flag, data); } while (0)
+
+static struct json_object *jobj(void)
+{
+	return json_object_new_object();
+}
+
+static struct json_object *with(struct json_object *o, const char *key, struct json_object *value)
+{
+	json_object_object_add(o, key, value);
+	return o;
+}
+
+static struct json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *broadcast_data(const char *name, struct json_object *object)
+{
+	struct json_object *data = with(jobj(), "name", jstr(name));
+
+	if (object)
+		with(data, "data", json_object_get(object));
+	return data;
+}
+
 static char *full_event_name(struct api_v1 *a, const char *name)
 {
 	char *full;
@@ -98,29 +139,50 @@ static char *full_event_name(struct api_v1 *a, const char *name)
 
 static int daemon_event_broadcast(void *closure, const char *name, struct json_object *object)
 {
+	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
+	struct json_object *keep;
 	char *full;
-	int rc;
+	int rc, after;
 
 	if (a->state == PREINIT) {
 		LOGE("binding %s: can't broadcast event %s before its api is registered", a->path, name);
 		json_object_put(object);
 		return 0;
 	}
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_BROADCAST_BEFORE))
+		hook_daemon(a->apiname, HOOK_DAEMON_EVENT_BROADCAST_BEFORE, broadcast_data(name, object));
 	full = full_event_name(a, name);
 	if (!full) {
 		json_object_put(object);
 		return 0;
 	}
+	/* the hook after wants the data the broadcast consumes */
+	after = hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_BROADCAST_AFTER);
+	keep = after ? json_object_get(object) : NULL;
 	rc = evt_broadcast_name(full, object);
 	free(full);
+	if (after) {
+		hook_daemon(a->apiname, HOOK_DAEMON_EVENT_BROADCAST_AFTER,
+			    with(broadcast_data(name, keep), "result", json_object_new_int(rc)));
+		json_object_put(keep);
+	}
 	return rc;
 }
 
 static struct sd_event *daemon_get_event_loop(void *closure)
 {
-	return mainloop_event();
+	FAULT_DAEMON_SCOPE;
+	struct api_v1 *a = closure;
+
+	DAEMON_HOOK(a, HOOK_DAEMON_GET_EVENT_LOOP, NULL);
+	/* the binding's callbacks on it run under the fault guard */
+	return a->loop ? subloop_event(a->loop) : mainloop_event();
 }
+
+/* the buses shared by the bindings, and their loop: their callbacks are binding code */
+static const struct fault_site bus_site = { "(a binding using the shared D-Bus connections)", "?" };
+static struct subloop *bus_loop;
 
 static struct sd_bus *open_bus(int user)
 {
@@ -136,7 +198,7 @@ static struct sd_bus *open_bus(int user)
 		rc = user ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
 		if (rc < 0) {
 			LOGW("can't open the %s bus: %s", user ? "user" : "system", strerror(-rc));
-		} else if ((rc = sd_bus_attach_event(bus, mainloop_event(), 0)) < 0) {
+		} else if ((rc = sd_bus_attach_event(bus, bus_loop ? subloop_event(bus_loop) : mainloop_event(), 0)) < 0) {
 			LOGW("can't attach the %s bus: %s", user ? "user" : "system", strerror(-rc));
 			sd_bus_unref(bus);
 		} else {
@@ -150,11 +212,15 @@ static struct sd_bus *open_bus(int user)
 
 static struct sd_bus *daemon_get_user_bus(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_GET_USER_BUS, NULL);
 	return open_bus(1);
 }
 
 static struct sd_bus *daemon_get_system_bus(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_GET_SYSTEM_BUS, NULL);
 	return open_bus(0);
 }
 
@@ -163,8 +229,15 @@ static void daemon_vverbose_v2(void *closure, int level, const char *file, int l
 {
 	struct api_v1 *a = closure;
 	char prefix[128];
+	va_list copy;
 
-	if (!verbose_wants(verbosity, level))
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_VVERBOSE)) {
+		va_copy(copy, args);
+		hook_daemon_vverbose(a->apiname, level, file, line, func, fmt, copy);
+		va_end(copy);
+	}
+	/* the api's own verbosity (monitor/set), which its macros checked already */
+	if (!verbose_wants(a->itf.verbosity, level))
 		return;
 	snprintf(prefix, sizeof prefix, "API %s", a->apiname ? a->apiname : "?");
 	verbose_v(level, prefix, file, line, func, fmt, args);
@@ -178,6 +251,7 @@ static void daemon_vverbose_v1(void *closure, int level, const char *file, int l
 
 static struct afb_event daemon_event_make(void *closure, const char *name)
 {
+	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
 	struct evt *evt = NULL;
 	char *full;
@@ -191,11 +265,33 @@ static struct afb_event daemon_event_make(void *closure, const char *name)
 		evt = evt_new(full);
 		free(full);
 	}
+	if (evt && hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_MAKE))
+		hook_daemon(a->apiname, HOOK_DAEMON_EVENT_MAKE,
+			    with(with(with(jobj(), "name", jstr(name)), "event", jstr(evt_fullname(evt))),
+				 "id", json_object_new_int(evt_id(evt))));
 	return api_so_v1_event(evt);
+}
+
+/* the data of rootdir_* hooks: the result, and the path of 'fd' or the error */
+static struct json_object *fd_data(struct json_object *data, int fd, int error)
+{
+	char link[64], path[PATH_MAX];
+	ssize_t n;
+
+	with(data, "result", json_object_new_int(fd));
+	if (fd < 0)
+		return with(data, "error", jstr(strerror(error)));
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof path - 1);
+	path[n > 0 ? n : 0] = 0;
+	return with(data, "path", jstr(path));
 }
 
 static int daemon_rootdir_get_fd(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_ROOTDIR_GET_FD,
+		    fd_data(jobj(), rootdir_fd == AT_FDCWD ? -1 : rootdir_fd, EBADF));
 	return rootdir_fd;
 }
 
@@ -226,7 +322,26 @@ static int open_in_locale(const char *tag, size_t len, const char *filename, int
 	return openat(rootdir_fd, path, flags | O_CLOEXEC);
 }
 
+static int rootdir_open_locale(const char *filename, int flags, const char *locale);
+
 static int daemon_rootdir_open_locale(void *closure, const char *filename, int flags, const char *locale)
+{
+	FAULT_DAEMON_SCOPE;
+	int fd = rootdir_open_locale(filename, flags, locale), error = errno;
+	struct json_object *data;
+
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_ROOTDIR_OPEN_LOCALE)) {
+		data = with(with(jobj(), "file", jstr(filename)), "flags", json_object_new_int(flags));
+		if (locale)
+			with(data, "locale", jstr(locale));
+		hook_daemon(((struct api_v1 *)closure)->apiname, HOOK_DAEMON_ROOTDIR_OPEN_LOCALE,
+			    fd_data(data, fd, error));
+		errno = error;
+	}
+	return fd;
+}
+
+static int rootdir_open_locale(const char *filename, int flags, const char *locale)
 {
 	const char *tag, *end, *dash;
 	size_t len;
@@ -258,34 +373,109 @@ static int daemon_rootdir_open_locale(void *closure, const char *filename, int f
 	return openat(rootdir_fd, filename, flags | O_CLOEXEC);
 }
 
+/* a job queued by a binding: run under the fault guard */
+struct bjob {
+	struct api_v1 *api;
+	void (*callback)(int signum, void *arg);
+	void *arg;
+	int signum;
+};
+
+static void bjob_call(void *closure)
+{
+	struct bjob *j = closure;
+
+	j->callback(j->signum, j->arg);
+}
+
+static void bjob_run(int signum, void *closure)
+{
+	struct bjob *j = closure;
+	int sig;
+
+	j->signum = signum;
+	sig = fault_guard(&j->api->site, "job", NULL, NULL, bjob_call, j);
+	if (sig) {
+		/* as documented for v1: the callback is told its crash */
+		j->signum = sig;
+		fault_guard(&j->api->site, "job (called again with the signal)", NULL, NULL, bjob_call, j);
+	}
+	free(j);
+}
+
 static int daemon_queue_job(void *closure, void (*callback)(int signum, void *arg), void *argument,
 			    void *group, int timeout)
 {
-	return jobs_queue(group, timeout, callback, argument);
+	FAULT_DAEMON_SCOPE;
+	struct bjob *j = malloc(sizeof *j);
+	int rc;
+
+	if (!j)
+		return -1;
+	j->api = closure;
+	j->callback = callback;
+	j->arg = argument;
+	rc = jobs_queue(group, timeout, bjob_run, j);
+	if (rc < 0)
+		free(j);
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_QUEUE_JOB, with(jobj(), "result", json_object_new_int(rc)));
+	return rc;
 }
 
 static struct afb_req daemon_unstore_req(void *closure, struct afb_stored_req *sreq)
 {
-	return afb_req_unstore(sreq);
+	FAULT_DAEMON_SCOPE;
+	struct afb_req req;
+
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_UNSTORE_REQ, NULL);
+	req = afb_req_unstore(sreq);
+	if (req.closure && HOOK_REQ_ON((struct xreq *)req.closure, UNSTORE))
+		hook_req_unstore(req.closure);
+	return req;
+}
+
+static int require_api(struct api_v1 *a, const char *name, int initialized);
+
+static struct json_object *require_data(const char *name, int initialized)
+{
+	return with(with(jobj(), "name", jstr(name)), "initialized", json_object_new_boolean(initialized));
 }
 
 static int daemon_require_api(void *closure, const char *name, int initialized)
 {
+	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
+	int rc;
+
+	DAEMON_HOOK(a, HOOK_DAEMON_REQUIRE_API, require_data(name, initialized));
+	rc = require_api(a, name, initialized);
+	DAEMON_HOOK(a, HOOK_DAEMON_REQUIRE_API_RESULT,
+		    with(require_data(name, initialized), "result", json_object_new_int(rc)));
+	return rc;
+}
+
+static int require_api(struct api_v1 *a, const char *name, int initialized)
+{
+	struct api *api;
+	int rc;
 
 	if (a->state != INIT) {
 		LOGE("binding %s: afb_daemon_require_api(%s) is allowed only during service init", a->path, name);
 		return -1;
 	}
-	if (!apiset_get(loading_set, name)) {
+	api = apiset_lookup(loading_set, name);
+	if (!api) {
 		LOGE("binding %s: required api %s not found", a->path, name);
 		return -1;
 	}
-	return initialized && apiset_start(loading_set, name) < 0 ? -1 : 0;
+	rc = initialized ? api_start(api) : 0;
+	api_unref(api);
+	return rc < 0 ? -1 : 0;
 }
 
 static int daemon_rename_api(void *closure, const char *name)
 {
+	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
 	char *copy;
 
@@ -302,6 +492,7 @@ static int daemon_rename_api(void *closure, const char *name)
 		return -1;
 	free(a->apiname);
 	a->apiname = copy;
+	a->site.api = copy;
 	return 0;
 }
 
@@ -332,20 +523,98 @@ static struct session *get_service_session(void)
 	return service_session;
 }
 
+/* the callback of a service call, binding code: under the fault guard */
+struct scall {
+	struct api_v1 *api;
+	void (*callback)(void *closure, int status, struct json_object *result);
+	void *closure;
+	int status;
+	struct json_object *result;
+};
+
+static void scall_call(void *closure)
+{
+	struct scall *c = closure;
+
+	c->callback(c->closure, c->status, c->result);
+}
+
+static void scall_deliver(struct scall *c, int status, struct json_object *result)
+{
+	c->status = status;
+	c->result = result;
+	/* a NULL callback: the binding does not want the answer */
+	if (c->callback)
+		fault_guard(&c->api->site, "service call callback", NULL, NULL, scall_call, c);
+}
+
+#define SERVICE_HOOK(a, flag, data) \
+	do { if (hook_wants(HOOK_SERVICE, flag)) hook_service((a)->apiname, flag, data); } while (0)
+
+static struct json_object *call_data(const char *api, const char *verb, struct json_object *args)
+{
+	struct json_object *data = with(with(jobj(), "api", jstr(api)), "verb", jstr(verb));
+
+	return args ? with(data, "args", json_object_get(args)) : data;
+}
+
+static struct json_object *result_data(int status, struct json_object *result)
+{
+	struct json_object *data = with(jobj(), "status", json_object_new_int(status));
+
+	return result ? with(data, "result", json_object_get(result)) : data;
+}
+
+static void scall_reply(void *closure, int status, struct json_object *result)
+{
+	struct scall *c = closure;
+
+	SERVICE_HOOK(c->api, HOOK_SVC_CALL_RESULT, result_data(status, result));
+	scall_deliver(c, status, result);
+	free(c);
+}
+
+/* out of memory before the call: the callback is told as for a failed call */
+static void scall_reply_failure(struct scall *c)
+{
+	struct json_object *failure = json_tokener_parse(
+		"{\"jtype\":\"afb-reply\",\"request\":{\"status\":\"failed\",\"info\":\"internal error\"}}");
+
+	scall_deliver(c, -1, failure);
+	json_object_put(failure);
+}
+
 static void service_call(void *closure, const char *api, const char *verb, struct json_object *args,
 			 void (*callback)(void *, int, struct json_object *), void *cb_closure)
 {
+	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
+	struct scall *c = malloc(sizeof *c);
 
-	xreq_call_in_session(get_service_session(), a->listener, api, verb, args, callback, cb_closure);
+	if (!c) {
+		json_object_put(args);
+		c = &(struct scall){ .api = a, .callback = callback, .closure = cb_closure };
+		scall_reply_failure(c);
+		return;
+	}
+	c->api = a;
+	c->callback = callback;
+	c->closure = cb_closure;
+	SERVICE_HOOK(a, HOOK_SVC_CALL, call_data(api, verb, args));
+	xreq_call_in_session(get_service_session(), a->listener, api, verb, args, scall_reply, c);
 }
 
 static int service_call_sync(void *closure, const char *api, const char *verb, struct json_object *args,
 			     struct json_object **result)
 {
+	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
+	int rc;
 
-	return xreq_call_in_session_sync(get_service_session(), a->listener, api, verb, args, result);
+	SERVICE_HOOK(a, HOOK_SVC_CALLSYNC, call_data(api, verb, args));
+	rc = xreq_call_in_session_sync(get_service_session(), a->listener, api, verb, args, result);
+	SERVICE_HOOK(a, HOOK_SVC_CALLSYNC_RESULT, result_data(rc, *result));
+	return rc;
 }
 
 static const struct afb_service_itf service_itf = {
@@ -353,18 +622,38 @@ static const struct afb_service_itf service_itf = {
 	.call_sync = service_call_sync,
 };
 
+struct event_call {
+	struct api_v1 *api;
+	const char *event;
+	struct json_object *object;
+};
+
+static void event_call(void *closure)
+{
+	struct event_call *c = closure;
+
+	c->api->service_event(c->event, c->object);
+}
+
+static struct json_object *on_event_data(const char *event, int eventid, struct json_object *object)
+{
+	struct json_object *data = with(with(jobj(), "event", jstr(event)), "id", json_object_new_int(eventid));
+
+	return object ? with(data, "data", json_object_get(object)) : data;
+}
+
 static void listener_push(void *closure, const char *event, int eventid, struct json_object *object)
 {
-	struct api_v1 *a = closure;
+	struct event_call c = { closure, event, object };
 
-	a->service_event(event, object);
+	SERVICE_HOOK(c.api, HOOK_SVC_ON_EVENT_BEFORE, on_event_data(event, eventid, object));
+	fault_guard(&c.api->site, "event handler", event, NULL, event_call, &c);
+	SERVICE_HOOK(c.api, HOOK_SVC_ON_EVENT_AFTER, on_event_data(event, eventid, object));
 }
 
 static void listener_broadcast(void *closure, const char *event, struct json_object *object)
 {
-	struct api_v1 *a = closure;
-
-	a->service_event(event, object);
+	listener_push(closure, event, 0, object);
 }
 
 static const struct evt_listener_itf listener_itf = {
@@ -384,17 +673,29 @@ static const struct afb_verb_desc_v1 *find_verb(struct api_v1 *a, const char *na
 	return NULL;
 }
 
-static void api_call(void *closure, struct xreq *x)
+struct verb_call {
+	const struct afb_verb_desc_v1 *verb;
+	struct xreq *xreq;
+};
+
+static void verb_call(void *closure)
+{
+	struct verb_call *c = closure;
+
+	c->verb->callback(xreq_to_req_v1(c->xreq));
+}
+
+static void v1_api_call(void *closure, struct xreq *x)
 {
 	struct api_v1 *a = closure;
-	const struct afb_verb_desc_v1 *v = find_verb(a, x->verb);
+	struct verb_call c = { find_verb(a, x->verb), x };
 
-	if (!v) {
+	if (!c.verb) {
 		xreq_fail_f(x, "unknown-verb", "verb %s unknown within api %s", x->verb, a->apiname);
 	} else {
-		x->api_key = a;
-		if (xreq_check_session_flags(x, (unsigned)v->session) == 0)
-			v->callback(xreq_to_req_v1(x));
+		x->api_key = &a->site;
+		if (xreq_check_session_flags(x, (unsigned)c.verb->session) == 0)
+			fault_guard(&a->site, "verb", c.verb->name, x, verb_call, &c);
 	}
 	xreq_unref(x);
 }
@@ -432,7 +733,7 @@ static struct json_object *permissions_of(unsigned flags)
 	}
 }
 
-static struct json_object *api_describe(void *closure)
+static struct json_object *v1_api_describe(void *closure)
 {
 	struct api_v1 *a = closure;
 	const struct afb_verb_desc_v1 *v;
@@ -474,11 +775,24 @@ static struct json_object *api_describe(void *closure)
 	return root;
 }
 
-static int api_start(void *closure)
+struct init_call {
+	struct api_v1 *api;
+	int rc;
+};
+
+static void init_call(void *closure)
+{
+	struct init_call *c = closure;
+	struct afb_service service = { &service_itf, c->api };
+
+	c->rc = c->api->service_init(service);
+}
+
+static int v1_api_start(void *closure)
 {
 	struct api_v1 *a = closure;
-	struct afb_service service = { &service_itf, a };
-	int rc;
+	struct init_call c = { a, 0 };
+	int rc, faulted;
 
 	a->state = INIT;
 	if (a->service_event && !a->listener) {
@@ -486,7 +800,13 @@ static int api_start(void *closure)
 		if (!a->listener)
 			return -ENOMEM;
 	}
-	rc = a->service_init ? a->service_init(service) : 0;
+	SERVICE_HOOK(a, HOOK_SVC_START_BEFORE, NULL);
+	/* a fault is logged: the api failed, the daemon goes on */
+	faulted = a->service_init && fault_guard(&a->site, "init", "afbBindingV1ServiceInit", NULL, init_call, &c);
+	rc = faulted ? -EFAULT : c.rc;
+	SERVICE_HOOK(a, HOOK_SVC_START_AFTER, with(jobj(), "result", json_object_new_int(rc)));
+	if (faulted)
+		return rc;
 	if (rc < 0) {
 		LOGE("binding %s: afbBindingV1ServiceInit failed (returned %d)", a->path, rc);
 		return rc;
@@ -495,7 +815,7 @@ static int api_start(void *closure)
 	return 0;
 }
 
-static void api_destroy(void *closure)
+static void v1_api_destroy(void *closure)
 {
 	struct api_v1 *a = closure;
 
@@ -503,17 +823,31 @@ static void api_destroy(void *closure)
 		evt_listener_unsubscribe_all(a->listener);
 		evt_listener_unref(a->listener);
 	}
+	subloop_free(a->loop);
 	/* bindings are not dlclosed: their atexit handlers and threads may still run */
 	free(a->apiname);
 	free(a->path);
 	free(a);
 }
 
+/* the binding reads itf.verbosity in its logging macros: a plain int of the v1 ABI */
+static int api_get_verbosity(void *closure)
+{
+	return __atomic_load_n(&((struct api_v1 *)closure)->itf.verbosity, __ATOMIC_RELAXED);
+}
+
+static void api_set_verbosity(void *closure, int level)
+{
+	__atomic_store_n(&((struct api_v1 *)closure)->itf.verbosity, level, __ATOMIC_RELAXED);
+}
+
 static const struct api_itf api_itf = {
-	.call = api_call,
-	.describe = api_describe,
-	.start = api_start,
-	.destroy = api_destroy,
+	.call = v1_api_call,
+	.describe = v1_api_describe,
+	.start = v1_api_start,
+	.destroy = v1_api_destroy,
+	.get_verbosity = api_get_verbosity,
+	.set_verbosity = api_set_verbosity,
 };
 
 /* ---- loading ---- */
@@ -535,9 +869,22 @@ static const char *check_desc(struct api_v1 *a)
 	return NULL;
 }
 
+struct register_call {
+	struct api_v1 *api;
+	const struct afb_binding_v1 *(*reg)(const struct afb_binding_interface_v1 *);
+};
+
+static void register_call(void *closure)
+{
+	struct register_call *c = closure;
+
+	c->api->desc = c->reg(&c->api->itf);
+}
+
 int api_so_v1_load(struct apiset *set, const char *path)
 {
 	const struct afb_binding_v1 *(*reg)(const struct afb_binding_interface_v1 *);
+	struct register_call c;
 	struct api_v1 *a;
 	const char *why;
 	void *handle;
@@ -563,12 +910,25 @@ int api_so_v1_load(struct apiset *set, const char *path)
 	}
 	a->handle = handle;
 	a->state = PREINIT;
+	/* made here, on the main thread, before the daemon's loop runs */
+	if (mainloop_event()) {
+		if (!bus_loop && subloop_new(&bus_loop, &bus_site) < 0)
+			LOGW("no guarded loop for the D-Bus connections of the bindings");
+		if (subloop_new(&a->loop, &a->site) < 0)
+			LOGW("binding %s: no loop of its own: afb_daemon_get_event_loop gives the daemon's", path);
+	}
 	a->itf.daemon.itf = &daemon_itf;
 	a->itf.daemon.closure = a;
 	a->itf.verbosity = verbosity;
 	a->itf.mode = AFB_MODE_LOCAL;
 	loading_set = set;
-	a->desc = reg(&a->itf);
+	a->site.binding = a->path;
+	c.api = a;
+	c.reg = reg;
+	if (fault_guard(&a->site, "init", "afbBindingV1Register", NULL, register_call, &c)) {
+		rc = -EFAULT;
+		goto error;
+	}
 	why = check_desc(a);
 	if (why) {
 		LOGE("binding %s: %s", path, why);
@@ -579,6 +939,7 @@ int api_so_v1_load(struct apiset *set, const char *path)
 		rc = -ENOMEM;
 		goto error;
 	}
+	a->site.api = a->apiname;
 	a->service_init = (int (*)(struct afb_service))dlsym(handle, "afbBindingV1ServiceInit");
 	a->service_event = (void (*)(const char *, struct json_object *))dlsym(handle, "afbBindingV1ServiceEvent");
 	a->specification = (const char *)dlsym(handle, "afbBindingV1Specification");
@@ -600,6 +961,7 @@ int api_so_v1_load(struct apiset *set, const char *path)
 	return 0;
 error:
 	/* not dlclosed: the binding may have started threads or registered atexit */
+	subloop_free(a->loop);
 	free(a->apiname);
 	free(a->path);
 	free(a);
@@ -660,4 +1022,6 @@ void api_so_v1_cleanup(void)
 {
 	session_unref(service_session);
 	service_session = NULL;
+	subloop_free(bus_loop);
+	bus_loop = NULL;
 }

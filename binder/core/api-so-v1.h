@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bindings of API version 1: shared objects exporting afbBindingV1Register.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The worker pool, run as leader/followers.
  *
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "fault.h"
 #include "jobs.h"
 #include "mainloop.h"
 #include "verbose.h"
@@ -43,10 +45,11 @@ static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;	/* idle followers */
 static pthread_cond_t wait_cond = PTHREAD_COND_INITIALIZER;	/* threads in jobs_wait */
 static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;	/* the watchdog */
 static pthread_cond_t end_cond = PTHREAD_COND_INITIALIZER;	/* jobs_run_loop */
-static struct job *head, **tail = &head;
+static struct jobs_lane default_lane;
+static struct jobs_lane *ring;	/* the lane served next; NULL: no job queued */
 static struct busy_group *busy;
 static pthread_t *threads, watchdog;
-static int nthreads, pending, max_pending, waiters, stopping, watchdog_started;
+static int nthreads, pending, max_pending, max_per_lane, waiters, stopping, watchdog_started;
 
 /* the loop, all under 'lock' */
 static int loop_active;		/* mainloop_run is running: someone must lead */
@@ -77,20 +80,70 @@ static int group_is_busy(const void *group)
 	return 0;
 }
 
-/* Unlinks the first runnable job. Lock held. */
+/* Lock held: the ring of lanes holding jobs; 'ring' points at the next one served. */
+static void ring_insert(struct jobs_lane *lane)
+{
+	if (!ring) {
+		lane->rnext = lane->rprev = lane;
+		ring = lane;
+	} else {
+		/* last of the round */
+		lane->rnext = ring;
+		lane->rprev = ring->rprev;
+		ring->rprev->rnext = lane;
+		ring->rprev = lane;
+	}
+}
+
+static void ring_remove(struct jobs_lane *lane)
+{
+	if (lane->rnext == lane) {
+		ring = NULL;
+	} else {
+		lane->rprev->rnext = lane->rnext;
+		lane->rnext->rprev = lane->rprev;
+		if (ring == lane)
+			ring = lane->rnext;
+	}
+	lane->rnext = lane->rprev = NULL;
+}
+
+/* Unlinks the job at 'prev' of 'lane'. Lock held. */
+static struct job *unlink_job(struct jobs_lane *lane, struct job **prev)
+{
+	struct job *job = *prev;
+
+	*prev = job->next;
+	if (lane->tail == &job->next)
+		lane->tail = prev;
+	lane->queued--;
+	pending--;
+	if (!lane->head)
+		ring_remove(lane);
+	return job;
+}
+
+/*
+ * Unlinks the first runnable job of the next lane that has one, round-robin
+ * between lanes. Lock held.
+ */
 static struct job *pick_job(void)
 {
+	struct jobs_lane *lane = ring, *start = ring;
 	struct job **prev, *job;
 
-	for (prev = &head; (job = *prev) != NULL; prev = &job->next) {
-		if (job->group && group_is_busy(job->group))
-			continue;
-		*prev = job->next;
-		if (tail == &job->next)
-			tail = prev;
-		pending--;
-		return job;
-	}
+	if (!lane)
+		return NULL;
+	do {
+		for (prev = &lane->head; (job = *prev) != NULL; prev = &job->next) {
+			if (job->group && group_is_busy(job->group))
+				continue;
+			/* this lane was served: the next one is served next */
+			ring = lane->rnext;
+			return unlink_job(lane, prev);
+		}
+		lane = lane->rnext;
+	} while (lane != start);
 	return NULL;
 }
 
@@ -115,7 +168,7 @@ static void run_job(struct job *job)
 		for (b = &busy; *b != &mark; b = &(*b)->next);
 		*b = mark.next;
 		/* jobs of this group may now run */
-		if (head)
+		if (ring)
 			pthread_cond_signal(&work_cond);
 		if (waiters)
 			pthread_cond_broadcast(&wait_cond);
@@ -141,7 +194,7 @@ static void lead(void)
 	takeover = 0;
 	leader_in_job = 0;	/* the previous leader's job is no longer ours */
 	for (;;) {
-		block = head == NULL;
+		block = ring == NULL;
 		pthread_mutex_unlock(&lock);
 		rc = mainloop_iterate(block);
 		pthread_mutex_lock(&lock);
@@ -197,9 +250,13 @@ static void follow(void)
 
 static void *worker_main(void *arg)
 {
+	/* workers run binding code: faults there are caught (fault.h) */
+	if (fault_thread_init() < 0)
+		LOGW("jobs: no alternate signal stack for a worker: a stack overflow in a verb would end the daemon");
 	pthread_mutex_lock(&lock);
 	follow();
 	pthread_mutex_unlock(&lock);
+	fault_thread_exit();
 	return NULL;
 }
 
@@ -329,20 +386,34 @@ int jobs_stop(int timeout)
 
 	/* what never ran is told so, that its owner releases it */
 	pthread_mutex_lock(&lock);
-	while ((job = head) != NULL) {
-		head = job->next;
-		pending--;
+	while (ring) {
+		job = unlink_job(ring, &ring->head);
 		pthread_mutex_unlock(&lock);
 		job->callback(SIGTERM, job->arg);
 		free(job);
 		pthread_mutex_lock(&lock);
 	}
-	tail = &head;
+	pthread_mutex_unlock(&lock);
+	return 0;
+}
+
+int jobs_set_max_per_lane(int max)
+{
+	if (max < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&lock);
+	max_per_lane = max;
 	pthread_mutex_unlock(&lock);
 	return 0;
 }
 
 int jobs_queue(const void *group, int timeout, void (*callback)(int signum, void *arg), void *arg)
+{
+	return jobs_queue_lane(NULL, group, timeout, callback, arg);
+}
+
+int jobs_queue_lane(struct jobs_lane *lane, const void *group, int timeout,
+		    void (*callback)(int signum, void *arg), void *arg)
 {
 	struct job *job;
 
@@ -355,14 +426,26 @@ int jobs_queue(const void *group, int timeout, void (*callback)(int signum, void
 	job->arg = arg;
 	job->deadline = timeout > 0 ? time(NULL) + timeout : 0;
 
+	if (!lane)
+		lane = &default_lane;
 	pthread_mutex_lock(&lock);
 	if (pending >= max_pending || stopping) {
 		pthread_mutex_unlock(&lock);
 		free(job);
 		return -EBUSY;
 	}
-	*tail = job;
-	tail = &job->next;
+	if (lane != &default_lane && max_per_lane && lane->queued >= max_per_lane) {
+		pthread_mutex_unlock(&lock);
+		free(job);
+		return -EDQUOT;
+	}
+	if (!lane->head) {
+		lane->tail = &lane->head;
+		ring_insert(lane);
+	}
+	*lane->tail = job;
+	lane->tail = &job->next;
+	lane->queued++;
 	pending++;
 	/* the leader runs what its dispatch queues as soon as the dispatch ends */
 	if (!mainloop_is_main())

@@ -1,7 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The worker pool that runs verbs off the I/O loop.
+ *
+ * Fair share: the queue is made of lanes, one per client peer (embedded
+ * in struct peer) plus one default lane for everything else (jobs that
+ * bindings queue, the daemon's own work). Workers take the jobs round-robin
+ * between the lanes that hold some, so a client that queues many jobs
+ * delays a job of another client by one job per lane at most; and a lane
+ * other than the default one holds at most 'max per lane' jobs
+ * (jobs_set_max_per_lane), so one client cannot fill the whole queue.
  */
 #pragma once
+
+struct job;
+
+/*
+ * A lane: zero-initialised, it is ready (and empty). Its owner keeps it
+ * alive while it holds jobs (the jobs of a peer's lane hold references
+ * on their requests, which hold the peer).
+ */
+struct jobs_lane {
+	struct jobs_lane *rnext, *rprev;	/* in the ring of lanes that hold jobs */
+	struct job *head, **tail;
+	int queued;
+};
 
 /*
  * Starts 'nthreads' workers; at most 'maxpending' jobs wait in the queue.
@@ -31,6 +53,17 @@ int jobs_stop(int timeout);
  * not called), -ENOMEM.
  */
 int jobs_queue(const void *group, int timeout, void (*callback)(int signum, void *arg), void *arg);
+
+/*
+ * The same in 'lane' (NULL: the default lane). Returns 0, -EBUSY when the
+ * whole queue is full, -EDQUOT when 'lane' (not the default one) already
+ * holds its maximum, -ENOMEM.
+ */
+int jobs_queue_lane(struct jobs_lane *lane, const void *group, int timeout,
+		    void (*callback)(int signum, void *arg), void *arg);
+
+/* Jobs a lane other than the default one may hold (default: the whole queue). 0 or -EINVAL. */
+int jobs_set_max_per_lane(int max);
 
 /*
  * Blocks until done(closure) is true. On a worker, runs queued jobs while

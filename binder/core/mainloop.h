@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The daemon's single sd-event loop, run by the main thread, and the way
  * other threads hand work to it.

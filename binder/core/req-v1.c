@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The 'struct afb_req' of binding API v1 over a 'struct xreq'.
  */
@@ -8,27 +9,33 @@
 #include <json-c/json.h>
 #include "afb/afb-req-itf.h"
 #include "api-so-v1.h"
+#include "fault.h"
+#include "hook.h"
 #include "xreq.h"
 #include "verbose.h"
 
 static struct json_object *req_json(void *closure)
 {
-	return ((struct xreq *)closure)->args;
+	FAULT_DAEMON_SCOPE;
+	return xreq_json(closure);
 }
 
 static struct afb_arg req_get(void *closure, const char *name)
 {
+	FAULT_DAEMON_SCOPE;
 	return xreq_get(closure, name);
 }
 
 static void req_success(void *closure, struct json_object *obj, const char *info)
 {
+	FAULT_DAEMON_SCOPE;
 	xreq_reply(closure, NULL, info, obj);
 }
 
 /* fail("success", info) is a success, as the binding document says */
 static void req_fail(void *closure, const char *status, const char *info)
 {
+	FAULT_DAEMON_SCOPE;
 	if (status && !strcmp(status, "success"))
 		status = NULL;
 	else if (!status || !*status)
@@ -38,6 +45,7 @@ static void req_fail(void *closure, const char *status, const char *info)
 
 static void req_vsuccess(void *closure, struct json_object *obj, const char *fmt, va_list args)
 {
+	FAULT_DAEMON_SCOPE;
 	char *info = NULL;
 
 	if (fmt && vasprintf(&info, fmt, args) < 0)
@@ -48,6 +56,7 @@ static void req_vsuccess(void *closure, struct json_object *obj, const char *fmt
 
 static void req_vfail(void *closure, const char *status, const char *fmt, va_list args)
 {
+	FAULT_DAEMON_SCOPE;
 	char *info = NULL;
 
 	if (fmt && vasprintf(&info, fmt, args) < 0)
@@ -58,41 +67,57 @@ static void req_vfail(void *closure, const char *status, const char *fmt, va_lis
 
 static void *req_context_get(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
 	return xreq_context_get(closure);
 }
 
 static void req_context_set(void *closure, void *value, void (*free_value)(void*))
 {
+	FAULT_DAEMON_SCOPE;
 	xreq_context_set(closure, value, free_value);
 }
 
 static void *req_context_make(void *closure, void *(*create)(void *), void (*free_value)(void*), void *cc)
 {
+	FAULT_DAEMON_SCOPE;
 	return xreq_context_make(closure, create, free_value, cc);
 }
 
 static void req_addref(void *closure)
 {
-	xreq_addref(closure);
+	FAULT_DAEMON_SCOPE;
+	struct xreq *x = closure;
+
+	if (HOOK_REQ_ON(x, ADDREF))
+		hook_req_addref(x);
+	xreq_addref(x);
 }
 
 static void req_unref(void *closure)
 {
-	xreq_unref(closure);
+	FAULT_DAEMON_SCOPE;
+	struct xreq *x = closure;
+
+	if (HOOK_REQ_ON(x, UNREF))
+		hook_req_unref(x);
+	xreq_unref(x);
 }
 
 static void req_session_close(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
 	xreq_session_close(closure);
 }
 
 static int req_session_set_LOA(void *closure, unsigned level)
 {
+	FAULT_DAEMON_SCOPE;
 	return xreq_set_loa(closure, level) == 0;
 }
 
 static int req_subscribe(void *closure, struct afb_event event)
 {
+	FAULT_DAEMON_SCOPE;
 	struct evt *evt = api_so_v1_evt(event);
 
 	return evt && xreq_subscribe(closure, evt) == 0 ? 0 : -1;
@@ -100,83 +125,121 @@ static int req_subscribe(void *closure, struct afb_event event)
 
 static int req_unsubscribe(void *closure, struct afb_event event)
 {
+	FAULT_DAEMON_SCOPE;
 	struct evt *evt = api_so_v1_evt(event);
 
 	return evt && xreq_unsubscribe(closure, evt) == 0 ? 0 : -1;
 }
 
-static void req_subcall(void *closure, const char *api, const char *verb, struct json_object *args,
-			void (*callback)(void *, int, struct json_object *), void *cb_closure)
-{
-	xreq_subcall(closure, api, verb, args, callback, cb_closure);
-}
 
 static int req_subcallsync(void *closure, const char *api, const char *verb, struct json_object *args,
 			   struct json_object **result)
 {
+	FAULT_DAEMON_SCOPE;
 	return xreq_subcall_sync(closure, api, verb, args, result);
 }
 
 static void req_vverbose(void *closure, int level, const char *file, int line, const char *func,
 			 const char *fmt, va_list args)
 {
-	struct xreq *x = closure;
-	char prefix[128];
-
-	if (!verbose_wants(verbosity, level))
-		return;
-	snprintf(prefix, sizeof prefix, "REQ/API %s", x->api);
-	verbose_v(level, prefix, file, line, func, fmt, args);
+	xreq_vverbose(closure, level, file, line, func, fmt, args);
 }
 
 static struct afb_stored_req *req_store(void *closure)
 {
+	FAULT_DAEMON_SCOPE;
 	struct afb_req *copy = malloc(sizeof *copy);
+	struct xreq *x = closure;
 
+	if (HOOK_REQ_ON(x, STORE))
+		hook_req_store(x);
 	if (!copy)
 		return NULL;
 	*copy = xreq_to_req_v1(xreq_addref(closure));
 	return (struct afb_stored_req *)copy;
 }
 
-/* afb_req_subcall_req: the callback also gets the calling request, kept alive until then */
-struct subcall_req {
-	void (*callback)(void *closure, int status, struct json_object *result, struct afb_req req);
+/*
+ * The callback of a subcall, binding code of the calling request's api:
+ * run under the fault guard, the calling request kept alive until then
+ * (afb_req_subcall_req also hands it to the callback).
+ */
+struct subcall_cb {
+	void (*callback)(void *closure, int status, struct json_object *result);
+	void (*callback_req)(void *closure, int status, struct json_object *result, struct afb_req req);
 	void *closure;
 	struct xreq *caller;
+	int status;
+	struct json_object *result;
 };
 
-static void subcall_req_reply(void *closure, int status, struct json_object *result)
+static void subcall_cb_call(void *closure)
 {
-	struct subcall_req *sr = closure;
+	struct subcall_cb *sc = closure;
 
-	sr->callback(sr->closure, status, result, xreq_to_req_v1(sr->caller));
-	xreq_unref(sr->caller);
-	free(sr);
+	if (sc->callback_req)
+		sc->callback_req(sc->closure, sc->status, sc->result, xreq_to_req_v1(sc->caller));
+	else if (sc->callback)
+		sc->callback(sc->closure, sc->status, sc->result);
+}
+
+static void subcall_cb_reply(void *closure, int status, struct json_object *result)
+{
+	struct subcall_cb *sc = closure;
+
+	sc->status = status;
+	sc->result = result;
+	fault_guard(sc->caller->api_key, "subcall callback of verb", sc->caller->verb, sc->caller,
+		    subcall_cb_call, sc);
+	xreq_unref(sc->caller);
+	free(sc);
+}
+
+static void subcall(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		    struct subcall_cb *model)
+{
+	struct subcall_cb *sc = malloc(sizeof *sc);
+	struct json_object *failure;
+
+	if (!sc) {
+		/* told as a failed subcall, at once */
+		json_object_put(args);
+		failure = json_tokener_parse("{\"jtype\":\"afb-reply\",\"request\":{\"status\":\"failed\",\"info\":\"internal error\"}}");
+		model->status = -1;
+		model->result = failure;
+		model->caller = caller;
+		fault_guard(caller->api_key, "subcall callback of verb", caller->verb, caller, subcall_cb_call, model);
+		json_object_put(failure);
+		return;
+	}
+	*sc = *model;
+	sc->caller = xreq_addref(caller);
+	/* traced as "subcall_req" or "subcall" */
+	(sc->callback_req ? xreq_subcall_req : xreq_subcall)(caller, api, verb, args, subcall_cb_reply, sc);
+}
+
+static void req_subcall(void *closure, const char *api, const char *verb, struct json_object *args,
+			void (*callback)(void *, int, struct json_object *), void *cb_closure)
+{
+	FAULT_DAEMON_SCOPE;
+	struct subcall_cb model = { .callback = callback, .closure = cb_closure };
+
+	subcall(closure, api, verb, args, &model);
 }
 
 static void req_subcall_req(void *closure, const char *api, const char *verb, struct json_object *args,
 			    void (*callback)(void *, int, struct json_object *, struct afb_req), void *cb_closure)
 {
-	struct subcall_req *sr = malloc(sizeof *sr);
-	struct json_object *failure;
+	FAULT_DAEMON_SCOPE;
+	struct subcall_cb model = { .callback_req = callback, .closure = cb_closure };
 
-	if (!sr) {
-		json_object_put(args);
-		failure = json_tokener_parse("{\"jtype\":\"afb-reply\",\"request\":{\"status\":\"failed\",\"info\":\"internal error\"}}");
-		callback(cb_closure, -1, failure, xreq_to_req_v1(closure));
-		json_object_put(failure);
-		return;
-	}
-	sr->callback = callback;
-	sr->closure = cb_closure;
-	sr->caller = xreq_addref(closure);
-	xreq_subcall(closure, api, verb, args, subcall_req_reply, sr);
+	subcall(closure, api, verb, args, &model);
 }
 
 /* no permission database here: every client of the daemon is trusted alike */
 static int req_has_permission(void *closure, const char *permission)
 {
+	FAULT_DAEMON_SCOPE;
 	return 1;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sessions: a server-made uuid, a token, an expiry extended on use, and
  * per-key (per-api) contexts and LOAs.  Thread-safe.

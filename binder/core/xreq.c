@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -10,8 +11,11 @@
 #include "xreq.h"
 #include "apiset.h"
 #include "evt.h"
+#include "hook.h"
+#include "reqlog.h"
 #include "jobs.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "session.h"
 #include "verbose.h"
 
@@ -110,7 +114,7 @@ void xreq_set_timeout(int seconds)
 
 /* ---- life cycle ---- */
 
-void xreq_init(struct xreq *x, const struct xreq_itf *itf, struct session *session,
+void xreq_init(struct xreq *x, const struct xreq_itf *itf, struct peer *peer, struct session *session,
 	       const char *api, const char *verb, struct json_object *args)
 {
 	memset(x, 0, sizeof *x);
@@ -121,6 +125,8 @@ void xreq_init(struct xreq *x, const struct xreq_itf *itf, struct session *sessi
 	x->verb = verb;
 	x->args = args ? args : json_object_new_object();
 	x->session = session_ref(session);
+	x->peer = peer_ref(peer ? peer : peer_internal());
+	atomic_fetch_add(&x->peer->requests, 1);
 	atomic_fetch_add(&live_count, 1);
 }
 
@@ -147,12 +153,17 @@ void xreq_unref(struct xreq *x)
 	if (!atomic_load(&x->replied))
 		xreq_reply(x, "error", "no reply", NULL);
 	tm_remove(x);
+	if (HOOK_REQ_ON(x, END))
+		hook_req_end(x);
 	if (x->closing && x->api_key)
 		session_close_key(x->session, x->api_key);
 	json_object_put(x->args);
 	session_unref(x->session);
+	api_unref(x->target);
 	if (x->caller)
 		xreq_unref(x->caller);
+	atomic_fetch_sub(&x->peer->requests, 1);
+	peer_unref(x->peer);
 	atomic_fetch_sub(&live_count, 1);
 	x->itf->destroy(x);
 }
@@ -174,6 +185,10 @@ int xreq_reply(struct xreq *x, const char *status, const char *info, struct json
 		return -EALREADY;
 	}
 	tm_remove(x);
+	if (x->hookflags & (HOOK_REQ_SUCCESS | HOOK_REQ_FAIL))
+		hook_req_reply(x, status, info, object);
+	if (reqlog_enabled())
+		reqlog_reply(x, status, info);
 	x->itf->reply(x, status, info, object);
 	return 0;
 }
@@ -226,27 +241,43 @@ static void job(int signum, void *arg)
 		xreq_unref(x);
 		return;
 	}
+	/* an api added while serving starts with its first request */
+	if (atomic_load(&x->target->state) != API_STARTED && api_start(x->target) < 0) {
+		xreq_fail_f(x, "bad-api-state", "api %s not started correctly", x->api);
+		xreq_unref(x);
+		return;
+	}
 	/* the api owns the reference from now on */
 	x->target->itf->call(x->target->closure, x);
 }
 
 void xreq_process(struct xreq *x, struct apiset *set)
 {
-	x->target = apiset_get(set, x->api);
+	int rc;
+
+	if (reqlog_enabled())
+		x->begin_us = hook_now_us();
+	hook_req_start(x);
+	x->target = apiset_lookup(set, x->api);
 	if (!x->target) {
 		xreq_fail_f(x, "unknown-api", "api %s not found", x->api);
 		xreq_unref(x);
 		return;
 	}
-	if (x->target->state < 0) {
+	if (atomic_load(&x->target->state) == API_FAILED) {
 		xreq_fail_f(x, "bad-api-state", "api %s not started correctly", x->api);
 		xreq_unref(x);
 		return;
 	}
 	if (timeout_seconds)
 		tm_insert(x);
-	if (jobs_queue(NULL, 0, job, x) < 0) {
-		xreq_fail_f(x, "cancelled", "not able to create a job for the task");
+	/* each client peer queues in its own lane: the fair share of jobs.h */
+	rc = jobs_queue_lane(x->peer == peer_internal() ? NULL : &x->peer->lane, x->target->group, 0, job, x);
+	if (rc < 0) {
+		if (rc == -EDQUOT)
+			xreq_fail_f(x, "cancelled", "too many pending requests from this client");
+		else
+			xreq_fail_f(x, "cancelled", "not able to create a job for the task");
 		xreq_unref(x);
 	}
 }
@@ -258,9 +289,10 @@ struct afb_arg xreq_get(struct xreq *x, const char *name)
 	struct afb_arg arg = { NULL, NULL, NULL };
 	struct json_object *value, *file, *path;
 
-	if (!name || !json_object_object_get_ex(x->args, name, &value))
-		return arg;
-	arg.name = name;
+	if (name && json_object_object_get_ex(x->args, name, &value))
+		arg.name = name;
+	else
+		value = NULL;
 	if (x->itf->owns_file && json_object_is_type(value, json_type_object)
 	    && json_object_object_get_ex(value, "file", &file)
 	    && json_object_object_get_ex(value, "path", &path)
@@ -270,7 +302,33 @@ struct afb_arg xreq_get(struct xreq *x, const char *name)
 	} else if (value) {
 		arg.value = json_object_get_string(value);
 	}
+	if (HOOK_REQ_ON(x, GET))
+		hook_req_get(x, name, &arg);
 	return arg;
+}
+
+struct json_object *xreq_json(struct xreq *x)
+{
+	if (HOOK_REQ_ON(x, JSON))
+		hook_req_json(x, x->args);
+	return x->args;
+}
+
+void xreq_vverbose(struct xreq *x, int level, const char *file, int line, const char *func,
+		   const char *fmt, va_list args)
+{
+	char prefix[128];
+	va_list copy;
+
+	if (HOOK_REQ_ON(x, VVERBOSE)) {
+		va_copy(copy, args);
+		hook_req_vverbose(x, level, file, line, func, fmt, copy);
+		va_end(copy);
+	}
+	if (!verbose_wants(verbosity, level))
+		return;
+	snprintf(prefix, sizeof prefix, "REQ/API %s", x->api);
+	verbose_v(level, prefix, file, line, func, fmt, args);
 }
 
 /* ---- sessions ---- */
@@ -312,11 +370,17 @@ int xreq_check_session_flags(struct xreq *x, unsigned flags)
 
 void *xreq_context_get(struct xreq *x)
 {
-	return session_cookie_get(x->session, x->api_key);
+	void *value = session_cookie_get(x->session, x->api_key);
+
+	if (HOOK_REQ_ON(x, CONTEXT_GET))
+		hook_req_context_get(x, value);
+	return value;
 }
 
 void xreq_context_set(struct xreq *x, void *value, void (*freecb)(void*))
 {
+	if (HOOK_REQ_ON(x, CONTEXT_SET))
+		hook_req_context_set(x, value, freecb);
 	if (session_cookie_set(x->session, x->api_key, value, freecb) < 0 && freecb && value)
 		freecb(value);
 }
@@ -328,13 +392,17 @@ void *xreq_context_make(struct xreq *x, void *(*create)(void*), void (*freecb)(v
 
 int xreq_set_loa(struct xreq *x, unsigned loa)
 {
-	if (!x->validated || loa > 7)
-		return -EPERM;
-	return session_set_loa(x->session, x->api_key, loa);
+	int rc = !x->validated || loa > 7 ? -EPERM : session_set_loa(x->session, x->api_key, loa);
+
+	if (HOOK_REQ_ON(x, SESSION_SET_LOA))
+		hook_req_session_set_loa(x, loa, rc == 0);
+	return rc;
 }
 
 void xreq_session_close(struct xreq *x)
 {
+	if (HOOK_REQ_ON(x, SESSION_CLOSE))
+		hook_req_session_close(x);
 	x->closing = 1;
 }
 
@@ -428,7 +496,8 @@ static struct icall *icall_new(struct xreq *caller, struct session *session, str
 	}
 	memcpy(ic->apiverb, api ? api : "", la + 1);
 	memcpy(ic->apiverb + la + 1, verb ? verb : "", lv + 1);
-	xreq_init(&ic->xreq, &icall_itf, caller ? caller->session : session,
+	/* a subcall is made on behalf of the caller's peer */
+	xreq_init(&ic->xreq, &icall_itf, caller ? caller->peer : NULL, caller ? caller->session : session,
 		  ic->apiverb, ic->apiverb + la + 1, args);
 	ic->listener = listener ? evt_listener_ref(listener) : NULL;
 	atomic_init(&ic->owners, 1);
@@ -495,13 +564,56 @@ static int call_sync(struct xreq *caller, struct session *session, struct evt_li
 	return status;
 }
 
-void xreq_subcall(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
-		  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+/* a subcall whose result is traced */
+struct traced_subcall {
+	struct xreq *caller;	/* one reference */
+	unsigned flag;
+	void (*callback)(void *closure, int status, struct json_object *envelope);
+	void *closure;
+};
+
+static void traced_subcall_reply(void *closure, int status, struct json_object *envelope)
 {
+	struct traced_subcall *t = closure;
+
+	hook_req_subcall_result(t->caller, t->flag, status, envelope);
+	t->callback(t->closure, status, envelope);
+	xreq_unref(t->caller);
+	free(t);
+}
+
+static void subcall(struct xreq *caller, unsigned flag, unsigned result_flag, const char *api, const char *verb,
+		    struct json_object *args,
+		    void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+{
+	struct traced_subcall *t;
+
+	if (caller->hookflags & flag)
+		hook_req_subcall(caller, flag, api, verb, args);
+	if ((caller->hookflags & result_flag) && (t = malloc(sizeof *t)) != NULL) {
+		t->caller = xreq_addref(caller);
+		t->flag = result_flag;
+		t->callback = callback;
+		t->closure = closure;
+		callback = traced_subcall_reply;
+		closure = t;
+	}
 	if (caller->itf->subcall)
 		caller->itf->subcall(caller, api, verb, args, callback, closure);
 	else
 		call_async(caller, NULL, NULL, api, verb, args, callback, closure);
+}
+
+void xreq_subcall(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+{
+	subcall(caller, HOOK_REQ_SUBCALL, HOOK_REQ_SUBCALL_RESULT, api, verb, args, callback, closure);
+}
+
+void xreq_subcall_req(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		      void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+{
+	subcall(caller, HOOK_REQ_SUBCALL_REQ, HOOK_REQ_SUBCALL_REQ_RESULT, api, verb, args, callback, closure);
 }
 
 /* a synchronous subcall through the transport's hook */
@@ -526,8 +638,8 @@ static int hooked_sync_done(void *closure)
 	return atomic_load(&((struct hooked_sync *)closure)->done);
 }
 
-int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
-		      struct json_object **result)
+static int subcall_sync(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+			struct json_object **result)
 {
 	struct hooked_sync hs = { .status = -1, .result = NULL };
 
@@ -538,6 +650,19 @@ int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, st
 	jobs_wait(hooked_sync_done, &hs);
 	*result = hs.result;
 	return hs.status;
+}
+
+int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		      struct json_object **result)
+{
+	int status;
+
+	if (HOOK_REQ_ON(caller, SUBCALLSYNC))
+		hook_req_subcall(caller, HOOK_REQ_SUBCALLSYNC, api, verb, args);
+	status = subcall_sync(caller, api, verb, args, result);
+	if (HOOK_REQ_ON(caller, SUBCALLSYNC_RESULT))
+		hook_req_subcall_result(caller, HOOK_REQ_SUBCALLSYNC_RESULT, status, *result);
+	return status;
 }
 
 void xreq_call_in_session(struct session *session, struct evt_listener *listener,
@@ -558,16 +683,24 @@ int xreq_call_in_session_sync(struct session *session, struct evt_listener *list
 
 int xreq_subscribe(struct xreq *x, struct evt *evt)
 {
+	int rc;
+
 	if (!x->itf->subscribe) {
 		LOGW("api %s verb %s: no event listener for this request (subscribe refused)", x->api, x->verb);
-		return -EINVAL;
+		rc = -EINVAL;
+	} else {
+		rc = x->itf->subscribe(x, evt);
 	}
-	return x->itf->subscribe(x, evt);
+	if (HOOK_REQ_ON(x, SUBSCRIBE))
+		hook_req_subscribe(x, evt, rc);
+	return rc;
 }
 
 int xreq_unsubscribe(struct xreq *x, struct evt *evt)
 {
-	if (!x->itf->unsubscribe)
-		return -EINVAL;
-	return x->itf->unsubscribe(x, evt);
+	int rc = x->itf->unsubscribe ? x->itf->unsubscribe(x, evt) : -EINVAL;
+
+	if (HOOK_REQ_ON(x, UNSUBSCRIBE))
+		hook_req_unsubscribe(x, evt, rc);
+	return rc;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A request: api, verb, args, session, and the transport's hooks.
  *
@@ -13,15 +14,18 @@
  */
 #pragma once
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include "afb/afb-req-itf.h"
 
 struct json_object;
+struct peer;
 struct session;
 struct evt;
 struct api;
 struct apiset;
+struct fault_site;
 struct xreq;
 
 struct xreq_itf {
@@ -61,9 +65,10 @@ struct xreq {
 	const char *api;		/* owned by the transport, valid until destroy */
 	const char *verb;		/* idem */
 	struct json_object *args;	/* owned, never NULL after xreq_init */
+	struct peer *peer;		/* who made it: one reference, never NULL after xreq_init */
 	struct session *session;	/* one reference, never NULL after xreq_init */
 	struct xreq *caller;		/* subcalls: the calling request (one reference) */
-	const void *api_key;		/* context key of the api that serves it */
+	const struct fault_site *api_key;	/* the binding serving it: its context key (fault.h) */
 	struct api *target;		/* the api found by xreq_process */
 	unsigned validated: 1;		/* a token was presented and matched */
 	unsigned invalidated: 1;	/* a token was presented and did not match */
@@ -74,13 +79,18 @@ struct xreq {
 	/* pending-reply list for --apitimeout */
 	struct xreq *tm_prev, *tm_next;
 	int64_t deadline_us;
+	/* tracing (hook.h) and request logs */
+	unsigned hookflags;		/* HOOK_REQ_* wanted by hooks, set by xreq_process */
+	unsigned hookindex;		/* index of the request in traces */
+	int64_t begin_us;		/* CLOCK_MONOTONIC at xreq_process, when traced or logged */
 };
 
 /*
- * Initializes 'xreq' with one reference. Takes one reference of 'session'
- * and consumes 'args' (NULL becomes an empty object).
+ * Initializes 'xreq' with one reference. Takes one reference of 'peer'
+ * (NULL: the daemon's own peer, peer_internal()) and of 'session', and
+ * consumes 'args' (NULL becomes an empty object).
  */
-void xreq_init(struct xreq *xreq, const struct xreq_itf *itf, struct session *session,
+void xreq_init(struct xreq *xreq, const struct xreq_itf *itf, struct peer *peer, struct session *session,
 	       const char *api, const char *verb, struct json_object *args);
 
 /* Checks a presented token (NULL: none presented). */
@@ -121,6 +131,13 @@ void xreq_set_timeout(int seconds);
  */
 struct afb_arg xreq_get(struct xreq *xreq, const char *name);
 
+/* The arguments, for the binding (traced as "json"). Borrowed. */
+struct json_object *xreq_json(struct xreq *xreq);
+
+/* A log message of the binding about the request (traced as "vverbose"). */
+void xreq_vverbose(struct xreq *xreq, int level, const char *file, int line, const char *func,
+		   const char *fmt, va_list args);
+
 /* Session flags (v1): checks them, renews the token for RENEW. Replies and returns -1 on refusal. */
 int xreq_check_session_flags(struct xreq *xreq, unsigned flags);
 
@@ -140,6 +157,9 @@ int xreq_unsubscribe(struct xreq *xreq, struct evt *evt);
  */
 void xreq_subcall(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
 		  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure);
+/* The same for afb_req_subcall_req (traced as "subcall_req"). */
+void xreq_subcall_req(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		      void (*callback)(void *closure, int status, struct json_object *envelope), void *closure);
 /* Returns 0 or -1; *result gets the envelope (owned by the caller). */
 int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
 		      struct json_object **result);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Static files. Containment relies on the kernel: every open resolves the
  * path beneath the root's directory fd with openat2(RESOLVE_BENEATH), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Static files: a directory served under a URL prefix (--roothttp at "",
  * each --alias at its prefix), never outside that directory.

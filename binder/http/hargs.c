@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Args of HTTP api calls: every value gathered from the query string and
  * forms is a JSON string (or null), with no type inference, because the
@@ -9,6 +10,7 @@
 #include <microhttpd.h>
 
 #include "hargs.h"
+#include "utf8.h"
 
 int hargs_add(struct json_object *args, const char *key, struct json_object *value)
 {
@@ -46,11 +48,17 @@ nomem:
 	return -ENOMEM;
 }
 
-/* Adds one decoded pair; 'value' NULL means "no '='" and gives JSON null. */
+/*
+ * Adds one decoded pair; 'value' NULL means "no '='" and gives JSON null.
+ * Texts that are not UTF-8 are refused (-EILSEQ): every string the verbs
+ * get, and that replies may echo, is valid.
+ */
 static int add_pair(struct json_object *args, const char *key, const char *value, size_t value_len)
 {
 	struct json_object *jv = NULL;
 
+	if (!utf8_valid_str(key) || (value && !utf8_valid(value, value_len)))
+		return -EILSEQ;
 	if (value) {
 		jv = json_object_new_string_len(value, (int)value_len);
 		if (!jv)
@@ -159,6 +167,9 @@ int hargs_add_json_body(struct json_object *args, const char *body, size_t len, 
 			*reason = "too large";
 		return -EINVAL;
 	}
+	/* raw bytes are copied into strings as they are: \u escapes always give valid UTF-8 */
+	if (!utf8_valid(body, len))
+		return -EILSEQ;
 	tok = json_tokener_new();
 	if (!tok)
 		return -ENOMEM;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Building the json args object of an HTTP api call: query string,
  * urlencoded forms and JSON bodies (multipart forms are in hbody.c).
@@ -17,13 +18,16 @@ struct MHD_Connection;
  */
 int hargs_add(struct json_object *args, const char *key, struct json_object *value);
 
-/* Adds the query arguments of 'con' (strings; no '=' gives null). 0 or -ENOMEM. */
+/*
+ * Adds the query arguments of 'con' (strings; no '=' gives null). 0,
+ * -ENOMEM, or -EILSEQ when a name or a value is not valid UTF-8.
+ */
 int hargs_add_query(struct json_object *args, struct MHD_Connection *con);
 
 /*
  * Adds the fields of an application/x-www-form-urlencoded body. 'body' is
  * decoded in place: 'len' bytes plus one spare byte at body[len].
- * 0 or -ENOMEM.
+ * 0, -ENOMEM, or -EILSEQ when a decoded name or value is not UTF-8.
  */
 int hargs_add_urlencoded(struct json_object *args, char *body, size_t len);
 
@@ -32,7 +36,7 @@ int hargs_add_urlencoded(struct json_object *args, char *body, size_t len);
  * raw text and, when the body is an
  * object, its members are set into 'args' (replacing same-named keys).
  * On a parse error returns -EINVAL and, when 'reason' is not NULL, sets
- * *reason to a static description.
+ * *reason to a static description; -EILSEQ when the text is not UTF-8.
  */
 int hargs_add_json_body(struct json_object *args, const char *body, size_t len, const char **reason);
 

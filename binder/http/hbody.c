@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bodies of HTTP api calls. Limits are checked against Content-Length
  * before anything is read (so a client sending "Expect: 100-continue"
@@ -16,7 +17,8 @@
 
 #include "hbody.h"
 #include "hargs.h"
-#include "config.h"
+#include "hsrv.h"
+#include "utf8.h"
 #include "verbose.h"
 
 /* After a failure, how much more a client may send before it is cut off. */
@@ -113,6 +115,10 @@ static int field_end(struct hbody *body)
 			json_object_object_add(value, "path", json_object_new_string(body->uploads->path));
 		}
 	} else {
+		if (!utf8_valid(body->buf, body->len)) {
+			fail(body, MHD_HTTP_BAD_REQUEST, "%s", "invalid UTF-8 in a form field");
+			return -EILSEQ;
+		}
 		value = json_object_new_string_len(body->len ? body->buf : "", (int)body->len);
 		body->len = 0;
 	}
@@ -131,6 +137,11 @@ static int field_start(struct hbody *body, const char *key, const char *filename
 	struct hupload *up;
 	size_t dlen = strlen(body->uploaddir);
 
+	/* names are given to the verb: the file name of an upload too */
+	if (!utf8_valid_str(key) || !utf8_valid_str(filename)) {
+		fail(body, MHD_HTTP_BAD_REQUEST, "%s", "invalid UTF-8 in a form field name or file name");
+		return -1;
+	}
 	body->field_key = strdup(key ? key : "");
 	if (!body->field_key)
 		goto nomem;
@@ -285,7 +296,7 @@ static void look_for_delimiter(struct hbody *body, const char *data, size_t size
 }
 
 unsigned hbody_begin(struct hbody *body, struct MHD_Connection *con, const char *method,
-		     const struct afb_config *config, struct json_object *args)
+		     const struct hsrv_options *options, struct json_object *args)
 {
 	const char *cl, *te, *ctype;
 	unsigned long long length = 0;
@@ -294,9 +305,9 @@ unsigned hbody_begin(struct hbody *body, struct MHD_Connection *con, const char 
 	memset(body, 0, sizeof *body);
 	body->field_fd = -1;
 	body->args = args;
-	body->uploaddir = config->uploaddir ? config->uploaddir : ".";
-	body->max_text = config->max_body;
-	body->limit = config->max_body;
+	body->uploaddir = options->uploaddir ? options->uploaddir : ".";
+	body->max_text = options->max_body;
+	body->limit = options->max_body;
 
 	/* MHD has already refused a malformed Content-Length */
 	cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -321,7 +332,7 @@ unsigned hbody_begin(struct hbody *body, struct MHD_Connection *con, const char 
 			body->kind = HBODY_FORM;
 		} else if (media_is(ctype, "multipart/form-data")) {
 			body->kind = HBODY_MULTIPART;
-			body->limit = config->max_upload;
+			body->limit = options->max_upload;
 			/* NULL when the boundary parameter is missing */
 			body->pp = MHD_create_post_processor(con, PP_BUFFER_SIZE, on_field, body);
 			if (!body->pp || set_delimiter(body, ctype) < 0) {
@@ -386,10 +397,14 @@ unsigned hbody_end(struct hbody *body, struct json_object *args)
 			rc = hargs_add_json_body(args, body->buf, body->len, &reason);
 			if (rc == -EINVAL)
 				fail(body, MHD_HTTP_BAD_REQUEST, "invalid JSON body: %s", reason);
+			else if (rc == -EILSEQ)
+				fail(body, MHD_HTTP_BAD_REQUEST, "%s", "invalid UTF-8 in the JSON body");
 			break;
 		case HBODY_FORM:
 			if (body->len)
 				rc = hargs_add_urlencoded(args, body->buf, body->len);
+			if (rc == -EILSEQ)
+				fail(body, MHD_HTTP_BAD_REQUEST, "%s", "invalid UTF-8 in the form");
 			break;
 		case HBODY_MULTIPART:
 			/* destroying flushes the last field; it fails on a truncated body */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The body of an HTTP api call, received chunk by chunk on the main
  * thread and turned into args: JSON, urlencoded form, or multipart form
@@ -16,7 +17,7 @@
 struct json_object;
 struct MHD_Connection;
 struct MHD_PostProcessor;
-struct afb_config;
+struct hsrv_options;
 struct hupload;
 
 enum hbody_kind {
@@ -64,7 +65,7 @@ struct hbody {
  * body->reason set.
  */
 unsigned hbody_begin(struct hbody *body, struct MHD_Connection *con, const char *method,
-		     const struct afb_config *config, struct json_object *args);
+		     const struct hsrv_options *options, struct json_object *args);
 
 /*
  * Consumes one chunk. After a failure the following data is dropped.

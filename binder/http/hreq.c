@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HTTP api calls.
  *
@@ -26,9 +27,10 @@
 #include "hbody.h"
 #include "hsrv-internal.h"
 #include "apiset.h"
-#include "config.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "session.h"
+#include "utf8.h"
 #include "verbose.h"
 #include "xreq.h"
 
@@ -174,14 +176,17 @@ static void add_reqid(struct json_object *envelope, const char *reqid)
 /* Serializes 'envelope' (consumed) into h->reply. */
 static void set_reply(struct hreq *h, unsigned code, struct json_object *envelope)
 {
+	char *repaired = NULL;
 	const char *text;
 	size_t len = 0;
 
 	h->code = code;
-	text = envelope ? json_object_to_json_string_length(envelope, json_flags, &len) : NULL;
-	h->reply = text ? malloc(len) : NULL;
+	/* a binding's bad string is repaired (U+FFFD): the body is always UTF-8 */
+	text = envelope ? utf8_json_text(envelope, json_flags, &len, &repaired) : NULL;
+	h->reply = text ? repaired ? repaired : malloc(len) : NULL;
 	if (h->reply) {
-		memcpy(h->reply, text, len);
+		if (h->reply != repaired)
+			memcpy(h->reply, text, len);
 		h->reply_len = len;
 	} else {
 		/* no memory for the body: the status still tells the client */
@@ -260,7 +265,6 @@ static enum MHD_Result queue_reply(struct hreq *h, struct MHD_Connection *con)
 	struct hsrv *hsrv = h->hsrv;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char *cookie;
 	int ok;
 
 	h->state = HREQ_DONE;
@@ -270,14 +274,8 @@ static enum MHD_Result queue_reply(struct hreq *h, struct MHD_Connection *con)
 	h->reply = NULL;
 	ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") == MHD_YES
 	     && MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") == MHD_YES;
-	if (ok && h->uuid[0]) {
-		ok = asprintf(&cookie, "%s=%s; Path=%s; Max-Age=%d; HttpOnly", hsrv->cookie_name, h->uuid,
-			      hsrv->cookie_path, hsrv->config->cntxtimeout) >= 0;
-		if (ok) {
-			ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie) == MHD_YES;
-			free(cookie);
-		}
-	}
+	if (ok && h->uuid[0])
+		ok = hsrv_set_cookie(hsrv, resp, h->uuid) == 0;
 	if (ok && h->code == MHD_HTTP_UNAUTHORIZED)
 		ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer") == MHD_YES;
 	ret = ok ? MHD_queue_response(con, h->code, resp) : MHD_NO;
@@ -366,7 +364,7 @@ static enum MHD_Result dispatch(struct hreq *h, struct MHD_Connection *con)
 
 	/* the xreq's reference, dropped by on_destroy */
 	hreq_addref(h);
-	xreq_init(&h->xreq, &hreq_itf, session, h->names, h->names + strlen(h->names) + 1, h->args);
+	xreq_init(&h->xreq, &hreq_itf, hsrv_peer(con), session, h->names, h->names + strlen(h->names) + 1, h->args);
 	h->args = NULL;
 	session_unref(session);
 	h->xreq.created = created != 0;
@@ -433,6 +431,7 @@ enum MHD_Result hreq_begin(struct hsrv *hsrv, struct MHD_Connection *con, const 
 	struct hreq *h;
 	enum MHD_Result ret;
 	unsigned code;
+	int rc;
 
 	h = malloc(sizeof *h + api_len + verb_len + 2);
 	if (!h)
@@ -449,11 +448,15 @@ enum MHD_Result hreq_begin(struct hsrv *hsrv, struct MHD_Connection *con, const 
 
 	/* query args first: body args are merged after them */
 	h->args = json_object_new_object();
-	if (!h->args || hargs_add_query(h->args, con) < 0) {
+	rc = h->args ? hargs_add_query(h->args, con) : -ENOMEM;
+	if (rc == -EILSEQ || !utf8_valid_str(h->names) || !utf8_valid_str(h->names + api_len + 1)) {
+		code = MHD_HTTP_BAD_REQUEST;
+		snprintf(h->body.reason, sizeof h->body.reason, "invalid UTF-8 in the URL");
+	} else if (rc < 0) {
 		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		snprintf(h->body.reason, sizeof h->body.reason, "out of memory");
 	} else {
-		code = hbody_begin(&h->body, con, method, hsrv->config, h->args);
+		code = hbody_begin(&h->body, con, method, &hsrv->options, h->args);
 	}
 	if (code) {
 		ret = queue_early_error(h, con, code, h->body.reason);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * An HTTP api call: <rootapi>/<api>/<verb>, turned into an xreq.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internals of the HTTP server shared by hsrv.c, hreq.c and files.c.
  * Not for use outside binder/http. Event loop only (see hsrv.c).
@@ -9,16 +10,29 @@
 #include <systemd/sd-event.h>
 
 #include "hsrv.h"
+#include "hconn.h"
+
+/*
+ * Memory of one connection (MHD's pool): the request line and headers
+ * take at most about half of it, the parsed headers and query arguments
+ * (about 40 bytes each) the rest. Above 32 KiB MHD maps pools with mmap:
+ * they go back to the system as soon as the connection closes.
+ */
+#define HSRV_POOL_SIZE (64 * 1024)
+#define HSRV_POOL_INCREMENT 4096
+/* query arguments of one request: more would exhaust the pool (414 beyond) */
+#define HSRV_MAX_ARGS 512
 
 struct files_root;
 struct hreq;
+struct peer;
 
 struct hsrv {
 	struct MHD_Daemon *daemon;
 	sd_event_source *io;		/* MHD's epoll fd */
 	sd_event_source *timer;		/* MHD_get_timeout */
 	sd_event_source *kick;		/* runs MHD once after resumes (defer) */
-	const struct afb_config *config;	/* borrowed */
+	struct hsrv_options options;	/* a copy; the strings are borrowed */
 	struct apiset *apiset;		/* borrowed */
 	char *rootapi;			/* "/api": leading '/', no trailing '/' ("" for "/") */
 	size_t rootapi_len;
@@ -31,7 +45,9 @@ struct hsrv {
 	struct files_root *aliases;	/* strict, linked through files_root_next */
 	hsrv_upgrade_handler_t upgrade;
 	void *upgrade_closure;
+	char *tls_cert, *tls_key;	/* PEM texts given to MHD (https) */
 	struct hreq *suspended;		/* requests waiting for their reply (shutdown) */
+	struct hgate gate;		/* admission of connections (hconn.c) */
 };
 
 /* Runs MHD now (or soon, when called from inside MHD). */
@@ -48,8 +64,19 @@ enum MHD_Result hsrv_queue_simple(struct MHD_Connection *con, unsigned code, con
 				  const char *header, const char *value);
 
 /*
+ * Queues the refusal of a request before it reaches anything: under the
+ * rootapi, the JSON envelope of docs/http.md (status "bad-request",
+ * 'info'); elsewhere 'info' as text/plain. 'url' may be NULL.
+ */
+enum MHD_Result hsrv_queue_refusal(struct hsrv *hsrv, struct MHD_Connection *con, const char *url, unsigned code,
+				   const char *info);
+
+/*
  * Case-insensitive prefix match of a URL path on a full segment: 'url'
  * starts with 'prefix' ("" matches everything) and goes on with '/' or
  * ends. Returns the tail (starting at '/' or empty), or NULL.
  */
 const char *hsrv_match_prefix(const char *url, const char *prefix, size_t prefix_len);
+
+/* The client peer of 'con' (borrowed; NULL if it could not be made). */
+struct peer *hsrv_peer(struct MHD_Connection *con);

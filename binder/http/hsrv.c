@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The HTTP server: one libmicrohttpd daemon in epoll mode, without any
  * thread of its own, driven by the sd-event loop (main thread):
@@ -24,11 +25,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <json-c/json.h>
+
 #include "hsrv-internal.h"
 #include "hreq.h"
 #include "files.h"
-#include "config.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "verbose.h"
 
 /* ---- helpers shared with hreq.c and files.c ---- */
@@ -56,6 +59,46 @@ enum MHD_Result hsrv_queue_simple(struct MHD_Connection *con, unsigned code, con
 	    && (!header || MHD_add_response_header(resp, header, value) == MHD_YES))
 		ret = MHD_queue_response(con, code, resp);
 	MHD_destroy_response(resp);
+	return ret;
+}
+
+enum MHD_Result hsrv_queue_refusal(struct hsrv *hsrv, struct MHD_Connection *con, const char *url, unsigned code,
+				   const char *info)
+{
+	struct json_object *envelope, *request;
+	struct MHD_Response *resp;
+	enum MHD_Result ret = MHD_NO;
+	const char *text;
+	char *plain = NULL;
+	int is_api = url && hsrv_match_prefix(url, hsrv->rootapi, hsrv->rootapi_len);
+
+	if (!is_api) {
+		if (asprintf(&plain, "%s\n", info) < 0)
+			return MHD_NO;
+		ret = hsrv_queue_simple(con, code, plain, NULL, NULL);
+		free(plain);
+		return ret;
+	}
+	/* the envelope of requests refused before they reach an api (docs/http.md) */
+	envelope = json_object_new_object();
+	request = json_object_new_object();
+	if (!envelope || !request) {
+		json_object_put(envelope);
+		json_object_put(request);
+		return MHD_NO;
+	}
+	json_object_object_add(envelope, "jtype", json_object_new_string("afb-reply"));
+	json_object_object_add(request, "status", json_object_new_string("bad-request"));
+	json_object_object_add(request, "info", json_object_new_string(info));
+	json_object_object_add(envelope, "request", request);
+	text = json_object_to_json_string_ext(envelope, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	resp = text ? MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY) : NULL;
+	if (resp) {
+		if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") == MHD_YES)
+			ret = MHD_queue_response(con, code, resp);
+		MHD_destroy_response(resp);
+	}
+	json_object_put(envelope);
 	return ret;
 }
 
@@ -184,13 +227,79 @@ static int has_body(struct MHD_Connection *con)
 	       || MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
 }
 
+/* What check_framing finds in the headers. */
+struct framing {
+	unsigned lengths, encodings;	/* Content-Length and Transfer-Encoding headers */
+	const char *length;		/* the first Content-Length */
+	const char *bad;		/* the first problem */
+	unsigned code;			/* its status */
+};
+
+static int is_chunked(const char *v)
+{
+	size_t n;
+
+	v += strspn(v, " \t");
+	n = strcspn(v, " \t");
+	return n == 7 && !strncasecmp(v, "chunked", 7) && !v[n + strspn(v + n, " \t")];
+}
+
+static enum MHD_Result scan_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing *f = cls;
+
+	if (f->bad)
+		return MHD_NO;
+	if (strpbrk(key, " \t")) {
+		f->bad = "white space in a header name";
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		if (f->lengths++ && strcmp(value, f->length))
+			f->bad = "conflicting Content-Length headers";
+		f->length = value;
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		/* no transfer coding but chunked is implemented, and only once */
+		if (f->encodings++ || !is_chunked(value)) {
+			f->bad = "unsupported Transfer-Encoding (only chunked is)";
+			f->code = MHD_HTTP_NOT_IMPLEMENTED;
+		}
+	}
+	if (f->bad && !f->code)
+		f->code = MHD_HTTP_BAD_REQUEST;
+	return f->bad ? MHD_NO : MHD_YES;
+}
+
+/*
+ * Refuses the shapes of request framing that proxies and servers may read
+ * differently (request smuggling), which libmicrohttpd 0.9.75 accepts:
+ * two different Content-Length, Content-Length with Transfer-Encoding,
+ * a transfer coding other than chunked (MHD would wait for a body it
+ * can't delimit), chunked in HTTP/1.0, white space in a header name
+ * ("Content-Length : 5" is not a Content-Length for MHD). MHD itself
+ * refuses bad Content-Length values and malformed chunks. The refusal
+ * is answered before the body, so MHD closes the connection after it.
+ * Returns 0 or the HTTP status, with *why.
+ */
+static unsigned check_framing(struct MHD_Connection *con, const char *version, const char **why)
+{
+	struct framing f = { 0, 0, NULL, NULL, 0 };
+
+	MHD_get_connection_values(con, MHD_HEADER_KIND, scan_framing, &f);
+	if (!f.bad && f.lengths && f.encodings)
+		f.bad = "Content-Length with Transfer-Encoding", f.code = MHD_HTTP_BAD_REQUEST;
+	if (!f.bad && f.encodings && strcmp(version, MHD_HTTP_VERSION_1_1))
+		f.bad = "Transfer-Encoding before HTTP/1.1", f.code = MHD_HTTP_BAD_REQUEST;
+	*why = f.bad;
+	return f.code;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const char *url, const char *method,
 				 const char *version, const char *upload_data, size_t *upload_data_size,
 				 void **con_cls)
 {
 	struct hsrv *hsrv = cls;
-	const char *tail, *api, *verb;
+	const char *tail, *api, *verb, *why;
 	size_t alen, vlen;
+	unsigned code;
 	int rc;
 
 	if (*con_cls == &deferred) {
@@ -202,10 +311,19 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 		*con_cls = NULL;
 		return route_static(hsrv, con, url, method);
 	}
-	if (*con_cls)
+	if (*con_cls && *con_cls != HCONN_TOO_MANY_ARGS)
 		return hreq_access(*con_cls, con, upload_data, upload_data_size);
 	if (hsrv->stopping)
 		return MHD_NO;
+	/* first call: the request line and headers are complete */
+	hconn_request_started(hsrv, con);
+	if (*con_cls == HCONN_TOO_MANY_ARGS) {
+		*con_cls = NULL;
+		return hsrv_queue_refusal(hsrv, con, url, MHD_HTTP_URI_TOO_LONG, "too many query arguments");
+	}
+	code = check_framing(con, version, &why);
+	if (code)
+		return hsrv_queue_refusal(hsrv, con, url, code, why);
 
 	tail = hsrv_match_prefix(url, hsrv->rootapi, hsrv->rootapi_len);
 	if (tail) {
@@ -232,9 +350,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	if (*con_cls && *con_cls != &deferred)
+	if (*con_cls && *con_cls != &deferred && *con_cls != HCONN_TOO_MANY_ARGS)
 		hreq_release(*con_cls);
 	*con_cls = NULL;
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		hconn_request_completed(cls, con);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -246,106 +366,136 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = 0;
-	LOGW("http: libmicrohttpd: %s", buf);
+	/* about clients (bad requests, resets...): a client must not flood the log */
+	LOGI("http: libmicrohttpd: %s", buf);
 }
 
 /* ---- setup ---- */
 
-/* Resolves config->interface (numeric or a name) with 'port'. */
-static int make_address(const char *interface, int port, struct sockaddr_storage *ss, socklen_t *len)
+/* Reads the whole PEM file 'path' of --'option' into *text (NUL-terminated). */
+static int read_pem(const char *option, const char *path, char **text)
 {
-	struct addrinfo hints = { .ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM }, *ai;
-	int rc;
+	char *buf = NULL;
+	size_t len = 0, size = 0;
+	ssize_t n;
+	int fd, rc = 0;
 
-	rc = getaddrinfo(interface, NULL, &hints, &ai);
-	if (rc) {
-		LOGE("http: bad interface %s: %s", interface, gai_strerror(rc));
+	*text = NULL;
+	if (!path) {
+		LOGE("http: --https needs --%s FILE (PEM)", option);
 		return -EINVAL;
 	}
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		LOGE("http: can't open --%s %s: %s", option, path, strerror(-rc));
+		return rc;
+	}
+	do {
+		if (len + 1 >= size) {
+			char *more = size < (1 << 20) ? realloc(buf, size = size ? 2 * size : 8192) : NULL;
+			if (!more) {
+				rc = -ENOMEM;
+				break;
+			}
+			buf = more;
+		}
+		n = read(fd, buf + len, size - len - 1);
+		if (n < 0 && errno != EINTR)
+			rc = -errno;
+		else if (n > 0)
+			len += (size_t)n;
+	} while (n != 0 && rc == 0);
+	close(fd);
+	if (rc == 0 && !strstr(buf ? (buf[len] = 0, buf) : "", "-----BEGIN "))
+		rc = -EINVAL;
+	if (rc < 0) {
+		LOGE("http: can't read --%s %s: %s", option, path,
+		     rc == -EINVAL ? "not a PEM file" : strerror(-rc));
+		free(buf);
+		return rc;
+	}
+	*text = buf;
 	return 0;
+}
+
+/* The options of MHD_start_daemon, in an MHD_OPTION_ARRAY. */
+struct mhd_opts {
+	struct MHD_OptionItem items[16];
+	unsigned count;
+};
+
+static void opt(struct mhd_opts *o, enum MHD_OPTION option, intptr_t value, void *ptr)
+{
+	o->items[o->count++] = (struct MHD_OptionItem){ option, value, ptr };
+	o->items[o->count] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 }
 
 static int start_daemon(struct hsrv *hsrv)
 {
-	const struct afb_config *config = hsrv->config;
-	struct sockaddr_storage ss;
-	socklen_t sslen = 0;
+	const struct hsrv_options *options = &hsrv->options;
 	unsigned int flags;
-	unsigned timeout = config->http_timeout > 0 ? (unsigned)config->http_timeout : 0;
-	int rc;
+	unsigned timeout = options->http_timeout > 0 ? (unsigned)options->http_timeout : 0;
+	struct mhd_opts o = { .count = 0 };
+	char *cert = NULL, *key = NULL;
+	int rc = 0;
 
-	errno = 0;
-	/* no internal thread: MHD runs from the sd-event loop */
-	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
-	if (config->interface) {
-		rc = make_address(config->interface, config->port, &ss, &sslen);
+	/*
+	 * No internal thread: MHD runs from the sd-event loop. No listening
+	 * socket either: hconn.c accepts and counts the connections.
+	 */
+	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG
+		| MHD_USE_NO_LISTEN_SOCKET;
+	opt(&o, MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, hsrv);
+	opt(&o, MHD_OPTION_CONNECTION_TIMEOUT, timeout, NULL);
+	opt(&o, MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, hsrv);
+	/* hconn.c: counting, deadlines, and the client peer of each connection */
+	opt(&o, MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)hconn_on_notify, hsrv);
+	opt(&o, MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)hconn_on_uri, hsrv);
+	/* ours counts; MHD's must only not get in the way (connections shut down, not yet closed) */
+	opt(&o, MHD_OPTION_CONNECTION_LIMIT, hsrv->gate.max_connections + 1024, NULL);
+	opt(&o, MHD_OPTION_CONNECTION_MEMORY_LIMIT, HSRV_POOL_SIZE, NULL);
+	opt(&o, MHD_OPTION_CONNECTION_MEMORY_INCREMENT, HSRV_POOL_INCREMENT, NULL);
+	if (options->https) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			LOGE("http: this libmicrohttpd has no TLS support: --https is not available");
+			return -ENOTSUP;
+		}
+		rc = read_pem("https-cert", options->https_cert, &cert);
+		if (rc >= 0)
+			rc = read_pem("https-key", options->https_key, &key);
 		if (rc < 0)
-			return rc;
-		if (ss.ss_family == AF_INET6)
-			flags |= MHD_USE_IPv6;
-		hsrv->daemon = MHD_start_daemon(flags, (uint16_t)config->port, NULL, NULL, on_access, hsrv,
-			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, hsrv,
-			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, hsrv,
-			MHD_OPTION_END);
-	} else {
-		/* every address: IPv6 and IPv4 on one socket, IPv4 alone without IPv6 */
-		hsrv->daemon = MHD_start_daemon(flags | MHD_USE_DUAL_STACK, (uint16_t)config->port, NULL, NULL,
-			on_access, hsrv,
-			MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, hsrv,
-			MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, hsrv,
-			MHD_OPTION_END);
-		if (!hsrv->daemon)
-			hsrv->daemon = MHD_start_daemon(flags, (uint16_t)config->port, NULL, NULL, on_access, hsrv,
-				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, hsrv,
-				MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, hsrv,
-					MHD_OPTION_END);
+			goto end;
+		flags |= MHD_USE_TLS;
+		opt(&o, MHD_OPTION_HTTPS_MEM_CERT, 0, cert);
+		opt(&o, MHD_OPTION_HTTPS_MEM_KEY, 0, key);
 	}
+	errno = 0;
+	hsrv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_access, hsrv, MHD_OPTION_ARRAY, o.items,
+					MHD_OPTION_END);
 	if (!hsrv->daemon) {
 		rc = errno ? -errno : -EIO;
-		LOGE("http: can't listen on %s port %d: %s", config->interface ? config->interface : "*",
-		     config->port, strerror(-rc));
-		return rc;
+		LOGE("http: can't start libmicrohttpd: %s", strerror(-rc));
 	}
-	return 0;
-}
-
-static int find_port(struct hsrv *hsrv)
-{
-	const union MHD_DaemonInfo *info;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-
-	info = MHD_get_daemon_info(hsrv->daemon, MHD_DAEMON_INFO_LISTEN_FD);
-	if (!info || getsockname(info->listen_fd, (struct sockaddr *)&ss, &len) < 0)
-		return -errno ? -errno : -EIO;
-	hsrv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						    : ((struct sockaddr_in *)&ss)->sin_port);
-	return 0;
+end:
+	/* MHD copies neither: they must live as long as the daemon */
+	hsrv->tls_cert = cert;
+	hsrv->tls_key = key;
+	return rc;
 }
 
 /* Opens --roothttp and the --alias directories, relative ones against --rootdir. */
 static int open_roots(struct hsrv *hsrv)
 {
-	const struct afb_config *config = hsrv->config;
-	struct afb_config_list *it;
+	const struct hsrv_options *options = &hsrv->options;
+	const char *const *it;
 	struct files_root *root, *last = NULL;
-	const char *rootdir = config->rootdir ? config->rootdir : ".";
+	const char *rootdir = options->rootdir ? options->rootdir : ".";
 	char *prefix;
 	const char *colon;
 	int basefd, rc = 0;
 
-	if (!config->roothttp && !config->aliases)
+	if (!options->roothttp && !(options->aliases && options->aliases[0]))
 		return 0;
 	basefd = open(rootdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (basefd < 0) {
@@ -353,18 +503,18 @@ static int open_roots(struct hsrv *hsrv)
 		LOGE("http: can't open the root directory %s: %m", rootdir);
 		return rc;
 	}
-	for (it = config->aliases; it && rc >= 0; it = it->next) {
-		colon = strchr(it->value, ':');
-		if (!colon || it->value[0] != '/') {
-			LOGE("http: bad alias %s (expected /prefix:directory)", it->value);
+	for (it = options->aliases; it && *it && rc >= 0; it++) {
+		colon = strchr(*it, ':');
+		if (!colon || (*it)[0] != '/') {
+			LOGE("http: bad alias %s (expected /prefix:directory)", *it);
 			rc = -EINVAL;
 			break;
 		}
-		prefix = strndup(it->value, (size_t)(colon - it->value));
-		rc = prefix ? files_root_new(&root, basefd, colon + 1, prefix, 1, config->cache_eol) : -ENOMEM;
+		prefix = strndup(*it, (size_t)(colon - *it));
+		rc = prefix ? files_root_new(&root, basefd, colon + 1, prefix, 1, options->cache_eol) : -ENOMEM;
 		free(prefix);
 		if (rc < 0) {
-			LOGE("http: can't open the alias directory of %s: %s", it->value, strerror(-rc));
+			LOGE("http: can't open the alias directory of %s: %s", *it, strerror(-rc));
 			break;
 		}
 		/* kept in command line order: the first matching alias wins */
@@ -374,10 +524,10 @@ static int open_roots(struct hsrv *hsrv)
 			hsrv->aliases = root;
 		last = root;
 	}
-	if (rc >= 0 && config->roothttp) {
-		rc = files_root_new(&hsrv->roothttp, basefd, config->roothttp, "", 0, config->cache_eol);
+	if (rc >= 0 && options->roothttp) {
+		rc = files_root_new(&hsrv->roothttp, basefd, options->roothttp, "", 0, options->cache_eol);
 		if (rc < 0)
-			LOGE("http: can't open --roothttp %s: %s", config->roothttp, strerror(-rc));
+			LOGE("http: can't open --roothttp %s: %s", options->roothttp, strerror(-rc));
 	}
 	close(basefd);
 	return rc;
@@ -385,7 +535,7 @@ static int open_roots(struct hsrv *hsrv)
 
 static int set_names(struct hsrv *hsrv)
 {
-	const char *r = hsrv->config->rootapi ? hsrv->config->rootapi : "/api";
+	const char *r = hsrv->options.rootapi ? hsrv->options.rootapi : "/api";
 	size_t len;
 
 	/* canonical "/x/y": one leading '/', no trailing one, "" for the root */
@@ -403,22 +553,24 @@ static int set_names(struct hsrv *hsrv)
 	return hsrv->cookie_path ? 0 : -ENOMEM;
 }
 
-int hsrv_new(struct hsrv **out, const struct afb_config *config, struct apiset *apiset)
+int hsrv_new(struct hsrv **out, const struct hsrv_options *options, struct apiset *apiset)
 {
 	const union MHD_DaemonInfo *info;
 	struct hsrv *hsrv;
 	sd_event *ev = mainloop_event();
 	int rc;
 
-	if (!out || !config || !apiset || !ev)
+	if (!out || !options || !apiset || !ev)
 		return -EINVAL;
-	if (config->port < 0 || config->port > 65535)
+	if (options->port < 0 || options->port > 65535)
 		return -EINVAL;
 	hsrv = calloc(1, sizeof *hsrv);
 	if (!hsrv)
 		return -ENOMEM;
-	hsrv->config = config;
+	hsrv->options = *options;
 	hsrv->apiset = apiset;
+	hsrv->gate.fd = -1;
+	hconn_set_limits(hsrv);
 
 	rc = set_names(hsrv);
 	if (rc >= 0)
@@ -426,7 +578,7 @@ int hsrv_new(struct hsrv **out, const struct afb_config *config, struct apiset *
 	if (rc >= 0)
 		rc = start_daemon(hsrv);
 	if (rc >= 0)
-		rc = find_port(hsrv);
+		rc = hconn_listen(hsrv);
 	if (rc < 0)
 		goto error;
 	snprintf(hsrv->cookie_name, sizeof hsrv->cookie_name, "x-afb-uuid-%d", hsrv->port);
@@ -445,7 +597,8 @@ int hsrv_new(struct hsrv **out, const struct afb_config *config, struct apiset *
 		goto error;
 	sd_event_source_set_enabled(hsrv->kick, SD_EVENT_OFF);
 	rearm_timer(hsrv);
-	LOGN("http: listening on %s port %d, api at %s/", config->interface ? config->interface : "*",
+	LOGN("http: listening%s on %s port %d, api at %s/", options->https ? " (TLS)" : "",
+	     options->listen_fd >= 0 ? "the socket passed by systemd," : options->interface ? options->interface : "*",
 	     hsrv->port, hsrv->rootapi);
 	*out = hsrv;
 	return 0;
@@ -466,6 +619,7 @@ void hsrv_free(struct hsrv *hsrv)
 			MHD_run(hsrv->daemon);
 		MHD_stop_daemon(hsrv->daemon);
 	}
+	hconn_stop(hsrv);
 	sd_event_source_disable_unref(hsrv->io);
 	sd_event_source_disable_unref(hsrv->timer);
 	sd_event_source_disable_unref(hsrv->kick);
@@ -473,12 +627,41 @@ void hsrv_free(struct hsrv *hsrv)
 	files_root_free(hsrv->roothttp);
 	free(hsrv->rootapi);
 	free(hsrv->cookie_path);
+	free(hsrv->tls_cert);
+	free(hsrv->tls_key);
 	free(hsrv);
 }
 
 int hsrv_port(struct hsrv *hsrv)
 {
 	return hsrv ? hsrv->port : -EINVAL;
+}
+
+int hsrv_is_tls(const struct hsrv *hsrv)
+{
+	return hsrv->options.https != 0;
+}
+
+const char *hsrv_rootapi(const struct hsrv *hsrv)
+{
+	return hsrv->rootapi;
+}
+
+const char *hsrv_cookie_name(const struct hsrv *hsrv)
+{
+	return hsrv->cookie_name;
+}
+
+int hsrv_set_cookie(const struct hsrv *hsrv, struct MHD_Response *response, const char *uuid)
+{
+	char cookie[160];
+	int n;
+
+	n = snprintf(cookie, sizeof cookie, "%s=%s; Path=%s; Max-Age=%d; HttpOnly%s", hsrv->cookie_name, uuid,
+		     hsrv->cookie_path, hsrv->options.session_timeout, hsrv->options.https ? "; Secure" : "");
+	if (n < 0 || (size_t)n >= sizeof cookie)
+		return -EINVAL;
+	return MHD_add_response_header(response, MHD_HTTP_HEADER_SET_COOKIE, cookie) == MHD_YES ? 0 : -ENOMEM;
 }
 
 void hsrv_set_upgrade_handler(struct hsrv *hsrv, hsrv_upgrade_handler_t handler, void *closure)
@@ -491,4 +674,16 @@ void hsrv_set_upgrade_handler(struct hsrv *hsrv, hsrv_upgrade_handler_t handler,
 void hsrv_wake(struct hsrv *hsrv)
 {
 	hsrv_kick(hsrv);
+}
+
+void hsrv_get_counts(const struct hsrv *hsrv, struct hsrv_counts *counts)
+{
+	const struct hgate *g = &hsrv->gate;
+
+	counts->open = g->total;
+	counts->refused = g->refused;
+	counts->evicted = g->evicted;
+	counts->expired = g->expired;
+	counts->max_connections = g->max_connections;
+	counts->max_per_address = g->max_per_address;
 }

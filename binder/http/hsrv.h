@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The HTTP server: libmicrohttpd driven by the daemon's sd-event loop.
  *
@@ -11,17 +12,45 @@
  */
 #pragma once
 
-struct afb_config;
+#include <stddef.h>
+
 struct apiset;
 struct hsrv;
 struct MHD_Connection;
+struct MHD_Response;
+
+/* The options of the HTTP server (main fills them from its configuration). */
+struct hsrv_options {
+	const char *interface;		/* address to listen on (NULL: every address) */
+	int port;			/* 0: any free one */
+	int listen_fd;			/* >= 0: an already listening socket to use (socket
+					   activation), instead of interface/port; taken */
+	const char *rootapi;		/* URL prefix of the apis (NULL: "/api") */
+	const char *roothttp;		/* static files under / (NULL: none) */
+	const char *rootdir;		/* base of relative roothttp/alias paths (NULL: ".") */
+	const char *const *aliases;	/* NULL-terminated "/prefix:directory" (NULL: none) */
+	int cache_eol;			/* max-age of static files, seconds */
+	const char *uploaddir;		/* temporary files of uploads (NULL: ".") */
+	size_t max_body;		/* largest body other than uploads */
+	size_t max_upload;		/* largest multipart upload */
+	int http_timeout;		/* idle connections closed after, seconds (0: never) */
+	unsigned max_connections;	/* HTTP and WebSocket connections at once (0: 3/4 of the
+					   open file limit); lowered to stay below that limit */
+	unsigned max_per_address;	/* of them from one client address (0: no limit) */
+	int header_timeout;		/* seconds to send a request line and headers (0: none) */
+	int session_timeout;		/* Max-Age of the session cookie, seconds */
+	int https;			/* TLS (HTTPS and wss) instead of plain HTTP */
+	const char *https_cert;		/* PEM file of the certificate chain (with https) */
+	const char *https_key;		/* PEM file of the private key (with https) */
+};
 
 /*
- * Starts listening on config->interface / config->port and attaches to
- * mainloop_event(). 'config' and 'apiset' are borrowed: they must outlive
- * the server. Returns 0 or -errno; *out is set only on success.
+ * Starts listening as 'options' say and attaches to mainloop_event().
+ * 'options' is copied, but the strings it points to and 'apiset' are
+ * borrowed: they must outlive the server. Returns 0 or -errno (with a
+ * message logged); *out is set only on success.
  */
-int hsrv_new(struct hsrv **out, const struct afb_config *config, struct apiset *apiset);
+int hsrv_new(struct hsrv **out, const struct hsrv_options *options, struct apiset *apiset);
 
 /*
  * Stops listening, closes every connection (pending requests still get
@@ -30,8 +59,45 @@ int hsrv_new(struct hsrv **out, const struct afb_config *config, struct apiset *
  */
 void hsrv_free(struct hsrv *hsrv);
 
-/* The actual listening port (config->port may be 0: ephemeral). */
+/* The actual listening port (options->port may be 0: ephemeral). */
 int hsrv_port(struct hsrv *hsrv);
+
+/*
+ * ws: an upgraded connection goes on counting against the connection
+ * limits (total, per address) until it releases its slot. Call from the
+ * upgrade callback, with the MHD connection being upgraded; NULL when it
+ * is not counted (no harm). Main thread.
+ */
+struct hsrv_slot;
+struct hsrv_slot *hsrv_slot_keep(struct hsrv *hsrv, struct MHD_Connection *con);
+/* Releases the slot (NULL accepted); before hsrv_free. */
+void hsrv_slot_release(struct hsrv_slot *slot);
+
+/* Counters of the admission of connections (tests, monitoring). */
+struct hsrv_counts {
+	unsigned open;		/* connections counted now */
+	unsigned refused;	/* 503 at accept, since start */
+	unsigned evicted;	/* waiting ones closed to admit a new one */
+	unsigned expired;	/* closed for not sending a request in time */
+	unsigned max_connections;	/* the limits in effect */
+	unsigned max_per_address;
+};
+void hsrv_get_counts(const struct hsrv *hsrv, struct hsrv_counts *counts);
+
+/* 1 when the server speaks TLS (HTTPS and wss). */
+int hsrv_is_tls(const struct hsrv *hsrv);
+
+/* The canonical api prefix: "/api" (one leading '/', no trailing one; "" for "/"). */
+const char *hsrv_rootapi(const struct hsrv *hsrv);
+
+/*
+ * The session cookie, written the same way by REST and WebSocket: its
+ * name ("x-afb-uuid-<port>"), and the header that sets it for the
+ * session 'uuid' (Path the rootapi, Max-Age the session timeout,
+ * HttpOnly, Secure with TLS). hsrv_set_cookie returns 0 or -ENOMEM.
+ */
+const char *hsrv_cookie_name(const struct hsrv *hsrv);
+int hsrv_set_cookie(const struct hsrv *hsrv, struct MHD_Response *response, const char *uuid);
 
 /*
  * Hook for the WebSocket upgrade (issue 3): called on the first call of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small built-in table rather than libmagic: the served types must not
  * depend on the host, and guessing from content is a security hazard

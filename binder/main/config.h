@@ -1,5 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The daemon's configuration, filled from the command line.
+ * The daemon's configuration: defaults, then the --config files, then the
+ * command line (which overrides the files; repeatable options add to the
+ * lists of the files). One table of options (config.c) drives getopt,
+ * --help, --config and --dump-config. Only binder/main reads this: the
+ * layers get their own options structs from main.c.
  */
 #pragma once
 
@@ -10,45 +15,70 @@ struct afb_config_list {
 	char value[];
 };
 
+/* Every string is owned by the configuration (afb_config_free). */
 struct afb_config {
 	/* HTTP */
 	int no_httpd;
-	const char *interface;		/* --interface: address to bind (NULL: every address) */
+	char *interface;		/* --interface: address to bind (NULL: every address) */
 	int port;			/* --port (default 1234) */
-	const char *rootapi;		/* --rootapi (default "/api") */
-	const char *roothttp;		/* --roothttp (default none) */
+	char *http_socket;		/* --port=sd:NAME: the socket NAME passed by systemd (NULL: none) */
+	char *rootapi;			/* --rootapi (default "/api") */
+	char *roothttp;			/* --roothttp (default none) */
 	struct afb_config_list *aliases;/* --alias "/prefix:/path" */
 	int cache_eol;			/* --cache-eol seconds (default 100000) */
-	const char *uploaddir;		/* --uploaddir (default ".") */
-	const char *rootdir;		/* --rootdir (default ".") */
-	const char *workdir;		/* --workdir (default ".") */
+	char *uploaddir;		/* --uploaddir (default ".") */
+	char *rootdir;			/* --rootdir (default ".") */
+	char *workdir;			/* --workdir (default ".") */
 	size_t max_body;		/* --max-body bytes (default 1 MiB) */
 	size_t max_upload;		/* --max-upload bytes (default 64 MiB) */
 	int http_timeout;		/* --http-timeout seconds of idle connection (default 15) */
+	int http_max_connections;	/* --http-max-connections (default 0: from RLIMIT_NOFILE) */
+	int http_max_per_address;	/* --http-max-per-address (default 128, 0: none) */
+	int http_header_timeout;	/* --http-header-timeout seconds (default 10, 0: none) */
+	int https;			/* --https: TLS on the HTTP port (plain HTTP off) */
+	char *https_cert;		/* --https-cert PEM file */
+	char *https_key;		/* --https-key PEM file */
 	size_t ws_max_message;		/* --ws-max-message bytes of a WebSocket message (default 1 MiB) */	/* ws */
 
 	/* core */
 	int cntxtimeout;		/* --cntxtimeout session idle life (default 3600) */
 	int session_max;		/* --session-max (default 200) */
-	const char *token;		/* --token (NULL: random) */
+	char *token;			/* --token (NULL: random) */
 	int apitimeout;			/* --apitimeout seconds, wall clock (default 20, 0 none) */
 	int jobs;			/* --jobs worker threads (default 4) */
 	int max_pending;		/* --max-pending queued jobs (default 1000) */
+	int max_pending_client;		/* --max-pending-client queued jobs of one peer (default 250, 0 none) */
+
+	int no_sigcatch;		/* --no-sigcatch: faults of bindings end the daemon */
+	struct afb_config_list *settings;	/* --set API/KEY:VALUE */
 
 	/* bindings */
 	struct afb_config_list *bindings;	/* --binding FILE */
 	struct afb_config_list *ldpaths;	/* --ldpaths DIR:DIR */
 	struct afb_config_list *calls;		/* --call API/VERB:JSON */
 
-	/* links (later issues) */
-	struct afb_config_list *ws_clients;
-	struct afb_config_list *ws_servers;
-	struct afb_config_list *dbus_clients;
-	struct afb_config_list *dbus_servers;
+	/* links */
+	struct afb_config_list *ws_clients;	/* proto-ws */
+	struct afb_config_list *ws_servers;	/* proto-ws */
+	struct afb_config_list *dbus_clients;	/* dbus */
+	struct afb_config_list *dbus_servers;	/* dbus */
 
-	const char *name;		/* --name */
+	char *name;			/* --name */
+	int verbose;			/* -v count minus -q count */
+	struct afb_config_list *config_files;	/* --config FILE, as read */
+	int dump_config;		/* --dump-config */
 };
 
-/* Parses argv into a new config; exits with a message on bad options. */
+/*
+ * Parses the --config files and argv into a new config; exits with a
+ * message (status 2) on a bad option or file, and with 0 after --help,
+ * --version and --dump-config.
+ */
 struct afb_config *afb_config_parse(int argc, char **argv);
 void afb_config_free(struct afb_config *config);
+
+/* The configuration as a --config file would give it (a new object; --dump-config). */
+struct json_object *afb_config_json(const struct afb_config *config);
+
+/* Count of the items of 'list'. */
+size_t afb_config_list_count(const struct afb_config_list *list);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * afb-daemon: loads the bindings and serves their apis.
  */
@@ -18,11 +19,15 @@
 #include "api-ws-client.h"	/* proto-ws */
 #include "api-ws-server.h"	/* proto-ws */
 #include "dbus-bridge.h"	/* dbus */
+#include "fault.h"
 #include "hsrv.h"
 #include "wsj1.h"	/* ws */
 #include "jobs.h"
 #include "mainloop.h"
+#include "monitor.h"
 #include "session.h"
+#include "settings.h"
+#include "utf8.h"
 #include "verbose.h"
 #include "xreq.h"
 
@@ -32,6 +37,7 @@
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	LOGN("signal %d received: stopping", (int)si->ssi_signo);
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 	mainloop_exit(0);
 	return 0;
 }
@@ -88,6 +94,102 @@ static int load_bindings(struct afb_config *config)
 		if (rc < 0)
 			return rc;
 	}
+	return 0;
+}
+
+/* --set: the store read by the bindings (settings.h) */
+static int load_settings(struct afb_config *config)
+{
+	struct afb_config_list *item;
+	int rc;
+
+	for (item = config->settings; item; item = item->next) {
+		rc = settings_parse(item->value);
+		if (rc < 0) {
+			LOGE("bad --set %s: %s", item->value, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- HTTP and WebSocket (binder/http, binder/wsj1) ---- */
+
+/* The socket named 'name' passed by systemd (LISTEN_FDNAMES), or -errno. */
+static int systemd_socket(const char *name)
+{
+	char **names = NULL;
+	int n, i, fd = -ENOENT;
+
+	n = sd_listen_fds_with_names(0, &names);
+	for (i = 0; i < n; i++) {
+		if (fd < 0 && names && names[i] && !strcmp(names[i], name))
+			fd = SD_LISTEN_FDS_START + i;
+		if (names)
+			free(names[i]);
+	}
+	free(names);
+	if (fd < 0)
+		LOGE("--port=sd:%s: systemd passed no socket named %s (FileDescriptorName=%s in the .socket unit)",
+		     name, name, name);
+	else if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+		LOGE("--port=sd:%s: the socket passed by systemd is not a listening stream socket", name);
+		fd = -ENOTSOCK;
+	}
+	return fd;
+}
+
+static int start_http(struct afb_config *config, struct hsrv **hsrv, struct wsj1 **wsj1)
+{
+	struct hsrv_options options = {
+		.interface = config->interface,
+		.port = config->port,
+		.listen_fd = -1,
+		.rootapi = config->rootapi,
+		.roothttp = config->roothttp,
+		.rootdir = config->rootdir,
+		.cache_eol = config->cache_eol,
+		.uploaddir = config->uploaddir,
+		.max_body = config->max_body,
+		.max_upload = config->max_upload,
+		.http_timeout = config->http_timeout,
+		.max_connections = (unsigned)config->http_max_connections,
+		.max_per_address = (unsigned)config->http_max_per_address,
+		.header_timeout = config->http_header_timeout,
+		.session_timeout = config->cntxtimeout,
+		.https = config->https,
+		.https_cert = config->https_cert,
+		.https_key = config->https_key,
+	};
+	struct wsj1_options wsj1_options = { .max_message = config->ws_max_message };	/* ws */
+	struct afb_config_list *item;
+	const char **aliases;
+	size_t n = 0;
+	int rc;
+
+	if (config->http_socket) {
+		options.listen_fd = systemd_socket(config->http_socket);
+		if (options.listen_fd < 0)
+			return options.listen_fd;
+	}
+	aliases = calloc(afb_config_list_count(config->aliases) + 1, sizeof *aliases);
+	if (!aliases)
+		return -ENOMEM;
+	for (item = config->aliases; item; item = item->next)
+		aliases[n++] = item->value;
+	options.aliases = aliases;
+	rc = hsrv_new(hsrv, &options, main_apiset);
+	free(aliases);	/* hsrv_new opened the directories */
+	if (rc < 0) {
+		LOGE("can't start the HTTP server: %s", strerror(-rc));
+		return rc;
+	}
+	rc = wsj1_new(wsj1, *hsrv, &wsj1_options, main_apiset);	/* ws */
+	if (rc < 0) {	/* ws */
+		LOGE("can't start the WebSocket server: %s", strerror(-rc));	/* ws */
+		return rc;	/* ws */
+	}	/* ws */
+	LOGN("serving %s on port %d", config->https ? "HTTPS" : "HTTP", hsrv_port(*hsrv));
 	return 0;
 }
 
@@ -168,6 +270,10 @@ static int start_call(struct session *session, const char *spec)
 	struct startup_call *sc;
 	char *api, *verb;
 
+	if (!utf8_valid_str(spec)) {
+		LOGE("startup call %s: not valid UTF-8", spec);
+		return -EINVAL;
+	}
 	colon = strchr(slash, ':');
 	if (colon) {
 		args = json_tokener_parse(colon + 1);
@@ -209,6 +315,19 @@ static int start_calls(struct afb_config *config)
 	return rc;
 }
 
+/* READY=1 and a STATUS= line saying what is served */
+static void notify_ready(struct afb_config *config, struct hsrv *hsrv)
+{
+	char status[160];
+
+	if (hsrv)
+		snprintf(status, sizeof status, "serving %d apis on %s port %d", apiset_count(main_apiset),
+			 config->https ? "HTTPS" : "HTTP", hsrv_port(hsrv));
+	else
+		snprintf(status, sizeof status, "serving %d apis (no HTTP)", apiset_count(main_apiset));
+	sd_notifyf(0, "READY=1\nSTATUS=%s", status);
+}
+
 int main(int argc, char **argv)
 {
 	struct afb_config *config = afb_config_parse(argc, argv);
@@ -216,6 +335,10 @@ int main(int argc, char **argv)
 	struct wsj1 *wsj1 = NULL;	/* ws */
 	int rc, rootfd = -1, exitcode = 1;
 
+	verbosity += config->verbose;
+	/* before any thread, before any binding code */
+	if (fault_init(!config->no_sigcatch) < 0)
+		LOGW("can't catch the faults of bindings: a faulting binding will end the daemon");
 	if (mainloop_init() < 0 || setup_signals() < 0) {
 		LOGE("can't set up the event loop");
 		return 1;
@@ -240,7 +363,8 @@ int main(int argc, char **argv)
 		LOGN("initial token of new sessions: %s", session_initial_token());
 
 	main_apiset = apiset_new();
-	if (!main_apiset || load_bindings(config) < 0)
+	/* the monitor api first: bindings can't take its name */
+	if (!main_apiset || load_settings(config) < 0 || monitor_add(main_apiset) < 0 || load_bindings(config) < 0)
 		goto end;
 	if (start_dbus_clients(config) < 0)	/* dbus */
 		goto end;
@@ -251,32 +375,25 @@ int main(int argc, char **argv)
 		LOGE("can't start the workers: %s", strerror(-rc));
 		goto end;
 	}
+	jobs_set_max_per_lane(config->max_pending_client);
 	xreq_set_timeout(config->apitimeout);
 	rc = apiset_start_all(main_apiset);
 	if (rc < 0) {
 		LOGE("the start of the apis failed: %s", strerror(-rc));
 		goto end;
 	}
-	if (!config->no_httpd) {
-		rc = hsrv_new(&hsrv, config, main_apiset);
-		if (rc < 0) {
-			LOGE("can't start the HTTP server on port %d: %s", config->port, strerror(-rc));
-			goto end;
-		}
-		rc = wsj1_new(&wsj1, hsrv, config, main_apiset);	/* ws */
-		if (rc < 0) {	/* ws */
-			LOGE("can't start the WebSocket server: %s", strerror(-rc));	/* ws */
-			goto end;	/* ws */
-		}	/* ws */
-		LOGN("serving HTTP on port %d", hsrv_port(hsrv));
-	}
+	/* the exports before HTTP: their failure (no bus...) stops the daemon before it serves */
 	if (start_dbus_servers(config) < 0)	/* dbus */
 		goto end;
 	if (start_ws_servers(config) < 0)	/* proto-ws */
 		goto end;
+	if (!config->no_httpd && start_http(config, &hsrv, &wsj1) < 0)
+		goto end;
 	if (start_calls(config) < 0)
 		goto end;
-	sd_notify(0, "READY=1");
+	/* Type=notify: ready; the loop pings the watchdog when WatchdogSec= asks for it */
+	sd_event_set_watchdog(mainloop_event(), 1);
+	notify_ready(config, hsrv);
 	exitcode = mainloop_run();
 end:
 	if (jobs_stop(STOP_TIMEOUT) < 0) {
@@ -297,6 +414,7 @@ end:
 	mainloop_cleanup();
 	if (rootfd >= 0)
 		close(rootfd);
+	settings_clear();
 	afb_config_free(config);
 	return exitcode;
 }

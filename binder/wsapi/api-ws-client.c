@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * --ws-client: see api-ws-client.h.
  *
@@ -312,9 +313,20 @@ static void on_subcall_done(void *closure, int status, struct json_object *envel
 static void on_subcall(struct clink *l, struct pws_msg *m)
 {
 	struct ccall *c = idmap_get(&l->calls, m->callid);
-	struct csub *s = c ? malloc(sizeof *s) : NULL;
+	struct csub *s = c && !m->bad_utf8 ? malloc(sizeof *s) : NULL;
+	struct json_object *env;
 	struct pws_buf b;
 
+	if (m->bad_utf8) {
+		LOGW("proto-ws: api %s: subcall with invalid UTF-8 refused", l->client->addr->api);
+		env = json_tokener_parse("{\"jtype\":\"afb-reply\",\"request\":{\"status\":\"bad-request\","
+					 "\"info\":\"invalid UTF-8 in the subcall\"}}");
+		pws_buf_init(&b);
+		pws_put_subcall_reply(&b, m->subcallid, 1, env);
+		json_object_put(env);
+		wslink_send(l->wl, &b);
+		return;
+	}
 	if (!s) {
 		LOGW("proto-ws: api %s: subcall %s/%s for an unknown call %u refused",
 		     l->client->addr->api, m->api, m->verb, m->callid);
@@ -451,6 +463,9 @@ static void on_message(void *closure, uint8_t *data, size_t size)
 		wslink_close(l->wl, WSF_CLOSE_POLICY, reason);
 		return;
 	}
+	if (m.repaired)
+		LOGW("proto-ws: api %s: invalid UTF-8 from %s in a %s, replaced by U+FFFD", l->client->addr->api,
+		     l->client->addr->uri, pws_code_name(m.code));
 	clink_ref(l);
 	switch (m.code) {
 	case PWS_REPLY_SUCCESS:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * --ws-client: imports the api of another binder over afb-proto-ws
  * (docs/proto-ws.md). The api is added to the apiset under the name that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * --ws-server: see api-ws-server.h.
  *
@@ -26,6 +27,7 @@
 #include "evt.h"
 #include "jobs.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "session.h"
 #include "verbose.h"
 #include "xreq.h"
@@ -64,6 +66,7 @@ struct slink {
 	uint32_t regid;			/* id in the registry */
 	int trusted;
 	char who[96];
+	struct peer *client;		/* one reference: the core's peer object */
 	char *api;			/* the exported api name (owned) */
 	struct ws_server *server;	/* main thread; NULL once detached */
 	struct slink *prev, *next;	/* in server->links */
@@ -109,6 +112,7 @@ static void slink_unref(struct slink *l)
 		return;
 	idmap_deinit(&l->subcalls);
 	lsessions_free(l->sessions);
+	peer_unref(l->client);
 	pthread_mutex_destroy(&l->lock);
 	free(l->api);
 	free(l);
@@ -323,6 +327,10 @@ static void on_call(struct slink *l, struct pws_msg *m)
 	struct session *session;
 	struct sreq *r;
 
+	if (m->bad_utf8) {
+		send_fail(l, m->callid, "bad-request", "invalid UTF-8 in the call");
+		return;
+	}
 	if (atomic_load(&l->pending) >= MAX_PENDING) {
 		send_fail(l, m->callid, "cancelled", "too many pending calls on this link");
 		return;
@@ -338,7 +346,7 @@ static void on_call(struct slink *l, struct pws_msg *m)
 	memcpy(r->names + la + 1, m->verb, lv + 1);
 	r->link = slink_ref(l);
 	r->callid = m->callid;
-	xreq_init(&r->xreq, &sreq_itf, session, r->names, r->names + la + 1, m->json);
+	xreq_init(&r->xreq, &sreq_itf, l->client, session, r->names, r->names + la + 1, m->json);
 	m->json = NULL;
 	session_unref(session);
 	/* the documented trust rule: see docs/proto-ws.md */
@@ -368,6 +376,7 @@ static void describe_run(int signum, void *arg)
 	json_object_put(desc);
 	post_send(j->link, &b);
 	slink_unref(j->link);
+	api_unref(j->api);
 	free(j);
 }
 
@@ -379,11 +388,12 @@ static void on_describe(struct slink *l, struct pws_msg *m)
 
 	if (j) {
 		j->link = slink_ref(l);
-		j->api = apiset_get(l->server->set, l->api);
+		j->api = apiset_lookup(l->server->set, l->api);
 		j->descid = m->descid;
 		if (jobs_queue(NULL, 0, describe_run, j) == 0)
 			return;
 		slink_unref(l);
+		api_unref(j->api);
 		free(j);
 	}
 	pws_buf_init(&b);
@@ -505,6 +515,9 @@ static void on_message(void *closure, uint8_t *data, size_t size)
 		wslink_close(l->wl, WSF_CLOSE_POLICY, reason);
 		return;
 	}
+	if (m.repaired)
+		LOGW("proto-ws: api %s: invalid UTF-8 from %s in a %s, replaced by U+FFFD", l->api, l->who,
+		     pws_code_name(m.code));
 	switch (m.code) {
 	case PWS_CALL:
 		on_call(l, &m);
@@ -575,9 +588,11 @@ static void slink_new(struct ws_server *server, int fd)
 	struct slink *l = calloc(1, sizeof *l);
 	int rc;
 
-	if (!l || !(l->api = strdup(server->addr->api)) || !(l->sessions = lsessions_new(MAX_SESSIONS))) {
+	if (!l || !(l->api = strdup(server->addr->api)) || !(l->sessions = lsessions_new(MAX_SESSIONS))
+	    || !(l->client = peer_new_socket(PEER_PROTO_WS, fd))) {
 		LOGE("proto-ws: api %s: out of memory, connection refused", server->addr->api);
 		if (l) {
+			lsessions_free(l->sessions);
 			free(l->api);
 			free(l);
 		}
@@ -676,6 +691,7 @@ static void server_free(struct ws_server *server)
 int ws_server_add(struct apiset *set, const char *uri)
 {
 	struct ws_server *server = calloc(1, sizeof *server);
+	struct api *api;
 	int rc;
 
 	if (!server)
@@ -693,11 +709,12 @@ int ws_server_add(struct apiset *set, const char *uri)
 		loopq_exit();
 		return rc;
 	}
-	if (!apiset_get(set, server->addr->api)) {
-		LOGE("proto-ws: can't export api %s (%s): no such api", server->addr->api, uri);
-		rc = -ENOENT;
-		goto error;
-	}
+	/* an api that a binding creates while serving is served once it exists */
+	api = apiset_lookup(set, server->addr->api);
+	if (!api)
+		LOGW("proto-ws: api %s (%s) does not exist yet: its calls fail with unknown-api until it is created",
+		     server->addr->api, uri);
+	api_unref(api);
 	rc = server->fd = wsaddr_listen(server->addr, server->where, sizeof server->where);
 	if (rc < 0) {
 		LOGE("proto-ws: can't listen on %s: %s", uri, strerror(-rc));

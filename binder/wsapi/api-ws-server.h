@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * --ws-server: exports an api of the daemon to other binders over
  * afb-proto-ws (docs/proto-ws.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * idmap: open addressing with linear probing and backward-shift removal
  * (no tombstones, so lookups stay short after many removals).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A map from non-zero 32-bit ids to pointers, which also hands out ids:
  * the pending calls, subcalls and describes of a link, by the id that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Work handed to the sd-event loop by threads that may then block waiting
  * for its outcome.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Per-link sessions: see lsessions.h. A chained hash on the uuid and an
  * LRU list, most recent first.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sessions of one proto-ws server link, by the uuid that its client
  * sends. Keyed per link, so that a peer can only reach the sessions it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * afb-proto-ws codec: see proto-ws.h and docs/proto-ws.md.
  */
@@ -6,6 +7,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "proto-ws.h"
+#include "utf8.h"
 
 /* a message may not exceed what a u32 length can describe */
 #define MAX_FIELD 0xffffffffu
@@ -84,12 +86,10 @@ static void put_bytes(struct pws_buf *b, const void *v, size_t n)
 		memcpy(p, v, n);
 }
 
-/* str: the length counts the terminating NUL, which is sent */
-static void put_str(struct pws_buf *b, const char *s)
+/* str: the length counts the terminating NUL, which is sent; 'n' is strlen(s) */
+static void put_strn(struct pws_buf *b, const char *s, size_t n)
 {
-	size_t n = strlen(s) + 1;
-
-	if (n > MAX_FIELD) {
+	if (++n > MAX_FIELD) {
 		if (!b->error)
 			b->error = -E2BIG;
 		return;
@@ -98,17 +98,31 @@ static void put_str(struct pws_buf *b, const char *s)
 	put_bytes(b, s, n);
 }
 
-/* json: the plain text of json-c ('/' escaped, as the 2017 binder did) */
+/* strings of bindings (info, status, names) go out as valid UTF-8 */
+static void put_str(struct pws_buf *b, const char *s)
+{
+	char *repaired;
+
+	s = utf8_str(s, "a proto-ws string", &repaired);
+	put_strn(b, s, strlen(s));
+	free(repaired);
+}
+
+/* json: the plain text of json-c ('/' escaped, as the 2017 binder did), valid UTF-8 */
 static void put_json(struct pws_buf *b, struct json_object *o)
 {
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	char *repaired;
+	size_t len;
+	const char *text = utf8_json_text(o, JSON_C_TO_STRING_PLAIN, &len, &repaired);
 
 	if (!text) {
 		if (!b->error)
 			b->error = -ENOMEM;
 		return;
 	}
-	put_str(b, text);
+	/* json-c escapes NUL: the text has none */
+	put_strn(b, text, len);
+	free(repaired);
 }
 
 void pws_buf_patch_u32(struct pws_buf *b, size_t offset, uint32_t v)
@@ -251,6 +265,8 @@ int pws_put_description(struct pws_buf *b, uint32_t descid, struct json_object *
 struct reader {
 	const uint8_t *head, *end;
 	const char *reason;	/* first failure */
+	struct pws_msg *msg;
+	int refuse_utf8;	/* a call: text that is not UTF-8 is refused, not repaired */
 };
 
 static int fail(struct reader *r, const char *reason)
@@ -303,24 +319,75 @@ static int get_str(struct reader *r, const char **v)
 	return 1;
 }
 
+/*
+ * A str that is text: when it is not valid UTF-8, flags a call, or
+ * repairs it. 'keep' (the repaired string must outlive the decoding)
+ * stores a repaired copy in the message, else *tofree gets it.
+ */
+static int get_text(struct reader *r, const char **v, char **tofree)
+{
+	struct pws_msg *m = r->msg;
+	char *fixed;
+
+	*tofree = NULL;
+	if (!get_str(r, v))
+		return 0;
+	if (utf8_valid_str(*v))
+		return 1;
+	if (r->refuse_utf8) {
+		m->bad_utf8 = 1;
+		return 1;
+	}
+	fixed = utf8_repair(*v, strlen(*v), NULL);
+	if (!fixed)
+		return fail(r, "out of memory");
+	m->repaired++;
+	*tofree = fixed;
+	*v = fixed;
+	return 1;
+}
+
+static int get_string(struct reader *r, const char **v)
+{
+	struct pws_msg *m = r->msg;
+	char *fixed;
+	size_t i;
+
+	if (!get_text(r, v, &fixed))
+		return 0;
+	if (fixed) {
+		for (i = 0; i < sizeof m->owned / sizeof *m->owned && m->owned[i]; i++);
+		/* at most 3 strings per message: there is always room */
+		m->owned[i] = fixed;
+	}
+	return 1;
+}
+
 /* as the 2017 binder: text that json-c can't parse becomes a JSON string */
 static int get_json(struct reader *r, struct json_object **v)
 {
 	const char *text;
+	char *fixed;
 	struct json_object *o;
 
-	if (!get_str(r, &text))
+	if (!get_text(r, &text, &fixed))
 		return 0;
+	if (r->msg->bad_utf8) {
+		/* a refused call: its args are not needed */
+		*v = NULL;
+		return 1;
+	}
 	o = json_tokener_parse(text);
 	if (!o && strcmp(text, "null"))
 		o = json_object_new_string(text);
+	free(fixed);
 	*v = o;
 	return 1;
 }
 
 static int get_info(struct reader *r, const char **v)
 {
-	if (!get_str(r, v))
+	if (!get_string(r, v))
 		return 0;
 	if (!**v)
 		*v = NULL;
@@ -333,7 +400,7 @@ static int decode_server(struct reader *r, struct pws_msg *m)
 
 	switch (m->code) {
 	case PWS_CALL:
-		return get_u32(r, &m->callid) && get_str(r, &m->verb) && get_str(r, &m->uuid)
+		return get_u32(r, &m->callid) && get_string(r, &m->verb) && get_string(r, &m->uuid)
 		       && get_json(r, &m->json);
 	case PWS_SUBCALL_REPLY:
 		if (!get_u32(r, &m->subcallid) || !get_u8(r, &ie))
@@ -355,20 +422,20 @@ static int decode_client(struct reader *r, struct pws_msg *m)
 	case PWS_REPLY_SUCCESS:
 		return get_u32(r, &m->callid) && get_info(r, &m->info) && get_json(r, &m->json);
 	case PWS_REPLY_FAIL:
-		return get_u32(r, &m->callid) && get_str(r, &m->status) && get_info(r, &m->info);
+		return get_u32(r, &m->callid) && get_string(r, &m->status) && get_info(r, &m->info);
 	case PWS_SUBCALL:
-		return get_u32(r, &m->subcallid) && get_u32(r, &m->callid) && get_str(r, &m->api)
-		       && get_str(r, &m->verb) && get_json(r, &m->json);
+		return get_u32(r, &m->subcallid) && get_u32(r, &m->callid) && get_string(r, &m->api)
+		       && get_string(r, &m->verb) && get_json(r, &m->json);
 	case PWS_SUBSCRIBE:
 	case PWS_UNSUBSCRIBE:
-		return get_u32(r, &m->callid) && get_u32(r, &m->eventid) && get_str(r, &m->event);
+		return get_u32(r, &m->callid) && get_u32(r, &m->eventid) && get_string(r, &m->event);
 	case PWS_EVENT_ADD:
 	case PWS_EVENT_REMOVE:
-		return get_u32(r, &m->eventid) && get_str(r, &m->event);
+		return get_u32(r, &m->eventid) && get_string(r, &m->event);
 	case PWS_EVENT_PUSH:
-		return get_u32(r, &m->eventid) && get_str(r, &m->event) && get_json(r, &m->json);
+		return get_u32(r, &m->eventid) && get_string(r, &m->event) && get_json(r, &m->json);
 	case PWS_BROADCAST:
-		if (!get_str(r, &m->event) || !get_json(r, &m->json))
+		if (!get_string(r, &m->event) || !get_json(r, &m->json))
 			return 0;
 		/* 2017 senders stop here; 2019 ones add the loop guard */
 		if (r->end - r->head == PWS_UUID_SIZE + 1) {
@@ -398,7 +465,9 @@ int pws_decode(const void *data, size_t size, enum pws_role role, struct pws_msg
 	r.head = data;
 	r.end = r.head + size;
 	r.reason = NULL;
+	r.msg = m;
 	m->code = *r.head++;
+	r.refuse_utf8 = (role == PWS_SERVER && m->code == PWS_CALL) || (role == PWS_CLIENT && m->code == PWS_SUBCALL);
 	ok = role == PWS_SERVER ? decode_server(&r, m) : decode_client(&r, m);
 	if (ok && r.head != r.end)
 		ok = fail(&r, "trailing bytes after the message");
@@ -412,8 +481,14 @@ int pws_decode(const void *data, size_t size, enum pws_role role, struct pws_msg
 
 void pws_msg_clear(struct pws_msg *m)
 {
+	size_t i;
+
 	json_object_put(m->json);
 	m->json = NULL;
+	for (i = 0; i < sizeof m->owned / sizeof *m->owned; i++) {
+		free(m->owned[i]);
+		m->owned[i] = NULL;
+	}
 }
 
 const char *pws_code_name(int code)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * afb-proto-ws: the binder-to-binder messages, encoded and decoded.
  *
@@ -8,10 +9,18 @@
  *	str	u32 length N, then N bytes of which the last is the only NUL
  *	json	a str holding JSON text ("null" for no object)
  *
- * Pure code: no I/O, no threads, no global state. The decoder is strict:
- * a truncated field, an empty or badly terminated string, a code that the
- * receiving side does not expect or bytes left after the last field make
- * the whole message invalid (the link is then closed by its owner).
+ * Pure code: no I/O, no threads (the encoder counts its UTF-8 repairs,
+ * binder/core/utf8.h). The decoder is strict: a truncated field, an empty
+ * or badly terminated string, a code that the receiving side does not
+ * expect or bytes left after the last field make the whole message
+ * invalid (the link is then closed by its owner).
+ *
+ * UTF-8: every string sent is valid UTF-8 (a binding's bad string is
+ * repaired with U+FFFD, see utf8_str). A received call ('C', 'B') whose
+ * strings are not valid UTF-8 is decoded with 'bad_utf8' set: the
+ * receiver refuses it with a failure. In replies, events and
+ * descriptions, such strings are repaired (U+FFFD) and 'repaired' set:
+ * they come from the peer's bindings, which must not break our clients.
  */
 #pragma once
 
@@ -135,6 +144,11 @@ struct pws_msg {
 	 * Text that is not JSON becomes a JSON string; "null" gives NULL.
 	 */
 	struct json_object *json;
+	/* a call or subcall with text that is not UTF-8: refuse it ('json' is NULL) */
+	int bad_utf8;
+	/* count of strings repaired (U+FFFD) in another message */
+	int repaired;
+	char *owned[3];		/* repaired strings, released by pws_msg_clear */
 };
 
 /*
@@ -144,7 +158,7 @@ struct pws_msg {
  */
 int pws_decode(const void *data, size_t size, enum pws_role role, struct pws_msg *msg, const char **reason);
 
-/* Releases the json of 'msg'. */
+/* Releases the json and the repaired strings of 'msg'. */
 void pws_msg_clear(struct pws_msg *msg);
 
 /* The name of a message code, for logs ("call", "reply-success", ..., "unknown"). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * proto-ws addresses and sockets: see wsaddr.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A proto-ws connection on the main loop: see wslink.h.
  */

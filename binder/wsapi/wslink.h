@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A proto-ws connection: a socket driven by the main loop that carries
  * whole binary messages in RFC 6455 frames (no HTTP handshake).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A call received on an x-afb-ws-json1 connection, as an xreq.
  *
@@ -101,7 +102,7 @@ int wsj1_call_dispatch(struct wsj1_conn *conn, const struct json1_msg *msg)
 	call->conn = wsj1_conn_ref(conn);
 	call->id = json_object_get(msg->id);
 
-	xreq_init(&call->xreq, &call_itf, conn->session, call->names, call->names + msg->api_len + 1,
+	xreq_init(&call->xreq, &call_itf, conn->client, conn->session, call->names, call->names + msg->api_len + 1,
 		  json_object_get(msg->args));
 	/* the upgrade required a valid token: a call without one inherits it */
 	if (msg->token)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One x-afb-ws-json1 connection: the upgraded socket, driven by an
  * sd-event io source on the main thread.
@@ -38,8 +39,11 @@
 
 #include "wsj1-internal.h"
 #include "json1.h"
+#include "hsrv.h"
 #include "mainloop.h"
+#include "peer.h"
 #include "session.h"
+#include "utf8.h"
 #include "verbose.h"
 
 static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
@@ -72,12 +76,15 @@ struct wsj1_out *wsj1_out_json(struct json_object *msg)
 {
 	struct wsj1_out *out = NULL;
 	const char *text;
+	char *repaired;
 	size_t len = 0;
 
 	if (msg) {
-		text = json_object_to_json_string_length(msg, json_flags, &len);
+		/* a text frame that is not UTF-8 would make the client close (1007) */
+		text = utf8_json_text(msg, json_flags, &len, &repaired);
 		if (text)
 			out = out_new(WSMSG_TEXT, text, len);
+		free(repaired);
 	}
 	json_object_put(msg);
 	return out;
@@ -143,6 +150,7 @@ void wsj1_conn_unref(struct wsj1_conn *conn)
 	if (atomic_fetch_sub_explicit(&conn->refcount, 1, memory_order_acq_rel) != 1)
 		return;
 	/* everything owned by the main thread went away in wsj1_conn_release */
+	peer_unref(conn->client);
 	pthread_mutex_destroy(&conn->lock);
 	free(conn);
 }
@@ -166,6 +174,8 @@ void wsj1_conn_release(struct wsj1_conn *conn)
 	conn->session = NULL;
 	close(conn->fd);
 	conn->fd = -1;
+	hsrv_slot_release(conn->slot);
+	conn->slot = NULL;
 	if (conn->prev)
 		conn->prev->next = conn->next;
 	else
@@ -175,7 +185,7 @@ void wsj1_conn_release(struct wsj1_conn *conn)
 	ws->count--;
 	wsj1_note_close(ws);
 	conn->server = NULL;
-	LOGD("ws: %s: released", conn->peer);
+	LOGD("ws: %s: released", conn->client->address);
 	wsj1_conn_unref(conn);
 }
 
@@ -190,7 +200,7 @@ void wsj1_conn_fail(struct wsj1_conn *conn, unsigned code, const char *reason)
 {
 	if (conn->state != WSJ1_OPEN)
 		return;
-	LOGW("ws: %s: closing with code %u: %s", conn->peer, code, reason);
+	LOGW("ws: %s: closing with code %u: %s", conn->client->address, code, reason);
 	queue_close(conn, code, reason);
 	drain_and_end(conn, 1);
 }
@@ -315,7 +325,7 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 				update_events(conn);
 				return;
 			}
-			LOGI("ws: %s: write error: %m", conn->peer);
+			LOGI("ws: %s: write error: %m", conn->client->address);
 			wsj1_conn_release(conn);
 			return;
 		}
@@ -367,7 +377,7 @@ void wsj1_conn_post(struct wsj1_conn *conn, struct wsj1_out *out, int is_reply)
 	int rc;
 
 	if (!out) {
-		LOGE("ws: out of memory: a message to %s is lost", conn->peer);
+		LOGE("ws: out of memory: a message to %s is lost", conn->client->address);
 		return;
 	}
 	out->conn = wsj1_conn_ref(conn);
@@ -410,7 +420,7 @@ static ssize_t on_read(void *closure, void *buf, size_t size)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
-		LOGI("ws: %s: read error: %m", conn->peer);
+		LOGI("ws: %s: read error: %m", conn->client->address);
 		return -1;
 	}
 }
@@ -452,7 +462,7 @@ static void on_peer_close(void *closure, unsigned code, const char *reason, size
 {
 	struct wsj1_conn *conn = closure;
 
-	LOGD("ws: %s: close frame received (%u)", conn->peer, code);
+	LOGD("ws: %s: close frame received (%u)", conn->client->address, code);
 	/* echo its code; a close without code is answered without code */
 	queue_close(conn, code == WSMSG_CLOSE_NO_STATUS ? 0 : code, NULL);
 	drain_and_end(conn, 0);
@@ -493,7 +503,7 @@ void wsj1_conn_pump(struct wsj1_conn *conn)
 			wsj1_schedule(conn, 0, 1);
 		break;
 	case -EPIPE:
-		LOGD("ws: %s: end of stream", conn->peer);
+		LOGD("ws: %s: end of stream", conn->client->address);
 		wsj1_conn_release(conn);
 		break;
 	default:
@@ -520,36 +530,16 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 
 /* ---- creation ---- */
 
-static void describe_peer(struct wsj1_conn *conn)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	char host[INET6_ADDRSTRLEN] = "";
-	uint16_t port;
-
-	strcpy(conn->peer, "?");
-	if (getpeername(conn->fd, (struct sockaddr *)&ss, &len) < 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
-		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	} else if (ss.ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof host);
-		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	} else {
-		return;
-	}
-	snprintf(conn->peer, sizeof conn->peer, "%s:%u", host, (unsigned)port);
-}
-
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len)
+		  size_t extra_len, struct hsrv_slot *slot)
 {
 	struct wsj1_conn *conn = calloc(1, sizeof *conn);
 	int rc, one = 1;
 
-	if (!conn)
+	if (!conn) {
+		hsrv_slot_release(slot);
 		return -ENOMEM;
+	}
 	atomic_init(&conn->refcount, 1);
 	atomic_init(&conn->closed, 0);
 	atomic_init(&conn->uuid_unsent, created != 0);
@@ -559,11 +549,13 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	conn->fd = fd;
 	conn->out_tail = &conn->out_head;
 	wsmsg_rx_init(&conn->rx, &rx_itf, conn, ws->max_message);
-	describe_peer(conn);
 	/* MHD turned Nagle back on at the upgrade: replies are small and must not wait */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
 	rc = -ENOMEM;
+	conn->client = peer_new_socket(PEER_WS, fd);
+	if (!conn->client)
+		goto error;
 	if (extra_len) {
 		conn->extra = malloc(extra_len);
 		if (!conn->extra)
@@ -580,6 +572,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 		goto error;
 
 	conn->session = session;
+	conn->slot = slot;
 	conn->next = ws->conns;
 	if (conn->next)
 		conn->next->prev = conn;
@@ -587,11 +580,13 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	ws->count++;
 	if (conn->extra)
 		wsj1_schedule(conn, 0, 1);	/* the socket may have nothing more to say */
-	LOGD("ws: %s: connected", conn->peer);
+	LOGD("ws: %s: connected", conn->client->address);
 	return 0;
 error:
+	hsrv_slot_release(slot);
 	sd_event_source_disable_unref(conn->io);
 	free(conn->extra);
+	peer_unref(conn->client);
 	pthread_mutex_destroy(&conn->lock);
 	free(conn);
 	return rc;

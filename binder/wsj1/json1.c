@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * x-afb-ws-json1 messages. See json1.h.
  */

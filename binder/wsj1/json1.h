@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The x-afb-ws-json1 messages: JSON arrays in text frames.
  *

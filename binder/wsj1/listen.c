@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The event listener of an x-afb-ws-json1 connection.
  *
@@ -21,6 +22,7 @@
 #include "wsj1-internal.h"
 #include "evt.h"
 #include "json1.h"
+#include "peer.h"
 #include "verbose.h"
 
 /* ---- registry: number -> open connection ---- */
@@ -133,9 +135,23 @@ static void on_broadcast(void *closure, const char *event, struct json_object *o
 	send_event(closure, event, object);
 }
 
+/* main thread (evt.h): out_bytes is the connection's output not yet written */
+static int on_congested(void *closure)
+{
+	struct wsj1_conn *conn = reg_get((uint64_t)(uintptr_t)closure);
+	int congested;
+
+	if (!conn)
+		return 0;
+	congested = conn->out_bytes >= WSJ1_CONGESTED_BACKLOG;
+	wsj1_conn_unref(conn);
+	return congested;
+}
+
 static const struct evt_listener_itf listener_itf = {
 	.push = on_push,
 	.broadcast = on_broadcast,
+	.congested = on_congested,
 };
 
 /* ---- connection side ---- */
@@ -182,7 +198,7 @@ int wsj1_listen_subscribe(struct wsj1_conn *conn, struct evt *evt)
 		conn->subscriptions++;
 	pthread_mutex_unlock(&conn->lock);
 	if (rc == -ENOSPC)
-		LOGW("ws: %s: too many subscriptions (%d)", conn->peer, WSJ1_MAX_SUBSCRIPTIONS);
+		LOGW("ws: %s: too many subscriptions (%d)", conn->client->address, WSJ1_MAX_SUBSCRIPTIONS);
 	return rc;
 }
 

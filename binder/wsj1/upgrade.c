@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The opening handshake of x-afb-ws-json1 (RFC 6455 4.2), on the HTTP
  * server's hook for requests at exactly <rootapi>.
@@ -32,7 +33,6 @@
 #include <microhttpd.h>
 
 #include "wsj1-internal.h"
-#include "config.h"
 #include "hargs.h"
 #include "hreq.h"
 #include "hsrv.h"
@@ -130,7 +130,8 @@ static void on_upgraded(void *cls, struct MHD_Connection *con, void *con_cls, co
 	 */
 	if (e) {
 		fd = fcntl(sock, F_DUPFD_CLOEXEC, 3);
-		rc = fd < 0 ? -errno : wsj1_conn_new(ws, fd, e->session, e->created, extra_in, extra_in_size);
+		rc = fd < 0 ? -errno : wsj1_conn_new(ws, fd, e->session, e->created, extra_in, extra_in_size,
+						     hsrv_slot_keep(ws->hsrv, con));
 	}
 	if (rc < 0) {
 		LOGE("ws: can't set up an upgraded connection: %s", strerror(-rc));
@@ -178,8 +179,9 @@ static enum MHD_Result scan_protocols(void *cls, enum MHD_ValueKind kind, const 
 	return MHD_YES;
 }
 
-static int queue_status(struct MHD_Connection *con, unsigned code, const char *body, const char *header,
-			const char *value, const char *cookie)
+/* Queues a response of 'code' with an optional header, and the cookie of 'session' when not NULL. */
+static int queue_status(struct wsj1 *ws, struct MHD_Connection *con, unsigned code, const char *body,
+			const char *header, const char *value, struct session *session)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret = MHD_NO;
@@ -189,7 +191,7 @@ static int queue_status(struct MHD_Connection *con, unsigned code, const char *b
 		return -ENOMEM;
 	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain") == MHD_YES
 	    && (!header || MHD_add_response_header(resp, header, value) == MHD_YES)
-	    && (!cookie || MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie) == MHD_YES))
+	    && (!session || hsrv_set_cookie(ws->hsrv, resp, session_uuid(session)) == 0))
 		ret = MHD_queue_response(con, code, resp);
 	MHD_destroy_response(resp);
 	return ret == MHD_YES ? 1 : -EIO;
@@ -200,40 +202,35 @@ static const char *header(struct MHD_Connection *con, const char *name)
 	return MHD_lookup_connection_value(con, MHD_HEADER_KIND, name);
 }
 
-/* The Set-Cookie value of a created session, into 'buf'. */
-static const char *make_cookie(struct wsj1 *ws, struct session *session, char *buf, size_t size)
-{
-	snprintf(buf, size, "x-afb-uuid-%d=%s; Path=%s; Max-Age=%d; HttpOnly", hsrv_port(ws->hsrv),
-		 session_uuid(session), ws->cookie_path, ws->config->cntxtimeout);
-	return buf;
-}
-
 /* Finds the session and checks the token: a reference, or NULL and a queued error in *rc. */
-static struct session *authenticate(struct wsj1 *ws, struct MHD_Connection *con, int *created, char *cookie,
-				    size_t cookie_size, int *rc)
+static struct session *authenticate(struct wsj1 *ws, struct MHD_Connection *con, int *created, int *rc)
 {
 	struct json_object *args = json_object_new_object();
 	struct session *session = NULL;
-	char name[32];
 	const char *uuid, *token;
+	int err;
 
 	*created = 0;
-	if (!args || hargs_add_query(args, con) < 0) {
-		*rc = queue_status(con, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory\n", NULL, NULL, NULL);
+	err = args ? hargs_add_query(args, con) : -ENOMEM;
+	if (err == -EILSEQ) {
+		*rc = queue_status(ws, con, MHD_HTTP_BAD_REQUEST, "Invalid UTF-8 in the query\n", NULL, NULL, NULL);
 		goto end;
 	}
-	snprintf(name, sizeof name, "x-afb-uuid-%d", hsrv_port(ws->hsrv));
-	uuid = hreq_find_uuid(con, args, name);
+	if (err < 0) {
+		*rc = queue_status(ws, con, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory\n", NULL, NULL, NULL);
+		goto end;
+	}
+	uuid = hreq_find_uuid(con, args, hsrv_cookie_name(ws->hsrv));
 	token = hreq_find_token(con, args);
 	session = session_get(uuid, created);
 	if (!session) {
-		*rc = queue_status(con, MHD_HTTP_INTERNAL_SERVER_ERROR, "Can't create a session\n", NULL, NULL, NULL);
+		*rc = queue_status(ws, con, MHD_HTTP_INTERNAL_SERVER_ERROR, "Can't create a session\n", NULL, NULL, NULL);
 		goto end;
 	}
 	if (!session_check_token(session, token)) {
-		*rc = queue_status(con, MHD_HTTP_UNAUTHORIZED, "Invalid or missing token\n",
+		*rc = queue_status(ws, con, MHD_HTTP_UNAUTHORIZED, "Invalid or missing token\n",
 				   MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer",
-				   *created ? make_cookie(ws, session, cookie, cookie_size) : NULL);
+				   *created ? session : NULL);
 		session_unref(session);
 		session = NULL;
 	}
@@ -243,7 +240,7 @@ end:
 }
 
 static int queue_upgrade(struct wsj1 *ws, struct MHD_Connection *con, const char *key, struct session *session,
-			 int created, char *cookie, size_t cookie_size)
+			 int created)
 {
 	char accept[WSKEY_ACCEPT_LEN + 1];
 	struct MHD_Response *resp;
@@ -255,14 +252,13 @@ static int queue_upgrade(struct wsj1 *ws, struct MHD_Connection *con, const char
 	if (!resp) {
 		free(e);
 		session_unref(session);
-		return queue_status(con, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory\n", NULL, NULL, NULL);
+		return queue_status(ws, con, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory\n", NULL, NULL, NULL);
 	}
 	wskey_accept(key, accept);
 	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket") == MHD_YES
 	    && MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept) == MHD_YES
 	    && MHD_add_response_header(resp, "Sec-WebSocket-Protocol", SUBPROTOCOL) == MHD_YES
-	    && (!created || MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
-						    make_cookie(ws, session, cookie, cookie_size)) == MHD_YES)) {
+	    && (!created || hsrv_set_cookie(ws->hsrv, resp, session_uuid(session)) == 0)) {
 		/* a stale entry of a dead connection at the same address goes first */
 		wsj1_pending_purge(ws, 0);
 		free(pending_take(ws, con));
@@ -293,28 +289,27 @@ int wsj1_upgrade_request(void *closure, struct MHD_Connection *con, const char *
 	struct protocols protocols = { 0, 0 };
 	struct session *session;
 	const char *key, *wsversion;
-	char cookie[160];
 	int created, rc;
 
 	if (!has_token(header(con, MHD_HTTP_HEADER_UPGRADE), "websocket"))
 		return 0;	/* not for us */
 	if (strcmp(method, MHD_HTTP_METHOD_GET))
-		return queue_status(con, MHD_HTTP_METHOD_NOT_ALLOWED, "WebSocket handshakes use GET\n",
+		return queue_status(ws, con, MHD_HTTP_METHOD_NOT_ALLOWED, "WebSocket handshakes use GET\n",
 				    MHD_HTTP_HEADER_ALLOW, "GET", NULL);
 	key = header(con, "Sec-WebSocket-Key");
 	if (strcmp(version, MHD_HTTP_VERSION_1_1) || !has_token(header(con, MHD_HTTP_HEADER_CONNECTION), "upgrade")
 	    || !wskey_valid(key))
-		return queue_status(con, MHD_HTTP_BAD_REQUEST, "Bad WebSocket handshake\n", NULL, NULL, NULL);
+		return queue_status(ws, con, MHD_HTTP_BAD_REQUEST, "Bad WebSocket handshake\n", NULL, NULL, NULL);
 	wsversion = header(con, "Sec-WebSocket-Version");
 	if (!wsversion || strcmp(wsversion, "13"))
-		return queue_status(con, MHD_HTTP_UPGRADE_REQUIRED, "WebSocket version 13 only\n",
+		return queue_status(ws, con, MHD_HTTP_UPGRADE_REQUIRED, "WebSocket version 13 only\n",
 				    "Sec-WebSocket-Version", "13", NULL);
 	MHD_get_connection_values(con, MHD_HEADER_KIND, scan_protocols, &protocols);
 	if (protocols.seen && !protocols.found)
-		return queue_status(con, MHD_HTTP_PRECONDITION_FAILED, "Subprotocol " SUBPROTOCOL " only\n",
+		return queue_status(ws, con, MHD_HTTP_PRECONDITION_FAILED, "Subprotocol " SUBPROTOCOL " only\n",
 				    "Sec-WebSocket-Protocol", SUBPROTOCOL, NULL);
-	session = authenticate(ws, con, &created, cookie, sizeof cookie, &rc);
+	session = authenticate(ws, con, &created, &rc);
 	if (!session)
 		return rc;
-	return queue_upgrade(ws, con, key, session, created, cookie, sizeof cookie);
+	return queue_upgrade(ws, con, key, session, created);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internals of the x-afb-ws-json1 server, shared by its files:
  *   wsj1.c      the server: upgrade hook, connection list, deferred work
@@ -26,13 +27,14 @@
 
 #include "wsmsg.h"
 
-struct afb_config;
 struct apiset;
 struct evt;
 struct evt_listener;
 struct hsrv;
+struct hsrv_slot;
 struct json_object;
 struct json_tokener;
+struct peer;
 struct session;
 struct MHD_Connection;
 struct wsj1_conn;
@@ -42,6 +44,8 @@ struct wsj1_pending;
 #define WSJ1_MAX_INFLIGHT 128
 /* Output waiting for a slow reader before its input pauses. */
 #define WSJ1_MAX_BACKLOG (4u << 20)
+/* Output beyond which the connection tells producers that can wait to wait (evt_congested). */
+#define WSJ1_CONGESTED_BACKLOG (WSJ1_MAX_BACKLOG / 8)
 /* Subscriptions of one connection. */
 #define WSJ1_MAX_SUBSCRIPTIONS 4096
 /* Chunks of frames decoded per wake-up, so that one client can't hog the loop. */
@@ -51,10 +55,8 @@ struct wsj1_pending;
 
 struct wsj1 {
 	struct hsrv *hsrv;			/* borrowed */
-	const struct afb_config *config;	/* borrowed */
 	struct apiset *apiset;			/* borrowed */
 	size_t max_message;
-	char *cookie_path;			/* Path of the session cookie */
 	struct json_tokener *tok;		/* main thread: parses every input */
 	sd_event_source *work;			/* defer: flushes and resumed input */
 	struct wsj1_conn *work_list;		/* connections with deferred work */
@@ -105,12 +107,13 @@ struct wsj1_conn {
 	sd_event_source *io;
 	sd_event_source *timer;		/* linger timeout */
 	struct session *session;	/* one reference until released */
+	struct hsrv_slot *slot;		/* counted in the HTTP limits until released */
 	struct wsmsg_rx rx;
 	char *extra;			/* bytes read by MHD after the handshake */
 	size_t extra_len, extra_off;
 	struct wsj1_out *out_head, **out_tail;
 	size_t out_bytes;
-	char peer[56];			/* "address:port", for the logs */
+	struct peer *client;		/* one reference: who is connected */
 
 	/* subscriptions vs release (listen.c) */
 	pthread_mutex_t lock;
@@ -139,12 +142,14 @@ void wsj1_pending_purge(struct wsj1 *ws, int all);
 /* ---- conn.c ---- */
 
 /*
- * A new connection on the upgraded socket 'fd'; takes 'fd' and 'session'
- * (one reference) and copies 'extra' (bytes already read). On failure,
- * the caller keeps both. Returns 0 or -errno.
+ * A new connection on the upgraded socket 'fd'; takes 'fd', 'session'
+ * (one reference) and 'slot' (its place in the HTTP connection limits,
+ * may be NULL; released even on failure), and copies 'extra' (bytes
+ * already read). On failure, the caller keeps 'fd' and 'session'.
+ * Returns 0 or -errno.
  */
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len);
+		  size_t extra_len, struct hsrv_slot *slot);
 
 struct wsj1_conn *wsj1_conn_ref(struct wsj1_conn *conn);
 /* Any thread: frees the memory at the last reference. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The x-afb-ws-json1 server: the upgrade hook, the open connections and
  * the deferred work source.
@@ -20,7 +21,6 @@
 
 #include "wsj1.h"
 #include "wsj1-internal.h"
-#include "config.h"
 #include "hsrv.h"
 #include "mainloop.h"
 #include "verbose.h"
@@ -87,40 +87,21 @@ void wsj1_note_close(struct wsj1 *ws)
 	sd_event_source_set_enabled(ws->trim, SD_EVENT_ONESHOT);
 }
 
-/* The Path of the session cookie: the canonical rootapi, as the HTTP server does. */
-static char *cookie_path(const char *rootapi)
-{
-	const char *r = rootapi ? rootapi : "/api";
-	size_t len;
-	char *path;
-
-	while (*r == '/')
-		r++;
-	len = strlen(r);
-	while (len && r[len - 1] == '/')
-		len--;
-	if (asprintf(&path, "/%.*s", (int)len, r) < 0)
-		return NULL;
-	return path;
-}
-
-int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct afb_config *config, struct apiset *apiset)
+int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *options, struct apiset *apiset)
 {
 	struct wsj1 *ws;
 	int rc = -ENOMEM;
 
-	if (!out || !hsrv || !config || !apiset)
+	if (!out || !hsrv || !options || !apiset)
 		return -EINVAL;
 	ws = calloc(1, sizeof *ws);
 	if (!ws)
 		return -ENOMEM;
 	ws->hsrv = hsrv;
-	ws->config = config;
 	ws->apiset = apiset;
-	ws->max_message = config->ws_max_message ? config->ws_max_message : DEFAULT_MAX_MESSAGE;
-	ws->cookie_path = cookie_path(config->rootapi);
+	ws->max_message = options->max_message ? options->max_message : DEFAULT_MAX_MESSAGE;
 	ws->tok = json_tokener_new();
-	if (!ws->cookie_path || !ws->tok)
+	if (!ws->tok)
 		goto error;
 	json_tokener_set_flags(ws->tok, JSON_TOKENER_STRICT);
 	rc = sd_event_add_defer(mainloop_event(), &ws->work, on_work, ws);
@@ -133,7 +114,8 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct afb_config *conf
 	sd_event_source_set_enabled(ws->trim, SD_EVENT_OFF);
 	wsj1_upgrade_set_server(ws);
 	hsrv_set_upgrade_handler(hsrv, wsj1_upgrade_request, ws);
-	LOGN("ws: x-afb-ws-json1 at %s, messages up to %zu bytes", ws->cookie_path, ws->max_message);
+	LOGN("ws: x-afb-ws-json1 at %s, messages up to %zu bytes", *hsrv_rootapi(hsrv) ? hsrv_rootapi(hsrv) : "/",
+	     ws->max_message);
 	*out = ws;
 	return 0;
 error:
@@ -159,7 +141,6 @@ void wsj1_free(struct wsj1 *ws)
 	sd_event_source_disable_unref(ws->trim);
 	if (ws->tok)
 		json_tokener_free(ws->tok);
-	free(ws->cookie_path);
 	free(ws);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The WebSocket server of subprotocol x-afb-ws-json1, at <rootapi>.
  *
@@ -7,16 +8,24 @@
  */
 #pragma once
 
-struct afb_config;
+#include <stddef.h>
+
 struct apiset;
 struct hsrv;
 struct wsj1;
 
+/* The options of the WebSocket server (main fills them from its configuration). */
+struct wsj1_options {
+	size_t max_message;	/* largest message, all its frames together (0: 1 MiB) */
+};
+
 /*
- * Installs the upgrade handler on 'hsrv'. Everything given is borrowed
- * and must outlive the server. Returns 0 or -errno; *out is set on success.
+ * Installs the upgrade handler on 'hsrv' (the session cookie and the
+ * rootapi are the server's). 'options' is copied; 'hsrv' and 'apiset'
+ * are borrowed and must outlive the server. Returns 0 or -errno; *out is
+ * set on success.
  */
-int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct afb_config *config, struct apiset *apiset);
+int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *options, struct apiset *apiset);
 
 /*
  * Closes every connection (close 1001, going away), uninstalls the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sec-WebSocket-Key and Sec-WebSocket-Accept, with nettle's SHA-1 and
  * base64 (nettle is already in the daemon's process through gnutls).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The keys of the WebSocket opening handshake (RFC 6455 4.1, 4.2.2).
  * Shared by the server (binder/wsj1) and afb-client.

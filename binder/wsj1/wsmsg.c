@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * RFC 6455 messages over libwslay's frame codec. See wsmsg.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * RFC 6455 messages: the layer between the frames, decoded by libwslay's
  * frame codec (wslay_frame_recv), and the application's messages.

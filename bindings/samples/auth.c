@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth: sample binding of the session flags and the level of assurance
  * (LOA).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hello: the sample binding that exercises every function of the binding
  * API v1.  It is also the target of the benchmarks (hello/ping) and of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tictactoe: the tic-tac-toe game of the binding document.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* badname: declares the invalid api name "bad/name" (the slash is forbidden): refused. */
 #include <afb/afb-binding.h>
 

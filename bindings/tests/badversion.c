@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* badversion: returns a descriptor of an unknown type (42): refused. */
 #include <afb/afb-binding.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * block: test binding that holds worker threads, for the tests of the
  * worker pool, of the queue limits and of --apitimeout.

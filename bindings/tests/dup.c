@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dup: declares the api "hello", the name of the sample binding: loading
  * both must fail for the second one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * flags: test binding with one verb per session flag of the binding API v1.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * initfail: a valid api "initfail" whose afbBindingV1ServiceInit fails
  * (returns -1): the daemon must not start.

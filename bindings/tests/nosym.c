@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nosym: a shared object without the entry point afbBindingV1Register.
  * The daemon must refuse to load it. It is built without the version

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* noverbs: a descriptor whose verb array is NULL: refused. */
 #include <afb/afb-binding.h>
 

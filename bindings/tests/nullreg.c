@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nullreg: afbBindingV1Register fails (returns NULL): refused. */
 #include <afb/afb-binding.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dbus-gio-client: a native GLib/GIO (GDBus) client of an api exported by
  * afb-daemon over D-Bus (docs/dbus.md). It needs nothing of afb: only the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * minimal-binding.c: a complete small binding for afb-daemon (binding API v1).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dbust: private buses, GDBus clients and tools for the D-Bus tests.
  */

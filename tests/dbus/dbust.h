@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dbust: what the D-Bus tests share, on top of the afbtest harness.
  *

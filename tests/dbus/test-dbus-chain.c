@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A chain D-Bus → binder B → proto-ws → binder A: a GDBus peer calls the
  * api hello that B exports on the bus and imports from A with --ws-client.

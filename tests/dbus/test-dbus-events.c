@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Events over D-Bus: a push reaches the subscribed peer alone (a signal
  * with its destination), a broadcast every peer; unsubscribing, dropping

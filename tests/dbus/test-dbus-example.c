@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The native GDBus client of the documentation (docs/examples/dbus-gio-client.c),
  * built by meson, run against a daemon exporting hello: it calls a verb,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Export: every sample verb of hello over D-Bus (Api1.Call and the per-api
  * methods), failures as D-Bus errors, asynchronous verbs, introspection

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The naming rule of the D-Bus bridge (dbus-bridge/dbus-name.h): examples
  * of docs/dbus.md, validity of every result, and invertibility.

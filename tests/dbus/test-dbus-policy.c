@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A private system-type bus with the standard default policy of a system
  * bus and policy/org.afb.api.conf: the daemon (root) owns the names of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sessions and trust over D-Bus: one session per peer (subcalls included),
  * dropped when the peer leaves; session flags allowed to trusted peers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * afbtest: named checks, failures, kept memory and small utilities.
  */

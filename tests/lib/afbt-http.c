@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * afbtest: HTTP requests (libcurl) and JSON replies (json-c).
  */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -36,6 +38,67 @@ static void outer(int signum, void *arg)
 	jobs_wakeup();
 }
 
+/* fair share: lanes are served round-robin and bounded */
+static atomic_int gate, order_n;
+static int order[64];
+static void gated(int signum, void *arg)
+{
+	while (!atomic_load(&gate))
+		usleep(1000);
+}
+static void record(int signum, void *arg)
+{
+	int n = atomic_fetch_add(&order_n, 1);
+	if (n < 64)
+		order[n] = (int)(long)arg;
+	atomic_fetch_add(&ran, 1);
+	jobs_wakeup();
+}
+
+static void test_lanes(void)
+{
+	struct jobs_lane a, b;
+	int i, want, pos_b = -1;
+
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	CHECK_INT(jobs_start(1, 1000), 0);
+	atomic_store(&ran, 0);
+	atomic_store(&gate, 0);
+	/* the only worker is held: everything below waits in the queue */
+	CHECK_INT(jobs_queue_lane(&a, NULL, 0, gated, NULL), 0);
+	usleep(20000);
+	for (i = 0; i < 30; i++)
+		CHECK_INT(jobs_queue_lane(&a, NULL, 0, record, (void *)1L), 0);
+	CHECK_INT(jobs_queue_lane(&b, NULL, 0, record, (void *)2L), 0);
+	atomic_store(&gate, 1);
+	want = 31;
+	jobs_wait(reached, &want);
+	for (i = 0; i < 31; i++)
+		if (order[i] == 2)
+			pos_b = i;
+	/* b's only job goes right after one job of the flooding lane a */
+	CHECK(pos_b >= 0 && pos_b <= 1);
+
+	/* a lane holds at most its quota; the default lane is not bounded by it */
+	CHECK_INT(jobs_set_max_per_lane(5), 0);
+	atomic_store(&gate, 0);
+	atomic_store(&ran, 0);
+	CHECK_INT(jobs_queue(NULL, 0, gated, NULL), 0);
+	usleep(20000);
+	for (i = 0; i < 5; i++)
+		CHECK_INT(jobs_queue_lane(&a, NULL, 0, record, (void *)1L), 0);
+	CHECK_INT(jobs_queue_lane(&a, NULL, 0, record, (void *)1L), -EDQUOT);
+	CHECK_INT(jobs_queue_lane(&b, NULL, 0, record, (void *)2L), 0);
+	for (i = 0; i < 10; i++)
+		CHECK_INT(jobs_queue(NULL, 0, record, (void *)3L), 0);
+	atomic_store(&gate, 1);
+	want = 16;
+	jobs_wait(reached, &want);
+	CHECK_INT(jobs_set_max_per_lane(0), 0);
+	jobs_stop(0);
+}
+
 int main(void)
 {
 	int i, want;
@@ -72,5 +135,6 @@ int main(void)
 		jobs_wait(reached, &want);
 	}
 	jobs_stop(0);
+	test_lanes();
 	UNIT_END();
 }

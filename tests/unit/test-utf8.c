@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * binder/core/utf8: validation, repair by maximal subparts, and the
  * output guards (utf8_json_text, utf8_str).

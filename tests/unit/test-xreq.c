@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -84,7 +85,7 @@ static struct treq *run(struct session *s, const char *verb, const char *token, 
 {
 	struct treq *t = calloc(1, sizeof *t);
 
-	xreq_init(&t->xreq, &t_itf, s, api ? api : "fake", verb, NULL);
+	xreq_init(&t->xreq, &t_itf, NULL, s, api ? api : "fake", verb, NULL);
 	xreq_present_token(&t->xreq, token);
 	xreq_process(&t->xreq, main_apiset);
 	jobs_wait(finished, t);

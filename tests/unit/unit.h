@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Minimal assertions for the unit tests: a failed check prints and counts. */
 #pragma once
 #include <stdio.h>

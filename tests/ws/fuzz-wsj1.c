@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz target of the WebSocket input path of afb-daemon: wsmsg (libwslay's
  * frame codec, reassembly, control frames, limits, UTF-8) feeding the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Every sample verb over x-afb-ws-json1, ids, ordering, tokens and renewal."""
 import asyncio
 import json

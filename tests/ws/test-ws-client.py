@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """afb-client, against afb-daemon and against python3-websockets' server."""
 import asyncio
 import json

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Events over x-afb-ws-json1: subscriptions belong to their connection."""
 import asyncio
 import json

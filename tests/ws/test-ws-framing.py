@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """RFC 6455 framing: fragments, control frames, masks, limits, bad input."""
 import asyncio
 import json

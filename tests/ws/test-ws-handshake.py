@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The opening handshake at <rootapi>: status codes, subprotocol, token and session."""
 import asyncio
 import json

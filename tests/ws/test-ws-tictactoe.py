@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The tictactoe sample played by two WebSocket connections, with its events."""
 import asyncio
 import json

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the pure parts of binder/wsj1 (UTF-8: tests/unit/test-utf8.c): keys, frame
  * headers and the json1 messages.

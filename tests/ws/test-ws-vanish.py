@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Clients that leave abruptly, and a daemon stopped with connections open."""
 import asyncio
 import json

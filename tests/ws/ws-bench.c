@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ws-bench: the load generator of scripts/bench ws and ws-mem.
  *

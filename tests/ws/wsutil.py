@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """
 Harness of the WebSocket tests: daemons, clients, named checks.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench-proto-ws: calls/s of a verb over afb-proto-ws, with a number of
  * calls kept in flight on one connection (scripts/bench proto-ws).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # proto-ws: sourced by scripts/bench (uses its build, die, wait_port, run_wrk, pids, tmp, duration, wrk).
 #
 # hello/ping through a binder I that imports hello from a binder S, beside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz target of what a proto-ws peer reads first: the RFC 6455 frame
  * reader (wsframe.c) and the message decoder (proto-ws.c).
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "proto-ws.h"
+#include "utf8.h"
 #include "wsframe.h"
 
 #define LIMIT 4096
@@ -71,6 +73,19 @@ static void check_message(const uint8_t *data, size_t size, enum pws_role role)
 			fatal("no reason for a failure");
 		return;
 	}
+	if (m.bad_utf8) {
+		/* a call to refuse: nothing of it may be used */
+		if (m.json || m.repaired || !(m.code == PWS_CALL || m.code == PWS_SUBCALL))
+			fatal("a refused message with content");
+		pws_msg_clear(&m);
+		return;
+	}
+	/* every text handed out is UTF-8 (repaired when it was not) */
+	if (!utf8_valid_str(m.verb) || !utf8_valid_str(m.uuid) || !utf8_valid_str(m.api)
+	    || !utf8_valid_str(m.status) || !utf8_valid_str(m.info) || !utf8_valid_str(m.event)
+	    || (json_object_is_type(m.json, json_type_string)
+		&& !utf8_valid_str(json_object_get_string(m.json))))
+		fatal("a decoded string is not UTF-8");
 	reencode(&m, &b);
 	if (b.error || pws_decode(pws_buf_msg(&b), b.len, role, &m2, &reason) < 0)
 		fatal("a decoded message does not re-encode");

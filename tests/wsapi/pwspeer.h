@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pwspeer: a blocking afb-proto-ws peer for the tests, client or server,
  * written on the daemon's codec (binder/wsapi/proto-ws.c, wsframe.c). It

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the proto-ws codec (binder/wsapi/proto-ws.c), of the
  * RFC 6455 framing (wsframe.c) and of the id maps (idmap.c): byte-exact

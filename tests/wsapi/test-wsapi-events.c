@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Events, broadcasts and describe across chains of binders, over TCP,
  * abstract sockets and IPv6, and two binders importing each other's apis.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The daemon against a binder of 2017, played by the test peer: the
  * peer is the server F of an api that the daemon A imports (on an

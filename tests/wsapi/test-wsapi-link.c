@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Two and three daemons linked by proto-ws over unix sockets, driven
  * over HTTP: every sample verb through the link, sessions, large

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the proto-ws parts that sit on the core: the per-link
  * session table (lsessions.c) and the broadcast loop guard (bcast-guard.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Helpers of the proto-ws integration tests: see wsapi-test.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Helpers of the proto-ws integration tests (on top of tests/lib/afbtest.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The daemon interface given to a binding (afb_binding_interface.daemon).
  * Calls made with it act in the name of the binding's api.
@@ -92,7 +93,8 @@ static inline int afb_daemon_rootdir_open_locale(struct afb_daemon daemon, const
  * Runs callback(0, argument) on a worker thread. Jobs sharing a non-NULL
  * 'group' run one after the other. When 'timeout' (seconds, wall clock,
  * 0 for none) expires first, callback(SIGALRM, argument) is called instead
- * of waiting further. Returns 0 or a negative value.
+ * of waiting further; when the callback faults (SIGSEGV...), it is called
+ * again with that signal number. Returns 0 or a negative value.
  */
 static inline int afb_daemon_queue_job(struct afb_daemon daemon, void (*callback)(int signum, void *arg),
 		void *argument, void *group, int timeout)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Events of binding API v1: an event is created by afb_daemon_make_event
  * and named "<api>/<name>".

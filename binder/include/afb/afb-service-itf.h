@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Services: a binding exporting afbBindingV1ServiceInit receives a
  * 'struct afb_service' to call apis in its own (shared, validated) session.

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include "peer.h"
+
+static atomic_int live_count;
+
+/* references are counted but never reach 0: the static one is never freed */
+static struct peer internal_peer = {
+	.refcount = 1,
+	.kind = PEER_INTERNAL,
+	.address = "internal",
+	.host = "internal",
+};
+
+static void copy_string(char *dst, const char *src)
+{
+	size_t n = src ? strnlen(src, PEER_ADDRESS_MAX - 1) : 0;
+
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+struct peer *peer_new(enum peer_kind kind, const char *address, const char *host)
+{
+	struct peer *p = calloc(1, sizeof *p);
+
+	if (!p)
+		return NULL;
+	atomic_init(&p->refcount, 1);
+	atomic_init(&p->requests, 0);
+	p->kind = kind;
+	copy_string(p->address, address ? address : "?");
+	copy_string(p->host, host ? host : p->address);
+	atomic_fetch_add(&live_count, 1);
+	return p;
+}
+
+struct peer *peer_new_socket(enum peer_kind kind, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss, clen;
+	char host[INET6_ADDRSTRLEN + 16] = "?", address[PEER_ADDRESS_MAX] = "?";
+	struct peer_creds creds;
+	struct ucred cred;
+	struct peer *p;
+	unsigned port = 0;
+
+	memset(&creds, 0, sizeof creds);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+		ss.ss_family = AF_UNSPEC;
+	switch (ss.ss_family) {
+	case AF_INET:
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		snprintf(address, sizeof address, "%s:%u", host, port);
+		break;
+	case AF_INET6:
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof host);
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		snprintf(address, sizeof address, "[%s]:%u", host, port);
+		break;
+	case AF_UNIX:
+		clen = sizeof cred;
+		strcpy(address, "unix");
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+			creds.known = 1;
+			creds.uid = cred.uid;
+			creds.gid = cred.gid;
+			creds.pid = cred.pid;
+			snprintf(address, sizeof address, "unix pid %d uid %u", (int)cred.pid, (unsigned)cred.uid);
+			snprintf(host, sizeof host, "unix:uid=%u", (unsigned)cred.uid);
+		} else {
+			strcpy(host, "unix");
+		}
+		break;
+	default:
+		break;
+	}
+	p = peer_new(kind, address, host);
+	if (p && creds.known)
+		p->creds = creds;
+	return p;
+}
+
+struct peer *peer_internal(void)
+{
+	return &internal_peer;
+}
+
+struct peer *peer_ref(struct peer *p)
+{
+	atomic_fetch_add_explicit(&p->refcount, 1, memory_order_relaxed);
+	return p;
+}
+
+void peer_unref(struct peer *p)
+{
+	if (!p || atomic_fetch_sub_explicit(&p->refcount, 1, memory_order_acq_rel) != 1)
+		return;
+	atomic_fetch_sub(&live_count, 1);
+	free(p);
+}
+
+const char *peer_kind_name(enum peer_kind kind)
+{
+	switch (kind) {
+	case PEER_INTERNAL: return "internal";
+	case PEER_HTTP: return "http";
+	case PEER_WS: return "ws";
+	case PEER_PROTO_WS: return "proto-ws";
+	case PEER_DBUS: return "dbus";
+	}
+	return "?";
+}
+
+int peer_set_creds(struct peer *p, const struct peer_creds *creds)
+{
+	if (!p || !creds || p == &internal_peer || !memchr(creds->label, 0, sizeof creds->label))
+		return -EINVAL;
+	p->creds = *creds;
+	return 0;
+}
+
+int peer_live_count(void)
+{
+	return atomic_load(&live_count);
+}

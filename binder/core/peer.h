@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The client peer: who a request comes from.
+ *
+ * One object per client connection (HTTP connection, WebSocket
+ * connection), per link (proto-ws) and per bus peer (D-Bus unique name),
+ * made by its transport; one shared object for the daemon's own calls
+ * (services, --call). Every request (struct xreq) holds one reference on
+ * the peer that made it; a subcall shares the peer of its caller.
+ *
+ * A peer carries:
+ *  - its transport kind and a printable address, for logs and traces;
+ *  - its 'host': the part of the address that names the client machine
+ *    or local user, the key of per-address limits (many connections of
+ *    one client share it);
+ *  - its credentials, with a flag saying whether they are known (unix
+ *    sockets: SO_PEERCRED; D-Bus: the bus; TCP: never);
+ *  - its accounting: requests alive, and its lane of the job queue (the
+ *    fair share, see jobs.h).
+ *
+ * Threading: kind, address, host and credentials are written by the
+ * transport before the peer makes its first request and are read-only
+ * afterwards, so any thread may read them without locking. References and
+ * the accounting are atomic.
+ */
+#pragma once
+
+#include <stdatomic.h>
+#include <sys/types.h>
+#include "jobs.h"
+
+enum peer_kind {
+	PEER_INTERNAL,		/* the daemon itself: services, --call */
+	PEER_HTTP,		/* one HTTP connection */
+	PEER_WS,		/* one x-afb-ws-json1 WebSocket connection */
+	PEER_PROTO_WS,		/* one afb-proto-ws link (the server side) */
+	PEER_DBUS,		/* one D-Bus peer (unique name) */
+};
+
+#define PEER_ADDRESS_MAX 96
+#define PEER_LABEL_MAX 256
+
+struct peer_creds {
+	int known;		/* 0: the fields below mean nothing */
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;		/* 0 when unknown even if 'known' */
+	char label[PEER_LABEL_MAX];	/* security label, "" when none */
+};
+
+struct peer {
+	atomic_int refcount;
+	atomic_int requests;	/* requests alive (xreq_init .. destroy) */
+	enum peer_kind kind;
+	struct peer_creds creds;
+	struct jobs_lane lane;	/* its queued jobs (jobs.c) */
+	char address[PEER_ADDRESS_MAX];	/* printable: "127.0.0.1:4242", "[::1]:80", "unix", ":1.42" */
+	char host[PEER_ADDRESS_MAX];	/* "127.0.0.1", "::1", "unix:uid=1000", ":1.42" */
+};
+
+/*
+ * A new peer of 'kind' at 'address' (printable, truncated to
+ * PEER_ADDRESS_MAX - 1 bytes); 'host' NULL means the same as 'address'.
+ * One reference. Returns NULL on allocation failure.
+ */
+struct peer *peer_new(enum peer_kind kind, const char *address, const char *host);
+
+/*
+ * A new peer for the connected socket 'fd': the address comes from
+ * getpeername ("ADDR:PORT", host "ADDR"; "unix", host "unix:uid=U" with
+ * the credentials of SO_PEERCRED for unix sockets). NULL on allocation
+ * failure.
+ */
+struct peer *peer_new_socket(enum peer_kind kind, int fd);
+
+/* The shared peer of the daemon's own calls (never freed; references are counted anyway). */
+struct peer *peer_internal(void);
+
+struct peer *peer_ref(struct peer *peer);
+/* Accepts NULL. */
+void peer_unref(struct peer *peer);
+
+/* "internal", "http", "ws", "proto-ws", "dbus" */
+const char *peer_kind_name(enum peer_kind kind);
+
+/*
+ * Sets the credentials (copied). Only before the peer makes its first
+ * request (see Threading above). Returns 0 or -EINVAL.
+ */
+int peer_set_creds(struct peer *peer, const struct peer_creds *creds);
+
+/* Count of live peers, the internal one excluded (tests, monitoring). */
+int peer_live_count(void);
