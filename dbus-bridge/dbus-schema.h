@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the description of an api (OpenAPI 3, from describe) says for
  * D-Bus: its info line, its verbs with their member names and typed

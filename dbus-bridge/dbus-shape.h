@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shapes: how one JSON value (the arguments of a verb, its response, the
  * data of an event) is laid out as the arguments of a D-Bus message,

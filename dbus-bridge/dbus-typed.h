@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The typed mapping: JSON values (json-c) as real D-Bus values, and back.
  * The contract is docs/dbus.md, "The typed mapping".

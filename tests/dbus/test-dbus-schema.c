@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Precise signatures from descriptions (dbus-bridge/dbus-schema.c) and the
  * layout of values as arguments (dbus-shape.c), on messages built in

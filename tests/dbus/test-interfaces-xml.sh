@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Every D-Bus interface file of interfaces/ is well-formed XML (xmllint),
 # and one that gdbus-codegen reads (it refuses what GLib's lenient
 # introspection parser would accept, e.g. "--" inside a comment).
