@@ -136,51 +136,41 @@ static int integer_of(struct json_object *v, int64_t *i, uint64_t *u, int *big)
 	return 0;
 }
 
+/* The ranges of the integer types but 't' (any uint64). */
+static const struct {
+	char type;
+	int64_t min, max;
+} ranges[] = {
+	{ 'y', 0, UINT8_MAX }, { 'n', INT16_MIN, INT16_MAX }, { 'q', 0, UINT16_MAX },
+	{ 'i', INT32_MIN, INT32_MAX }, { 'u', 0, UINT32_MAX }, { 'x', INT64_MIN, INT64_MAX },
+};
+
 static int append_integer(sd_bus_message *m, char type, struct json_object *v)
 {
 	int64_t i = 0;
 	uint64_t u = 0;
-	int big, rc = integer_of(v, &i, &u, &big);
+	int big, k, rc = integer_of(v, &i, &u, &big);
 	union { uint8_t y; int16_t n; uint16_t q; int32_t i; uint32_t u; int64_t x; uint64_t t; } b;
 
 	if (rc < 0)
 		return rc;
-	if (big && type != 't')
-		return -ERANGE;
-	switch (type) {
-	case 'y':
-		if (i < 0 || i > UINT8_MAX)
-			return -ERANGE;
-		b.y = (uint8_t)i;
-		break;
-	case 'n':
-		if (i < INT16_MIN || i > INT16_MAX)
-			return -ERANGE;
-		b.n = (int16_t)i;
-		break;
-	case 'q':
-		if (i < 0 || i > UINT16_MAX)
-			return -ERANGE;
-		b.q = (uint16_t)i;
-		break;
-	case 'i':
-		if (i < INT32_MIN || i > INT32_MAX)
-			return -ERANGE;
-		b.i = (int32_t)i;
-		break;
-	case 'u':
-		if (i < 0 || i > UINT32_MAX)
-			return -ERANGE;
-		b.u = (uint32_t)i;
-		break;
-	case 'x':
-		b.x = i;
-		break;
-	default:	/* 't' */
+	if (type == 't') {
 		if (!big && i < 0)
 			return -ERANGE;
 		b.t = big ? u : (uint64_t)i;
-		break;
+		return sd_bus_message_append_basic(m, type, &b);
+	}
+	for (k = 0; ranges[k].type != type; k++)
+		;
+	if (big || i < ranges[k].min || i > ranges[k].max)
+		return -ERANGE;
+	switch (type) {
+	case 'y': b.y = (uint8_t)i; break;
+	case 'n': b.n = (int16_t)i; break;
+	case 'q': b.q = (uint16_t)i; break;
+	case 'i': b.i = (int32_t)i; break;
+	case 'u': b.u = (uint32_t)i; break;
+	default: b.x = i; break;
 	}
 	return sd_bus_message_append_basic(m, type, &b);
 }
@@ -342,17 +332,25 @@ union basic {
 	const char *s;
 };
 
-/* Reads a basic value of 'type' as JSON. */
-static int read_basic(sd_bus_message *m, char type, struct json_object **out, size_t *budget)
+/* Reads the basic value of 'type' that is next (file descriptors have no JSON value). */
+static int read_raw(sd_bus_message *m, char type, union basic *v)
 {
-	union basic v;
 	int rc;
 
 	if (type == 'h')
 		return -ENOTSUP;
-	rc = sd_bus_message_read_basic(m, type, &v);
-	if (rc <= 0)
-		return rc < 0 ? rc : -EBADMSG;
+	rc = sd_bus_message_read_basic(m, type, v);
+	return rc < 0 ? rc : rc == 0 ? -EBADMSG : 0;
+}
+
+/* Reads a basic value of 'type' as JSON. */
+static int read_basic(sd_bus_message *m, char type, struct json_object **out, size_t *budget)
+{
+	union basic v;
+	int rc = read_raw(m, type, &v);
+
+	if (rc < 0)
+		return rc;
 	switch (type) {
 	case 'y': *out = json_object_new_int64(v.y); break;
 	case 'n': *out = json_object_new_int64(v.n); break;
@@ -387,13 +385,10 @@ static int read_basic(sd_bus_message *m, char type, struct json_object **out, si
 static int read_key(sd_bus_message *m, char type, char *buf, size_t size, const char **key)
 {
 	union basic v;
-	int rc;
+	int rc = read_raw(m, type, &v);
 
-	if (type == 'h')
-		return -ENOTSUP;
-	rc = sd_bus_message_read_basic(m, type, &v);
-	if (rc <= 0)
-		return rc < 0 ? rc : -EBADMSG;
+	if (rc < 0)
+		return rc;
 	*key = buf;
 	switch (type) {
 	case 'y': snprintf(buf, size, "%u", v.y); break;

@@ -6,16 +6,14 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <json-c/json.h>
 #include <systemd/sd-bus.h>
 #include "afbtest.h"
+#include "memmsg.h"
 #include "dbus-json.h"
 #include "dbus-schema.h"
 #include "dbus-shape.h"
 
-static sd_bus *bus;
 static struct dbus_schema *schema;
 
 static const char description[] =
@@ -101,11 +99,6 @@ static const char names_schema[] =
 static void put_json(void *p)
 {
 	json_object_put(p);
-}
-
-static void put_message(void *p)
-{
-	sd_bus_message_unref(p);
 }
 
 static void put_schema(void *p)
@@ -224,34 +217,17 @@ static void check_empty(void)
 
 /* ------------------------------------------------------------ shapes on messages */
 
-static sd_bus_message *new_message(void)
-{
-	sd_bus_message *m = NULL;
-
-	if (sd_bus_message_new_signal(bus, &m, "/t", "t.T", "V") < 0)
-		afbt_fail("can't make a message");
-	return afbt_keep(m, put_message);
-}
-
-static void ready(sd_bus_message *m)
-{
-	static uint64_t cookie;
-
-	CHECK_EQ(sd_bus_message_seal(m, ++cookie, 0), 0);
-	CHECK(sd_bus_message_rewind(m, 1) >= 0);
-}
-
 /* 'json' appended as 'shape', read back: its text, or "error N" */
 static const char *through(const struct dbus_shape *shape, const char *json)
 {
 	struct json_object *v = afbt_keep(json_tokener_parse(json), put_json), *back = NULL;
-	sd_bus_message *m = new_message();
+	sd_bus_message *m = memmsg_new();
 	size_t budget = 1 << 20;
 	int rc = dbus_shape_append(shape, m, v);
 
 	if (rc < 0)
 		return afbt_fmt("error %d", rc);
-	ready(m);
+	memmsg_ready(m);
 	CHECK_STR(sd_bus_message_get_signature(m, 1), shape->signature);
 	rc = dbus_shape_read(shape, m, &back, &budget);
 	afbt_keep(back, put_json);
@@ -293,31 +269,26 @@ static void check_shapes(void)
 /* a member given as an argument and in the rest is refused */
 static void check_duplicate(void)
 {
-	sd_bus_message *m = new_message();
+	sd_bus_message *m = memmsg_new();
 	struct json_object *back = NULL;
 	size_t budget = 1 << 20;
 
 	CHECK(sd_bus_message_append(m, "sa{sv}", "hi", 1, "text", "s", "again") >= 0);
-	ready(m);
+	memmsg_ready(m);
 	CHECK_EQ(dbus_shape_read(&verb("say")->in, m, &back, &budget), -EEXIST);
 	CHECK(!back);
 }
 
 int main(int argc, char **argv)
 {
-	int sv[2];
-
 	afbt_init(argc, argv);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 || sd_bus_new(&bus) < 0
-	    || sd_bus_set_fd(bus, sv[0], sv[0]) < 0 || sd_bus_start(bus) < 0)
-		afbt_fail("can't make an sd-bus object");
+	memmsg_init();
 	afbt_run("parse", check_parse);
 	afbt_run("signatures", check_signatures);
 	afbt_run("events", check_events);
 	afbt_run("empty", check_empty);
 	afbt_run("shapes", check_shapes);
 	afbt_run("duplicate", check_duplicate);
-	sd_bus_close_unref(bus);
-	close(sv[1]);
+	memmsg_done();
 	return afbt_done();
 }

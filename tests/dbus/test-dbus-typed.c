@@ -18,44 +18,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <json-c/json.h>
 #include <systemd/sd-bus.h>
 #include "afbtest.h"
+#include "memmsg.h"
 #include "dbus-json.h"
 #include "dbus-text.h"
 #include "dbus-typed.h"
 #include "jgen.h"
 
-static sd_bus *bus;
 
 static void put_json(void *p)
 {
 	json_object_put(p);
-}
-
-static void put_message(void *p)
-{
-	sd_bus_message_unref(p);
-}
-
-static sd_bus_message *new_message(void)
-{
-	sd_bus_message *m = NULL;
-
-	if (sd_bus_message_new_signal(bus, &m, "/t", "t.T", "V") < 0)
-		afbt_fail("can't make a message");
-	return afbt_keep(m, put_message);
-}
-
-/* seals 'm' and rewinds it for reading */
-static void ready(sd_bus_message *m)
-{
-	static uint64_t cookie;
-
-	CHECK_EQ(sd_bus_message_seal(m, ++cookie, 0), 0);
-	CHECK(sd_bus_message_rewind(m, 1) >= 0);
 }
 
 static struct json_object *keep(struct json_object *o)
@@ -86,13 +61,13 @@ static struct json_object *nested(char kind, int depth)
 /* 'v' through the type 'type' and back; returns the error of append or read */
 static int through(const char *type, struct json_object *v, struct json_object **back, size_t budget)
 {
-	sd_bus_message *m = new_message();
+	sd_bus_message *m = memmsg_new();
 	int rc = dbus_typed_append(m, type, v, 0);
 
 	*back = NULL;
 	if (rc < 0)
 		return rc;
-	ready(m);
+	memmsg_ready(m);
 	CHECK_STR(sd_bus_message_get_signature(m, 1), type);
 	rc = dbus_typed_read(m, back, &budget);
 	keep(*back);
@@ -144,12 +119,12 @@ static void check_property(void)
 /* the generic form of a few values: the signature inside the variant */
 static const char *variant_of(struct json_object *v)
 {
-	sd_bus_message *m = new_message();
+	sd_bus_message *m = memmsg_new();
 	const char *contents;
 	char type;
 
 	CHECK_EQ(dbus_typed_append(m, "v", v, 0), 0);
-	ready(m);
+	memmsg_ready(m);
 	CHECK(sd_bus_message_peek_type(m, &type, &contents) > 0);
 	CHECK_EQ(type, 'v');
 	return afbt_strdup(contents);
@@ -171,11 +146,11 @@ static void check_generic_types(void)
 	check_exact("v", keep(json_object_new_double(-0.0)));
 	/* the null marker is the object path "/" */
 	{
-		sd_bus_message *m = new_message();
+		sd_bus_message *m = memmsg_new();
 		const char *path;
 
 		CHECK_EQ(dbus_typed_append(m, "v", NULL, 0), 0);
-		ready(m);
+		memmsg_ready(m);
 		CHECK(sd_bus_message_read(m, "v", "o", &path) > 0);
 		CHECK_STR(path, "/");
 	}
@@ -240,7 +215,7 @@ static int read_one(sd_bus_message *m, struct json_object **v)
 	size_t budget = SIZE_MAX;
 	int rc;
 
-	ready(m);
+	memmsg_ready(m);
 	rc = dbus_typed_read(m, v, &budget);
 	keep(*v);
 	return rc;
@@ -252,7 +227,7 @@ static const char *text_of_read(int rc, struct json_object *v)
 }
 
 #define READ_AS(expected, ...) do { \
-	sd_bus_message *m_ = new_message(); struct json_object *v_ = NULL; int rc_; \
+	sd_bus_message *m_ = memmsg_new(); struct json_object *v_ = NULL; int rc_; \
 	CHECK(sd_bus_message_append(m_, __VA_ARGS__) >= 0); \
 	rc_ = read_one(m_, &v_); \
 	CHECK_STR(text_of_read(rc_, v_), expected); } while (0)
@@ -292,15 +267,15 @@ static void check_client_types(void)
 	READ_AS(dbus_typed_error_text(-EDOM), "a{dx}", 1, -INFINITY, (int64_t)1);
 
 	/* bytes: a string when UTF-8 (U+0000 allowed), else refused */
-	m = new_message();
+	m = memmsg_new();
 	CHECK(sd_bus_message_append_array(m, 'y', bytes, sizeof bytes) >= 0);
 	CHECK_EQ(read_one(m, &v), 0);
 	CHECK_EQ(json_object_get_string_len(v), 3);
 	CHECK(!memcmp(json_object_get_string(v), bytes, 3));
-	m = new_message();
+	m = memmsg_new();
 	CHECK(sd_bus_message_append_array(m, 'y', bad, sizeof bad) >= 0);
 	CHECK_EQ(read_one(m, &v), -EILSEQ);
-	m = new_message();
+	m = memmsg_new();
 	CHECK(sd_bus_message_append_array(m, 'y', bad, 0) >= 0);
 	CHECK_EQ(read_one(m, &v), 0);
 	CHECK_STR(json_object_get_string(v), "");
@@ -311,7 +286,7 @@ static void check_client_types(void)
 static int append_rc(const char *type, const char *json)
 {
 	struct json_object *v = keep(json_tokener_parse(json));
-	sd_bus_message *m = new_message();
+	sd_bus_message *m = memmsg_new();
 
 	return dbus_typed_append(m, type, v, 0);
 }
@@ -387,15 +362,15 @@ static void check_nesting(void)
 	CHECK_EQ(through("v", nested('a', 32), &back, SIZE_MAX), -E2BIG);
 	/* arguments start outside of any container */
 	check_exact("a{sv}", nested('o', 21));
-	CHECK_EQ(dbus_typed_append(new_message(), "v", nested('a', 31), 2), -E2BIG);
+	CHECK_EQ(dbus_typed_append(memmsg_new(), "v", nested('a', 31), 2), -E2BIG);
 
 	/* read: more than DBUS_JSON_MAX_DEPTH levels of JSON are refused */
-	m = new_message();
+	m = memmsg_new();
 	for (i = 0; i < DBUS_JSON_MAX_DEPTH + 1; i++)
 		CHECK(sd_bus_message_open_container(m, 'v', "av") >= 0 && sd_bus_message_open_container(m, 'a', "v") >= 0);
 	for (i = 0; i < DBUS_JSON_MAX_DEPTH + 1; i++)
 		CHECK(sd_bus_message_close_container(m) >= 0 && sd_bus_message_close_container(m) >= 0);
-	ready(m);
+	memmsg_ready(m);
 	budget = SIZE_MAX;
 	CHECK_EQ(dbus_typed_read(m, &back, &budget), -E2BIG);
 }
@@ -425,13 +400,8 @@ static void check_type_len(void)
 
 int main(int argc, char **argv)
 {
-	int sv[2];
-
 	afbt_init(argc, argv);
-	/* messages are built and read in memory: a connection that only starts */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 || sd_bus_new(&bus) < 0
-	    || sd_bus_set_fd(bus, sv[0], sv[0]) < 0 || sd_bus_start(bus) < 0)
-		afbt_fail("can't make an sd-bus object");
+	memmsg_init();
 	afbt_run("type-len", check_type_len);
 	afbt_run("generic-types", check_generic_types);
 	afbt_run("repair", check_repair);
@@ -441,7 +411,6 @@ int main(int argc, char **argv)
 	afbt_run("nesting", check_nesting);
 	afbt_run("budget", check_budget);
 	afbt_run("property", check_property);
-	sd_bus_close_unref(bus);
-	close(sv[1]);
+	memmsg_done();
 	return afbt_done();
 }
