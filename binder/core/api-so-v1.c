@@ -852,9 +852,10 @@ static const struct api_itf api_itf = {
 
 /* ---- loading ---- */
 
-static const char *check_desc(struct api_v1 *a)
+static const char *check_desc(struct api_v1 *a, char *buf, size_t size)
 {
 	const struct afb_binding_v1 *d = a->desc;
+	size_t i, n;
 
 	if (!d)
 		return "afbBindingV1Register returned NULL";
@@ -864,8 +865,17 @@ static const char *check_desc(struct api_v1 *a)
 		return "empty info in the binding description";
 	if (!d->v1.verbs)
 		return "no verb array in the binding description";
-	if (!a->apiname && (!d->v1.prefix || !api_name_is_valid(d->v1.prefix)))
-		return "invalid api name (prefix)";
+	if (!a->apiname && (!d->v1.prefix || !api_name_is_valid(d->v1.prefix))) {
+		if (!d->v1.prefix)
+			return "invalid api name: the prefix of the description is NULL";
+		/* the name as it is, control characters shown as '?' */
+		n = (size_t)snprintf(buf, size, "invalid api name '");
+		for (i = 0; d->v1.prefix[i] && n + 2 < size && i < 64; i++)
+			buf[n++] = (unsigned char)d->v1.prefix[i] < 0x20 || d->v1.prefix[i] == 0x7f ? '?' : d->v1.prefix[i];
+		snprintf(buf + n, size - n, "%s' (the prefix of the description: not empty, no space, control "
+			 "character or any of \"#%%&'/?`)", d->v1.prefix[i] ? "..." : "");
+		return buf;
+	}
 	return NULL;
 }
 
@@ -884,6 +894,7 @@ static void register_call(void *closure)
 int api_so_v1_load(struct apiset *set, const char *path)
 {
 	const struct afb_binding_v1 *(*reg)(const struct afb_binding_interface_v1 *);
+	char reason[192];
 	struct register_call c;
 	struct api_v1 *a;
 	const char *why;
@@ -929,7 +940,7 @@ int api_so_v1_load(struct apiset *set, const char *path)
 		rc = -EFAULT;
 		goto error;
 	}
-	why = check_desc(a);
+	why = check_desc(a, reason, sizeof reason);
 	if (why) {
 		LOGE("binding %s: %s", path, why);
 		rc = -EINVAL;

@@ -24,6 +24,12 @@
 #ifndef AFB_VERSION
 #define AFB_VERSION "0.1.0"
 #endif
+#ifndef WITH_DBUS
+#define WITH_DBUS 1
+#endif
+#ifndef WITH_WEBSOCKET
+#define WITH_WEBSOCKET 1
+#endif
 
 enum kind {
 	K_FLAG,		/* int set to 1; in a file: true or false */
@@ -94,7 +100,8 @@ enum {
 	O_RANDOM_TOKEN, O_CONFIG, O_DUMP_CONFIG, O_SET, O_HTTPS, O_HTTPS_CERT, O_HTTPS_KEY,
 	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH,
 	O_WS_MAX_MESSAGE,	/* ws */
-	O_HTTP_MAX_CONNECTIONS, O_HTTP_MAX_PER_ADDRESS, O_HTTP_HEADER_TIMEOUT
+	O_HTTP_MAX_CONNECTIONS, O_HTTP_MAX_PER_ADDRESS, O_HTTP_HEADER_TIMEOUT,
+	O_WS_PING_INTERVAL, O_WS_IDLE_TIMEOUT
 };
 
 static const struct optdesc options[] = {
@@ -146,6 +153,10 @@ static const struct optdesc options[] = {
 	  "a request line and its headers must arrive within, else 408 and close; 0 for no limit (default 10)" },
 	{ "ws-max-message", O_WS_MAX_MESSAGE, K_SIZE, F(ws_max_message), "BYTES", "1048576", 16, LONG_MAX, NULL,	/* ws */
 	  "largest WebSocket message, all its frames together (default 1048576)" },	/* ws */
+	{ "ws-ping-interval", O_WS_PING_INTERVAL, K_INT, F(ws_ping_interval), "SECONDS", "30", 0, 86400, NULL,
+	  "ping a WebSocket peer silent for so long, 0 for never (default 30)" },
+	{ "ws-idle-timeout", O_WS_IDLE_TIMEOUT, K_INT, F(ws_idle_timeout), "SECONDS", "90", 0, 864000, NULL,
+	  "close a WebSocket peer silent, or not reading, for so long (close 1001), 0 for never (default 90)" },
 	{ "no-httpd", O_NO_HTTPD, K_FLAG, F(no_httpd), NULL, NULL, 0, 0, NULL, "do not start the HTTP server" },
 	{ "cntxtimeout", O_CNTXTIMEOUT, K_INT, F(cntxtimeout), "SECONDS", "3600", 1, INT_MAX, NULL,
 	  "idle life of a session, extended on use (default 3600)" },
@@ -357,7 +368,8 @@ static void apply(struct afb_config *c, const struct optdesc *o, const char *val
 		usage(stdout, from->prog);
 		exit(0);
 	case K_VERSION:
-		printf("afb-daemon %s (binding API v1)\n", AFB_VERSION);
+		printf("afb-daemon %s (binding API v1%s%s)\n", AFB_VERSION, WITH_DBUS ? ", D-Bus" : "",
+		       WITH_WEBSOCKET ? ", WebSocket" : "");
 		exit(0);
 	}
 }
@@ -615,6 +627,9 @@ struct afb_config *afb_config_parse(int argc, char **argv)
 	}
 	if (optind < argc)
 		fail(&from, "unexpected argument '%s'", argv[optind]);
+	if (!WITH_DBUS && (c->dbus_clients || c->dbus_servers))
+		fail(&from, "--dbus-client and --dbus-server are not available: this afb-daemon is built without D-Bus "
+			    "(meson option dbus)");
 	if (c->https && (!c->https_cert || !c->https_key))
 		fail(&from, "--https needs --https-cert FILE and --https-key FILE (PEM; e.g. made by openssl req -x509)");
 

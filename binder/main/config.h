@@ -39,6 +39,8 @@ struct afb_config {
 	char *https_cert;		/* --https-cert PEM file */
 	char *https_key;		/* --https-key PEM file */
 	size_t ws_max_message;		/* --ws-max-message bytes of a WebSocket message (default 1 MiB) */	/* ws */
+	int ws_ping_interval;		/* --ws-ping-interval seconds (default 30, 0: none) */
+	int ws_idle_timeout;		/* --ws-idle-timeout seconds (default 90, 0: never) */
 
 	/* core */
 	int cntxtimeout;		/* --cntxtimeout session idle life (default 3600) */

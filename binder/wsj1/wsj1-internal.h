@@ -37,6 +37,8 @@ struct json_tokener;
 struct peer;
 struct session;
 struct MHD_Connection;
+struct MHD_UpgradeResponseHandle;
+struct sockaddr;
 struct wsj1_conn;
 struct wsj1_pending;
 
@@ -57,6 +59,9 @@ struct wsj1 {
 	struct hsrv *hsrv;			/* borrowed */
 	struct apiset *apiset;			/* borrowed */
 	size_t max_message;
+	uint64_t ping_us;			/* ping a connection silent for so long (0: never) */
+	uint64_t idle_us;			/* close one silent, or not reading, for so long (0: never) */
+	sd_event_source *keepalive;		/* checks the connections every second */
 	struct json_tokener *tok;		/* main thread: parses every input */
 	sd_event_source *work;			/* defer: flushes and resumed input */
 	struct wsj1_conn *work_list;		/* connections with deferred work */
@@ -103,11 +108,15 @@ struct wsj1_conn {
 	unsigned linger_after_flush: 1;	/* we failed the connection: wait for the peer's end */
 	enum wsj1_state state;
 	int fd;				/* owned */
+	struct MHD_UpgradeResponseHandle *urh;	/* TLS: MHD relays the socket, closed at release */
 	uint32_t events;		/* current epoll mask of 'io' */
 	sd_event_source *io;
 	sd_event_source *timer;		/* linger timeout */
 	struct session *session;	/* one reference until released */
 	struct hsrv_slot *slot;		/* counted in the HTTP limits until released */
+	uint64_t last_rx;		/* when bytes last came from the peer */
+	uint64_t last_tx;		/* when output last moved (or was empty) */
+	uint64_t last_ping;		/* when we last pinged */
 	struct wsmsg_rx rx;
 	char *extra;			/* bytes read by MHD after the handshake */
 	size_t extra_len, extra_off;
@@ -136,6 +145,8 @@ int wsj1_upgrade_request(void *closure, struct MHD_Connection *con, const char *
 			 const char *version);
 /* Sets (or clears with NULL) the server of MHD's upgrade callbacks. */
 void wsj1_upgrade_set_server(struct wsj1 *ws);
+/* TLS: ends the relay of an upgraded connection (its socket is closed). */
+void wsj1_upgrade_close(struct wsj1 *ws, struct MHD_UpgradeResponseHandle *urh);
 /* Drops the handshakes that never upgraded (all of them when 'all'). */
 void wsj1_pending_purge(struct wsj1 *ws, int all);
 
@@ -145,11 +156,15 @@ void wsj1_pending_purge(struct wsj1 *ws, int all);
  * A new connection on the upgraded socket 'fd'; takes 'fd', 'session'
  * (one reference) and 'slot' (its place in the HTTP connection limits,
  * may be NULL; released even on failure), and copies 'extra' (bytes
- * already read). On failure, the caller keeps 'fd' and 'session'.
+ * already read). 'peer' is the client's address (NULL: asked to 'fd').
+ * With TLS, 'fd' is MHD's end of the relay to the TLS connection and
+ * 'urh' (taken on success) is closed at release; plain connections give
+ * NULL. On failure, the caller keeps 'fd', 'session' and 'urh'.
  * Returns 0 or -errno.
  */
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len, struct hsrv_slot *slot);
+		  size_t extra_len, struct hsrv_slot *slot, struct MHD_UpgradeResponseHandle *urh,
+		  const struct sockaddr *peer);
 
 struct wsj1_conn *wsj1_conn_ref(struct wsj1_conn *conn);
 /* Any thread: frees the memory at the last reference. */
@@ -163,6 +178,13 @@ void wsj1_conn_goodbye(struct wsj1_conn *conn);
 
 /* Main thread: sends close 'code' (with 'reason' logged and sent), then ends. */
 void wsj1_conn_fail(struct wsj1_conn *conn, unsigned code, const char *reason);
+
+/*
+ * Main thread: the keep-alive check of the server's timer, at 'now': pings
+ * a connection silent for ping_us, closes one silent for idle_us (1001),
+ * drops one whose output did not move for idle_us. May release 'conn'.
+ */
+void wsj1_conn_keepalive(struct wsj1_conn *conn, uint64_t now);
 
 /* Main thread: deferred work (see wsj1_schedule). */
 void wsj1_conn_flush(struct wsj1_conn *conn);
