@@ -31,7 +31,7 @@ bench_dbus() {
 	command -v dbus-daemon >/dev/null || die "dbus-daemon not found (apt install dbus)"
 	command -v busctl >/dev/null || die "busctl not found (apt install systemd)"
 	build binder/afb-daemon bench/dbus-echo bench/dbus-client bindings/hello.so
-	tmp=$(mktemp -d)
+	bench_tmp
 
 	# a private bus: never the machine's
 	dbus-daemon --session --nofork --nopidfile --print-address=3 3>"$tmp/bus" &
@@ -58,11 +58,11 @@ bench_dbus() {
 	[[ $out_ours == "$out_echo" ]] || die "different replies: afb: $out_ours, echo: $out_echo"
 	echo "reply: $out_ours"
 
-	# 3 rounds, afb then echo in each, of a third of the duration: the
+	# rounds, afb then echo in each, of a part of the duration: the
 	# median of each resists the noise of a busy machine
-	run=$(awk -v d="$duration" 'BEGIN { printf "%.2f", (d / 3 < 1 ? 1 : d / 3) }')
-	printf '%-10s %14s %14s %8s   (median of 3 rounds of %ss; cpu ms per 1000 calls: afb, echo)\n' \
-		"in flight" "afb calls/s" "echo calls/s" ratio "$run"
+	run=$(awk -v d="$duration" -v r="${rounds:-3}" 'BEGIN { printf "%.2f", (d / r < 1 ? 1 : d / r) }')
+	printf '%-10s %14s %14s %8s   (median of %s rounds of %ss; cpu ms per 1000 calls: afb, echo)\n' \
+		"in flight" "afb calls/s" "echo calls/s" ratio "${rounds:-3}" "$run"
 	for inflight in 1 64; do
 		"$build/bench/dbus-client" org.afb.api.hello ping 1 "$inflight" >/dev/null || die "dbus-client failed"
 		"$build/bench/dbus-client" org.afb.api.echo ping 1 "$inflight" >/dev/null || die "dbus-client failed"
@@ -73,8 +73,8 @@ bench_dbus() {
 
 	out_typed=$(busctl --user call org.afb.api.hello /org/afb/api/hello org.afb.typed.hello ping)
 	echo "typed reply: $out_typed"
-	printf '%-10s %14s %14s %8s   (median of 3 rounds of %ss; afb cpu ms per 1000 calls: typed, json)\n' \
-		"in flight" "typed calls/s" "json calls/s" ratio "$run"
+	printf '%-10s %14s %14s %8s   (median of %s rounds of %ss; afb cpu ms per 1000 calls: typed, json)\n' \
+		"in flight" "typed calls/s" "json calls/s" ratio "${rounds:-3}" "$run"
 	for inflight in 1 64; do
 		"$build/bench/dbus-client" org.afb.api.hello ping 1 "$inflight" typed >/dev/null || die "dbus-client failed"
 		dbus_rounds "$inflight" org.afb.api.hello typed "${pids[1]}" org.afb.api.hello json "${pids[1]}"
@@ -83,13 +83,14 @@ bench_dbus() {
 	done
 }
 
-# dbus_rounds INFLIGHT NAME_A MODE_A PID_A NAME_B MODE_B PID_B: 3 rounds of
-# a then b (interleaved); sets med_a, med_b (median calls/s), ratio (a/b),
-# rounds_a, rounds_b and cpu_a, cpu_b (median cpu ms of PID per 1000 calls).
+# dbus_rounds INFLIGHT NAME_A MODE_A PID_A NAME_B MODE_B PID_B: 3 rounds
+# (--rounds) of a then b (interleaved); sets med_a, med_b (median calls/s),
+# ratio (a/b), rounds_a, rounds_b and cpu_a, cpu_b (median cpu ms of PID
+# per 1000 calls).
 dbus_rounds() {
-	local inflight=$1 na=$2 ma=$3 pa=$4 nb=$5 mb=$6 pb=$7 i n c0 c1 x
+	local inflight=$1 na=$2 ma=$3 pa=$4 nb=$5 mb=$6 pb=$7 i n c0 c1 x mid
 	local a=() b=() ca=() cb=()
-	for i in 1 2 3; do
+	for ((i = 0; i < ${rounds:-3}; i++)); do
 		c0=$(dbus_cpu_ms "$pa")
 		read -r x n _ <<<"$("$build/bench/dbus-client" "$na" ping "$run" "$inflight" "$ma")" \
 			|| die "dbus-client failed on $na ($ma)"
@@ -101,11 +102,12 @@ dbus_rounds() {
 		c1=$(dbus_cpu_ms "$pb")
 		b+=("$x"); cb+=("$(awk -v c=$((c1 - c0)) -v n="$n" 'BEGIN { printf "%.1f", n ? c * 1000 / n : 0 }')")
 	done
-	med_a=$(printf '%s\n' "${a[@]}" | sort -n | sed -n 2p)
-	med_b=$(printf '%s\n' "${b[@]}" | sort -n | sed -n 2p)
+	mid=$(((${#a[@]} + 1) / 2))
+	med_a=$(printf '%s\n' "${a[@]}" | sort -n | sed -n "${mid}p")
+	med_b=$(printf '%s\n' "${b[@]}" | sort -n | sed -n "${mid}p")
 	ratio=$(awk -v a="$med_a" -v b="$med_b" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 	rounds_a="${a[*]}"
 	rounds_b="${b[*]}"
-	cpu_a=$(printf '%s\n' "${ca[@]}" | sort -n | sed -n 2p)
-	cpu_b=$(printf '%s\n' "${cb[@]}" | sort -n | sed -n 2p)
+	cpu_a=$(printf '%s\n' "${ca[@]}" | sort -n | sed -n "${mid}p")
+	cpu_b=$(printf '%s\n' "${cb[@]}" | sort -n | sed -n "${mid}p")
 }
