@@ -50,6 +50,14 @@ static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHE
 
 static void update_events(struct wsj1_conn *conn);
 
+static uint64_t now_us(void)
+{
+	uint64_t now = 0;
+
+	sd_event_now(mainloop_event(), CLOCK_MONOTONIC, &now);
+	return now;
+}
+
 /* ---- output buffers ---- */
 
 static struct wsj1_out *out_new(unsigned opcode, const void *payload, size_t len)
@@ -92,6 +100,9 @@ struct wsj1_out *wsj1_out_json(struct json_object *msg)
 
 static void queue_out(struct wsj1_conn *conn, struct wsj1_out *out)
 {
+	/* the time output waits is counted from the moment it starts to */
+	if (!conn->out_head)
+		conn->last_tx = now_us();
 	out->next = NULL;
 	*conn->out_tail = out;
 	conn->out_tail = &out->next;
@@ -337,6 +348,7 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 			return;
 		}
 		conn->out_bytes -= (size_t)n;
+		conn->last_tx = now_us();
 		/* partial writes: the rest stays queued */
 		while (n > 0) {
 			out = conn->out_head;
@@ -419,8 +431,10 @@ static ssize_t on_read(void *closure, void *buf, size_t size)
 	}
 	for (;;) {
 		r = read(conn->fd, buf, size);
-		if (r > 0)
+		if (r > 0) {
+			conn->last_rx = now_us();
 			return r;
+		}
 		if (r == 0)
 			return -1;
 		if (errno == EINTR)
@@ -463,6 +477,45 @@ static void on_ping(void *closure, const void *data, size_t len)
 
 	if (out)
 		queue_out(conn, out);
+}
+
+void wsj1_conn_keepalive(struct wsj1_conn *conn, uint64_t now)
+{
+	struct wsj1 *ws = conn->server;
+	struct wsj1_out *out;
+	char reason[48];
+	uint8_t payload[8];
+	int i;
+
+	if (conn->state == WSJ1_DEAD || conn->state == WSJ1_LINGER || !ws)
+		return;
+	/* a peer that does not read its messages: no close frame can reach it */
+	if (ws->idle_us && conn->out_head && now - conn->last_tx >= ws->idle_us) {
+		LOGI("ws: %s: released: it read nothing for %llu s (%zu bytes waiting)", conn->client->address,
+		     (unsigned long long)(ws->idle_us / 1000000), conn->out_bytes);
+		wsj1_conn_release(conn);
+		return;
+	}
+	if (conn->state != WSJ1_OPEN)
+		return;
+	/* we do not read it: its silence is ours */
+	if (conn->input_paused)
+		conn->last_rx = now;
+	if (ws->idle_us && now - conn->last_rx >= ws->idle_us) {
+		snprintf(reason, sizeof reason, "nothing received for %llu s",
+			 (unsigned long long)(ws->idle_us / 1000000));
+		wsj1_conn_fail(conn, WSMSG_CLOSE_GOING_AWAY, reason);
+		return;
+	}
+	if (ws->ping_us && now - conn->last_rx >= ws->ping_us && now - conn->last_ping >= ws->ping_us) {
+		/* the payload is the time: a pong tells the round trip (logs at debug level) */
+		for (i = 0; i < 8; i++)
+			payload[i] = (uint8_t)(now >> (56 - 8 * i));
+		out = out_new(WSMSG_PING, payload, sizeof payload);
+		if (out)
+			queue_out(conn, out);
+		conn->last_ping = now;
+	}
 }
 
 static void on_peer_close(void *closure, unsigned code, const char *reason, size_t len)
@@ -583,6 +636,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	conn->session = session;
 	conn->urh = urh;
 	conn->slot = slot;
+	conn->last_rx = conn->last_tx = conn->last_ping = now_us();
 	conn->next = ws->conns;
 	if (conn->next)
 		conn->next->prev = conn;

@@ -59,6 +59,9 @@ struct wsj1 {
 	struct hsrv *hsrv;			/* borrowed */
 	struct apiset *apiset;			/* borrowed */
 	size_t max_message;
+	uint64_t ping_us;			/* ping a connection silent for so long (0: never) */
+	uint64_t idle_us;			/* close one silent, or not reading, for so long (0: never) */
+	sd_event_source *keepalive;		/* checks the connections every second */
 	struct json_tokener *tok;		/* main thread: parses every input */
 	sd_event_source *work;			/* defer: flushes and resumed input */
 	struct wsj1_conn *work_list;		/* connections with deferred work */
@@ -111,6 +114,9 @@ struct wsj1_conn {
 	sd_event_source *timer;		/* linger timeout */
 	struct session *session;	/* one reference until released */
 	struct hsrv_slot *slot;		/* counted in the HTTP limits until released */
+	uint64_t last_rx;		/* when bytes last came from the peer */
+	uint64_t last_tx;		/* when output last moved (or was empty) */
+	uint64_t last_ping;		/* when we last pinged */
 	struct wsmsg_rx rx;
 	char *extra;			/* bytes read by MHD after the handshake */
 	size_t extra_len, extra_off;
@@ -172,6 +178,13 @@ void wsj1_conn_goodbye(struct wsj1_conn *conn);
 
 /* Main thread: sends close 'code' (with 'reason' logged and sent), then ends. */
 void wsj1_conn_fail(struct wsj1_conn *conn, unsigned code, const char *reason);
+
+/*
+ * Main thread: the keep-alive check of the server's timer, at 'now': pings
+ * a connection silent for ping_us, closes one silent for idle_us (1001),
+ * drops one whose output did not move for idle_us. May release 'conn'.
+ */
+void wsj1_conn_keepalive(struct wsj1_conn *conn, uint64_t now);
 
 /* Main thread: deferred work (see wsj1_schedule). */
 void wsj1_conn_flush(struct wsj1_conn *conn);

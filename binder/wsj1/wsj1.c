@@ -8,6 +8,9 @@
  * replies delivered together are written with one sendmsg per connection,
  * and so that no I/O happens inside the callbacks of the input decoder.
  *
+ * Keep-alive: a timer looks at every connection each second (see
+ * wsj1_conn_keepalive): a silent peer is pinged, then closed.
+ *
  * Memory: after connections close, a timer gives the freed heap back to
  * the system (malloc_trim), so that the daemon's RSS comes back down
  * after a burst of clients.
@@ -29,6 +32,8 @@
 /* closes to wait for before trimming the heap, and the delay after the last */
 #define TRIM_AFTER_CLOSES 16
 #define TRIM_DELAY_US 500000
+/* granularity of pings and idle timeouts */
+#define KEEPALIVE_TICK_US 1000000
 
 static int on_work(sd_event_source *s, void *userdata)
 {
@@ -87,6 +92,23 @@ void wsj1_note_close(struct wsj1 *ws)
 	sd_event_source_set_enabled(ws->trim, SD_EVENT_ONESHOT);
 }
 
+/* Every second while connections are open: pings and idle timeouts. */
+static int on_keepalive(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct wsj1 *ws = userdata;
+	struct wsj1_conn *conn, *next;
+	uint64_t now = 0;
+
+	sd_event_now(mainloop_event(), CLOCK_MONOTONIC, &now);
+	for (conn = ws->conns; conn; conn = next) {
+		/* the check may release 'conn' (unlinked): keep the next one */
+		next = conn->next;
+		wsj1_conn_keepalive(conn, now);
+	}
+	sd_event_source_set_time(s, usec + KEEPALIVE_TICK_US);
+	return 0;
+}
+
 int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *options, struct apiset *apiset)
 {
 	struct wsj1 *ws;
@@ -100,6 +122,8 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *op
 	ws->hsrv = hsrv;
 	ws->apiset = apiset;
 	ws->max_message = options->max_message ? options->max_message : DEFAULT_MAX_MESSAGE;
+	ws->ping_us = (uint64_t)(options->ping_interval > 0 ? options->ping_interval : 0) * 1000000;
+	ws->idle_us = (uint64_t)(options->idle_timeout > 0 ? options->idle_timeout : 0) * 1000000;
 	ws->tok = json_tokener_new();
 	if (!ws->tok)
 		goto error;
@@ -108,14 +132,20 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *op
 	if (rc >= 0)
 		rc = sd_event_add_time_relative(mainloop_event(), &ws->trim, CLOCK_MONOTONIC, TRIM_DELAY_US, 0,
 						on_trim, ws);
+	if (rc >= 0 && (ws->ping_us || ws->idle_us))
+		rc = sd_event_add_time_relative(mainloop_event(), &ws->keepalive, CLOCK_MONOTONIC, KEEPALIVE_TICK_US,
+						KEEPALIVE_TICK_US / 10, on_keepalive, ws);
+	if (rc >= 0 && ws->keepalive)
+		rc = sd_event_source_set_enabled(ws->keepalive, SD_EVENT_ON);
 	if (rc < 0)
 		goto error;
 	sd_event_source_set_enabled(ws->work, SD_EVENT_OFF);
 	sd_event_source_set_enabled(ws->trim, SD_EVENT_OFF);
 	wsj1_upgrade_set_server(ws);
 	hsrv_set_upgrade_handler(hsrv, wsj1_upgrade_request, ws);
-	LOGN("ws: x-afb-ws-json1 at %s, messages up to %zu bytes", *hsrv_rootapi(hsrv) ? hsrv_rootapi(hsrv) : "/",
-	     ws->max_message);
+	LOGN("ws: x-afb-ws-json1 at %s, messages up to %zu bytes, ping after %d s of silence, closed after %d s",
+	     *hsrv_rootapi(hsrv) ? hsrv_rootapi(hsrv) : "/", ws->max_message, options->ping_interval,
+	     options->idle_timeout);
 	*out = ws;
 	return 0;
 error:
@@ -139,6 +169,7 @@ void wsj1_free(struct wsj1 *ws)
 	wsj1_pending_purge(ws, 1);
 	sd_event_source_disable_unref(ws->work);
 	sd_event_source_disable_unref(ws->trim);
+	sd_event_source_disable_unref(ws->keepalive);
 	if (ws->tok)
 		json_tokener_free(ws->tok);
 	free(ws);
