@@ -78,6 +78,34 @@ static void t_links(void)
 	CHECK_EQ(got, LINKS * CALLS);
 }
 
+/*
+ * A call too big for the link (beyond PWS_MAX_MESSAGE, which the serving
+ * binder refuses and closes the link on) fails at once with "failed";
+ * the link is not broken for the other calls.
+ */
+static void t_too_big(void)
+{
+	struct afbt_daemon *I = wt_start("--ws-client", afbt_fmt("unix:%s", sock), "--max-body", "40000000", NULL);
+	size_t n = 33 * 1024 * 1024;
+	char *body = malloc(n + 64), *p;
+	struct afbt_resp *r;
+
+	afbt_keep(body, free);
+	p = body + sprintf(body, "{\"data\":\"");
+	memset(p, 'b', n);
+	strcpy(p + n, "\"}");
+	r = wt_get(I, "/api/hello/ping");
+	CHECK_STR(afbt_status(r), "success");
+	r = afbt_post_json(I, NULL, body, "/api/hello/echo");
+	CHECK_STR(afbt_status(r), "failed");
+	CHECK_CONTAINS(afbt_info(r), "encode");
+	r = wt_get(I, "/api/hello/ping");
+	CHECK_STR(afbt_status(r), "success");
+	/* the link of I was never lost */
+	CHECK(!afbt_find_line(afbt_daemon_log(I), "disconnected", NULL));
+	afbt_daemon_stop(I);
+}
+
 static void t_released(void)
 {
 	double end = afbt_now() + 10;
@@ -106,6 +134,7 @@ int main(int argc, char **argv)
 	sock = wt_sockpath("hello");
 	S = wt_start("--binding", afbt_binding("hello"), "--ws-server", afbt_fmt("unix:%s", sock), NULL);
 	afbt_run("links", t_links);
+	afbt_run("too-big", t_too_big);
 	afbt_run("released", t_released);
 	afbt_run("stop", t_stop);
 	return afbt_done();
