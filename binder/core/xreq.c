@@ -11,6 +11,7 @@
 #include "xreq.h"
 #include "apiset.h"
 #include "evt.h"
+#include "fault.h"
 #include "jobs.h"
 #include "mainloop.h"
 #include "peer.h"
@@ -122,7 +123,8 @@ void xreq_init(struct xreq *x, const struct xreq_itf *itf, struct peer *peer, st
 	x->api = api;
 	x->verb = verb;
 	x->args = args ? args : json_object_new_object();
-	x->session = session_ref(session);
+	atomic_init(&x->flags, 0);
+	atomic_init(&x->session, session ? session_ref(session) : NULL);
 	x->peer = peer_ref(peer ? peer : peer_internal());
 	atomic_fetch_add(&x->peer->requests, 1);
 	atomic_fetch_add(&live_count, 1);
@@ -130,12 +132,45 @@ void xreq_init(struct xreq *x, const struct xreq_itf *itf, struct peer *peer, st
 
 void xreq_present_token(struct xreq *x, const char *token)
 {
+	struct session *s = atomic_load(&x->session);
+
 	if (!token)
 		return;
-	if (session_check_token(x->session, token))
-		x->validated = 1;
+	/* no session yet: the one that would be made has the initial token */
+	if (s ? session_check_token(s, token) : session_check_initial_token(token))
+		xreq_set(x, XREQ_VALIDATED);
 	else
-		x->invalidated = 1;
+		xreq_set(x, XREQ_INVALIDATED);
+}
+
+struct session *xreq_session(struct xreq *x, int create)
+{
+	struct session *s = atomic_load(&x->session), *expected = NULL;
+
+	if (s || !create)
+		return s;
+	s = x->itf->make_session ? x->itf->make_session(x)
+				 : session_create(x->peer->host, xreq_has(x, XREQ_VALIDATED));
+	if (!s)
+		return NULL;
+	/* two threads of the request may race: one session is kept */
+	if (!atomic_compare_exchange_strong(&x->session, &expected, s)) {
+		session_unref(s);
+		return expected;
+	}
+	if (!x->itf->make_session)
+		xreq_set(x, XREQ_CREATED);
+	return s;
+}
+
+const char *xreq_renewed_token(struct xreq *x, char *buf)
+{
+	struct session *s = atomic_load(&x->session);
+
+	if (!s || (atomic_load(&x->flags) & (XREQ_REFRESHED | XREQ_CLOSING)) != XREQ_REFRESHED)
+		return NULL;
+	session_token(s, buf);
+	return buf;
 }
 
 struct xreq *xreq_addref(struct xreq *x)
@@ -151,10 +186,10 @@ void xreq_unref(struct xreq *x)
 	if (!atomic_load(&x->replied))
 		xreq_reply(x, "error", "no reply", NULL);
 	tm_remove(x);
-	if (x->closing && x->api_key)
-		session_close_key(x->session, x->api_key);
+	if (xreq_has(x, XREQ_CLOSING) && x->api_key && atomic_load(&x->session))
+		session_close_key(atomic_load(&x->session), x->api_key);
 	json_object_put(x->args);
-	session_unref(x->session);
+	session_unref(atomic_load(&x->session));
 	if (x->caller)
 		xreq_unref(x->caller);
 	atomic_fetch_sub(&x->peer->requests, 1);
@@ -202,6 +237,8 @@ struct json_object *xreq_envelope(struct xreq *x, const char *status, const char
 {
 	struct json_object *envelope = json_object_new_object();
 	struct json_object *request = json_object_new_object();
+	struct session *s = atomic_load(&x->session);
+	char token[SESSION_UUID_LEN + 1];
 
 	if (object)
 		json_object_object_add(envelope, "response", object);
@@ -209,12 +246,10 @@ struct json_object *xreq_envelope(struct xreq *x, const char *status, const char
 	json_object_object_add(request, "status", json_object_new_string(status ? status : "success"));
 	if (info)
 		json_object_object_add(request, "info", json_object_new_string(info));
-	if (!x->closing) {
-		if (x->refreshed)
-			json_object_object_add(request, "token", json_object_new_string(x->token));
-		if (x->created)
-			json_object_object_add(request, "uuid", json_object_new_string(session_uuid(x->session)));
-	}
+	if (xreq_renewed_token(x, token))
+		json_object_object_add(request, "token", json_object_new_string(token));
+	if (s && (atomic_load(&x->flags) & (XREQ_CREATED | XREQ_CLOSING)) == XREQ_CREATED)
+		json_object_object_add(request, "uuid", json_object_new_string(session_uuid(s)));
 	json_object_object_add(envelope, "request", request);
 	return envelope;
 }
@@ -297,17 +332,19 @@ struct afb_arg xreq_get(struct xreq *x, const char *name)
 
 int xreq_check_session_flags(struct xreq *x, unsigned flags)
 {
+	struct session *s;
 	unsigned loa, want;
 
 	if (!(flags & (F_CLOSE | F_RENEW | F_CHECK | F_LOA_GE | F_LOA_LE)))
 		return 0;
-	/* a refusal leaves the session as it was: a wrong token harms no one */
-	if (!x->validated) {
+	/* a refusal leaves the session as it was (or unmade): a wrong token harms no one */
+	if (!xreq_has(x, XREQ_VALIDATED)) {
 		xreq_reply(x, "denied", "invalid token's identity", NULL);
 		return -1;
 	}
 	if (flags & (F_LOA_GE | F_LOA_LE)) {
-		loa = session_get_loa(x->session, x->api_key);
+		s = xreq_session(x, 0);
+		loa = s ? session_get_loa(s, x->api_key) : 0;
 		want = (flags >> 6) & 7;
 		if (((flags & F_LOA_GE) && loa < want) || ((flags & F_LOA_LE) && loa > want)) {
 			xreq_reply(x, "denied", "invalid LOA", NULL);
@@ -315,40 +352,116 @@ int xreq_check_session_flags(struct xreq *x, unsigned flags)
 		}
 	}
 	if (flags & F_RENEW) {
-		session_renew_token(x->session, x->token);
-		x->refreshed = 1;
+		s = xreq_session(x, 1);
+		if (!s) {
+			xreq_reply(x, "failed", "internal error", NULL);
+			return -1;
+		}
+		session_renew_token(s, NULL);
+		xreq_set(x, XREQ_REFRESHED);
 	}
 	if (flags & F_CLOSE)
-		x->closing = 1;
+		xreq_set(x, XREQ_CLOSING);
 	return 0;
 }
 
 void *xreq_context_get(struct xreq *x)
 {
-	return session_cookie_get(x->session, x->api_key);
+	struct session *s = xreq_session(x, 0);
+
+	return s ? session_cookie_get(s, x->api_key) : NULL;
+}
+
+/* frees a value of the binding serving 'x', under the fault guard */
+struct free_call {
+	void (*freecb)(void *);
+	void *value;
+};
+
+static void free_call(void *closure)
+{
+	struct free_call *fc = closure;
+
+	fc->freecb(fc->value);
+}
+
+static void free_value(struct xreq *x, void (*freecb)(void *), void *value)
+{
+	struct free_call fc = { freecb, value };
+
+	if (freecb && value)
+		fault_guard(x->api_key, "context free function", NULL, x, free_call, &fc);
 }
 
 void xreq_context_set(struct xreq *x, void *value, void (*freecb)(void*))
 {
-	if (session_cookie_set(x->session, x->api_key, value, freecb) < 0 && freecb && value)
-		freecb(value);
+	struct session *s = xreq_session(x, value != NULL);
+
+	/* clearing the context of a session that doesn't exist: nothing to do */
+	if (!s) {
+		free_value(x, freecb, value);
+		return;
+	}
+	if (session_cookie_set(s, x->api_key, value, freecb, x->api_key) < 0)
+		free_value(x, freecb, value);
+}
+
+/* the create function of a context: binding code, run with no lock held */
+struct create_call {
+	struct xreq *xreq;
+	void *(*create)(void *closure);
+	void *closure;
+	void *value;
+};
+
+static void create_call(void *closure)
+{
+	struct create_call *cc = closure;
+
+	cc->value = cc->create(cc->closure);
+}
+
+static void *guarded_create(void *closure)
+{
+	struct create_call *cc = closure;
+
+	if (fault_guard(cc->xreq->api_key, "context create function", NULL, cc->xreq, create_call, cc))
+		return NULL;
+	return cc->value;
 }
 
 void *xreq_context_make(struct xreq *x, void *(*create)(void*), void (*freecb)(void*), void *closure)
 {
-	return session_cookie_make(x->session, x->api_key, create, freecb, closure);
+	struct create_call cc = { x, create, closure, NULL };
+	struct session *s = xreq_session(x, 0);
+	void *value = s ? session_cookie_get(s, x->api_key) : NULL;
+
+	if (value || !create)
+		return value;
+	/*
+	 * The create function runs with no lock held: it may call the daemon
+	 * (afb_req_*) and take its time; only the requests that want this
+	 * context of this session wait for it.
+	 */
+	s = xreq_session(x, 1);
+	return s ? session_cookie_make(s, x->api_key, guarded_create, freecb, &cc, x->api_key) : NULL;
 }
 
 int xreq_set_loa(struct xreq *x, unsigned loa)
 {
-	if (!x->validated || loa > 7)
+	struct session *s;
+
+	if (!xreq_has(x, XREQ_VALIDATED) || loa > 7)
 		return -EPERM;
-	return session_set_loa(x->session, x->api_key, loa);
+	s = xreq_session(x, loa != 0);
+	if (!s)
+		return loa ? -ENOMEM : 0;
+	return session_set_loa(s, x->api_key, loa);
 }
 
 void xreq_session_close(struct xreq *x)
 {
-	x->closing = 1;
+	xreq_set(x, XREQ_CLOSING);
 }
 
 /* ---- internal calls: subcalls, service calls, startup calls ---- */
@@ -371,11 +484,9 @@ static void icall_reply(struct xreq *x, const char *status, const char *info, st
 	struct icall *ic = (struct icall *)x;
 	struct json_object *envelope = xreq_envelope(x, status, info, object);
 
-	/* a renewed token must reach the client of the calling request */
-	if (x->refreshed && x->caller && !x->caller->refreshed) {
-		memcpy(x->caller->token, x->token, sizeof x->token);
-		x->caller->refreshed = 1;
-	}
+	/* a renewed token must reach the client of the calling request: its reply reads it from the session */
+	if (x->caller && xreq_has(x, XREQ_REFRESHED))
+		xreq_set(x->caller, XREQ_REFRESHED);
 	if (ic->callback) {
 		ic->callback(ic->closure, status ? -1 : 0, envelope);
 		json_object_put(envelope);
@@ -421,11 +532,20 @@ static int icall_unsubscribe(struct xreq *x, struct evt *evt)
 	return x->caller ? xreq_unsubscribe(x->caller, evt) : -EINVAL;
 }
 
+/* a subcall's session is its caller's: made in the caller when needed */
+static struct session *icall_make_session(struct xreq *x)
+{
+	struct session *s = x->caller ? xreq_session(x->caller, 1) : NULL;
+
+	return s ? session_ref(s) : NULL;
+}
+
 static const struct xreq_itf icall_itf = {
 	.reply = icall_reply,
 	.destroy = icall_destroy,
 	.subscribe = icall_subscribe,
 	.unsubscribe = icall_unsubscribe,
+	.make_session = icall_make_session,
 };
 
 static struct icall *icall_new(struct xreq *caller, struct session *session, struct evt_listener *listener,
@@ -442,15 +562,16 @@ static struct icall *icall_new(struct xreq *caller, struct session *session, str
 	memcpy(ic->apiverb, api ? api : "", la + 1);
 	memcpy(ic->apiverb + la + 1, verb ? verb : "", lv + 1);
 	/* a subcall is made on behalf of the caller's peer */
-	xreq_init(&ic->xreq, &icall_itf, caller ? caller->peer : NULL, caller ? caller->session : session,
-		  ic->apiverb, ic->apiverb + la + 1, args);
+	xreq_init(&ic->xreq, &icall_itf, caller ? caller->peer : NULL,
+		  caller ? atomic_load(&caller->session) : session, ic->apiverb, ic->apiverb + la + 1, args);
 	ic->listener = listener ? evt_listener_ref(listener) : NULL;
 	atomic_init(&ic->owners, 1);
 	if (caller) {
 		ic->xreq.caller = xreq_addref(caller);
-		ic->xreq.validated = caller->validated;
+		if (xreq_has(caller, XREQ_VALIDATED))
+			xreq_set(&ic->xreq, XREQ_VALIDATED);
 	} else {
-		ic->xreq.validated = 1;
+		xreq_set(&ic->xreq, XREQ_VALIDATED);
 	}
 	return ic;
 }

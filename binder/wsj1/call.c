@@ -36,11 +36,12 @@ static void add_uuid(struct wsj1_call *call, struct json_object *envelope)
 {
 	struct json_object *request;
 
-	if (call->xreq.closing || !atomic_exchange(&call->conn->uuid_unsent, 0))
+	if (xreq_has(&call->xreq, XREQ_CLOSING) || !atomic_exchange(&call->conn->uuid_unsent, 0))
 		return;
 	if (json_object_object_get_ex(envelope, "request", &request)
 	    && !json_object_object_get_ex(request, "uuid", NULL))
-		json_object_object_add(request, "uuid", json_object_new_string(session_uuid(call->xreq.session)));
+		json_object_object_add(request, "uuid",
+				       json_object_new_string(session_uuid(xreq_session(&call->xreq, 0))));
 }
 
 static void on_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
@@ -48,6 +49,7 @@ static void on_reply(struct xreq *x, const char *status, const char *info, struc
 	struct wsj1_call *call = call_of(x);
 	struct wsj1_conn *conn = call->conn;
 	struct json_object *envelope, *msg;
+	char token[SESSION_UUID_LEN + 1];
 
 	atomic_fetch_sub(&conn->inflight, 1);
 	if (atomic_load(&conn->closed)) {
@@ -59,7 +61,7 @@ static void on_reply(struct xreq *x, const char *status, const char *info, struc
 	if (envelope)
 		add_uuid(call, envelope);
 	msg = envelope ? json1_reply(status ? JSON1_REPLY_ERROR : JSON1_REPLY_OK, call->id, envelope,
-				     x->refreshed && !x->closing ? x->token : NULL) : NULL;
+				     xreq_renewed_token(x, token)) : NULL;
 	wsj1_conn_post(conn, wsj1_out_json(msg), 1);
 }
 
@@ -93,6 +95,7 @@ int wsj1_call_dispatch(struct wsj1_conn *conn, const struct json1_msg *msg)
 {
 	size_t vlen = strlen(msg->verb);
 	struct wsj1_call *call = malloc(sizeof *call + msg->api_len + vlen + 2);
+	struct json_object *args;
 
 	if (!call)
 		return -ENOMEM;
@@ -101,14 +104,24 @@ int wsj1_call_dispatch(struct wsj1_conn *conn, const struct json1_msg *msg)
 	memcpy(call->names + msg->api_len + 1, msg->verb, vlen + 1);
 	call->conn = wsj1_conn_ref(conn);
 	call->id = json_object_get(msg->id);
+	args = json_object_get(msg->args);
+	/*
+	 * The message is released on this thread after the dispatch, while
+	 * the request's objects live on in workers: they are taken out of it
+	 * here (json-c's reference counts are not atomic: ThreadSanitizer).
+	 * Indexes of [2,id,"api/verb",args,token?].
+	 */
+	json_object_array_put_idx(msg->root, 1, NULL);
+	if (args)
+		json_object_array_put_idx(msg->root, 3, NULL);
 
 	xreq_init(&call->xreq, &call_itf, conn->client, conn->session, call->names, call->names + msg->api_len + 1,
-		  json_object_get(msg->args));
+		  args);
 	/* the upgrade required a valid token: a call without one inherits it */
 	if (msg->token)
 		xreq_present_token(&call->xreq, msg->token);
 	else
-		call->xreq.validated = 1;
+		xreq_set(&call->xreq, XREQ_VALIDATED);
 	atomic_fetch_add(&conn->inflight, 1);
 	xreq_process(&call->xreq, conn->server->apiset);
 	return 0;
