@@ -87,7 +87,7 @@ int dbus_bridge_export(struct apiset *set, const char *spec)
 	struct dbus_conn *conn;
 	struct rule *rule;
 	const char *rest, *query;
-	struct api *api;
+	struct api *api, **list;
 	char *name;
 	int system, rc, i, count = 0;
 
@@ -119,21 +119,28 @@ int dbus_bridge_export(struct apiset *set, const char *spec)
 	if (rc < 0)
 		goto end;
 	if (strcmp(name, "*")) {
-		api = apiset_get(set, name);
+		api = apiset_lookup(set, name);
 		if (!api) {
 			LOGE("--dbus-server=%s: no api %s", spec, name);
 			rc = -ENOENT;
 		} else {
 			rc = export_one(conn, api, trust, spec);
+			api_unref(api);
 		}
 		goto end;
 	}
-	for (i = 0; rc >= 0 && (api = apiset_at(set, i)); i++) {
+	list = apiset_list(set);
+	if (!list) {
+		rc = -ENOMEM;
+		goto end;
+	}
+	for (i = 0; rc >= 0 && (api = list[i]); i++) {
 		if (dbus_import_is_from(api, conn) || dbus_export_find(conn, api->name))
 			continue;	/* it came from that bus, or is there already */
 		rc = export_one(conn, api, trust, spec);
 		count++;
 	}
+	apiset_list_free(list);
 	if (rc >= 0 && !count)
 		LOGW("--dbus-server=%s: no api to export", spec);
 end:

@@ -22,7 +22,7 @@
 struct dbus_export {
 	struct dbus_export *next;	/* conn->exports */
 	struct dbus_conn *conn;
-	struct api *api;		/* lives until apiset_free, after the bridge stops */
+	struct api *api;		/* one reference */
 	const struct dbus_trust *trust;
 	char *name;			/* the api's name */
 	char *busname;			/* also the name of the per-api interface */
@@ -511,6 +511,7 @@ static void export_free(struct dbus_export *ex)
 	ex->slot_link = sd_bus_slot_unref(ex->slot_link);
 	ex->slot_api = sd_bus_slot_unref(ex->slot_api);
 	free_verbs(ex);
+	api_unref(ex->api);
 	free(ex->name);
 	free(ex->busname);
 	free(ex->path);
@@ -533,7 +534,7 @@ int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_t
 		return -ENOMEM;
 	}
 	ex->conn = conn;
-	ex->api = api;
+	ex->api = api_ref(api);
 	ex->trust = trust;
 	ex->name = strdup(api->name);
 	ex->busname = dbus_name_of_api(api->name);

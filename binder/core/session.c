@@ -20,6 +20,7 @@
 #include <sys/random.h>
 #include "fault.h"
 #include "session.h"
+#include "hook.h"
 #include "verbose.h"
 
 #define BUCKETS 1024
@@ -389,6 +390,8 @@ static void destroy(struct session *s)
 {
 	struct cookie *c;
 
+	if (hook_wants(HOOK_SESSION, HOOK_SESSION_CLOSE))
+		hook_session(s->uuid, HOOK_SESSION_CLOSE);
 	while ((c = s->cookies) != NULL) {
 		s->cookies = c->next;
 		cookie_release(c);
@@ -417,7 +420,11 @@ static struct session *alloc_session(int timeout)
 
 struct session *session_new(int timeout)
 {
-	return alloc_session(timeout);
+	struct session *s = alloc_session(timeout);
+
+	if (s && hook_wants(HOOK_SESSION, HOOK_SESSION_CREATE))
+		hook_session(s->uuid, HOOK_SESSION_CREATE);
+	return s;
 }
 
 struct session *session_ref(struct session *s)
@@ -518,6 +525,8 @@ struct session *session_create(const char *hostname, int validated)
 	store_insert(s, h);
 	pthread_mutex_unlock(&store_lock);
 	drop_all(victims, n);
+	if (hook_wants(HOOK_SESSION, HOOK_SESSION_CREATE))
+		hook_session(s->uuid, HOOK_SESSION_CREATE);
 	return s;
 }
 
@@ -593,6 +602,8 @@ void session_renew_token(struct session *s, char *buf)
 		rerank(s);
 	if (buf)
 		strcpy(buf, token);
+	if (hook_wants(HOOK_SESSION, HOOK_SESSION_RENEW))
+		hook_session(s->uuid, HOOK_SESSION_RENEW);
 }
 
 /* ---- cookies ---- */

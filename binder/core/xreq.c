@@ -12,6 +12,8 @@
 #include "apiset.h"
 #include "evt.h"
 #include "fault.h"
+#include "hook.h"
+#include "reqlog.h"
 #include "jobs.h"
 #include "mainloop.h"
 #include "peer.h"
@@ -186,10 +188,13 @@ void xreq_unref(struct xreq *x)
 	if (!atomic_load(&x->replied))
 		xreq_reply(x, "error", "no reply", NULL);
 	tm_remove(x);
+	if (HOOK_REQ_ON(x, END))
+		hook_req_end(x);
 	if (xreq_has(x, XREQ_CLOSING) && x->api_key && atomic_load(&x->session))
 		session_close_key(atomic_load(&x->session), x->api_key);
 	json_object_put(x->args);
 	session_unref(atomic_load(&x->session));
+	api_unref(x->target);
 	if (x->caller)
 		xreq_unref(x->caller);
 	atomic_fetch_sub(&x->peer->requests, 1);
@@ -215,6 +220,13 @@ int xreq_reply(struct xreq *x, const char *status, const char *info, struct json
 		return -EALREADY;
 	}
 	tm_remove(x);
+	/* a close is done by the time the client reads the reply (and again at the end: see xreq_unref) */
+	if (xreq_has(x, XREQ_CLOSING) && x->api_key && atomic_load(&x->session))
+		session_close_key(atomic_load(&x->session), x->api_key);
+	if (x->hookflags & (HOOK_REQ_SUCCESS | HOOK_REQ_FAIL))
+		hook_req_reply(x, status, info, object);
+	if (reqlog_enabled())
+		reqlog_reply(x, status, info);
 	x->itf->reply(x, status, info, object);
 	return 0;
 }
@@ -267,6 +279,12 @@ static void job(int signum, void *arg)
 		xreq_unref(x);
 		return;
 	}
+	/* an api added while serving starts with its first request */
+	if (atomic_load(&x->target->state) != API_STARTED && api_start(x->target) < 0) {
+		xreq_fail_f(x, "bad-api-state", "api %s not started correctly", x->api);
+		xreq_unref(x);
+		return;
+	}
 	/* the api owns the reference from now on */
 	x->target->itf->call(x->target->closure, x);
 }
@@ -275,13 +293,16 @@ void xreq_process(struct xreq *x, struct apiset *set)
 {
 	int rc;
 
-	x->target = apiset_get(set, x->api);
+	if (reqlog_enabled())
+		x->begin_us = hook_now_us();
+	hook_req_start(x);
+	x->target = apiset_lookup(set, x->api);
 	if (!x->target) {
 		xreq_fail_f(x, "unknown-api", "api %s not found", x->api);
 		xreq_unref(x);
 		return;
 	}
-	if (x->target->state < 0) {
+	if (atomic_load(&x->target->state) == API_FAILED) {
 		xreq_fail_f(x, "bad-api-state", "api %s not started correctly", x->api);
 		xreq_unref(x);
 		return;
@@ -289,7 +310,7 @@ void xreq_process(struct xreq *x, struct apiset *set)
 	if (timeout_seconds)
 		tm_insert(x);
 	/* each client peer queues in its own lane: the fair share of jobs.h */
-	rc = jobs_queue_lane(x->peer == peer_internal() ? NULL : &x->peer->lane, NULL, 0, job, x);
+	rc = jobs_queue_lane(x->peer == peer_internal() ? NULL : &x->peer->lane, x->target->group, 0, job, x);
 	if (rc < 0) {
 		if (rc == -EDQUOT)
 			xreq_fail_f(x, "cancelled", "too many pending requests from this client");
@@ -306,9 +327,10 @@ struct afb_arg xreq_get(struct xreq *x, const char *name)
 	struct afb_arg arg = { NULL, NULL, NULL };
 	struct json_object *value, *file, *path;
 
-	if (!name || !json_object_object_get_ex(x->args, name, &value))
-		return arg;
-	arg.name = name;
+	if (name && json_object_object_get_ex(x->args, name, &value))
+		arg.name = name;
+	else
+		value = NULL;
 	if (x->itf->owns_file && json_object_is_type(value, json_type_object)
 	    && json_object_object_get_ex(value, "file", &file)
 	    && json_object_object_get_ex(value, "path", &path)
@@ -318,7 +340,33 @@ struct afb_arg xreq_get(struct xreq *x, const char *name)
 	} else if (value) {
 		arg.value = json_object_get_string(value);
 	}
+	if (HOOK_REQ_ON(x, GET))
+		hook_req_get(x, name, &arg);
 	return arg;
+}
+
+struct json_object *xreq_json(struct xreq *x)
+{
+	if (HOOK_REQ_ON(x, JSON))
+		hook_req_json(x, x->args);
+	return x->args;
+}
+
+void xreq_vverbose(struct xreq *x, int level, const char *file, int line, const char *func,
+		   const char *fmt, va_list args)
+{
+	char prefix[128];
+	va_list copy;
+
+	if (HOOK_REQ_ON(x, VVERBOSE)) {
+		va_copy(copy, args);
+		hook_req_vverbose(x, level, file, line, func, fmt, copy);
+		va_end(copy);
+	}
+	if (!verbose_wants(verbosity, level))
+		return;
+	snprintf(prefix, sizeof prefix, "REQ/API %s", x->api);
+	verbose_v(level, prefix, file, line, func, fmt, args);
 }
 
 /* ---- sessions ---- */
@@ -368,8 +416,11 @@ int xreq_check_session_flags(struct xreq *x, unsigned flags)
 void *xreq_context_get(struct xreq *x)
 {
 	struct session *s = xreq_session(x, 0);
+	void *value = s ? session_cookie_get(s, x->api_key) : NULL;
 
-	return s ? session_cookie_get(s, x->api_key) : NULL;
+	if (HOOK_REQ_ON(x, CONTEXT_GET))
+		hook_req_context_get(x, value);
+	return value;
 }
 
 /* frees a value of the binding serving 'x', under the fault guard */
@@ -395,8 +446,11 @@ static void free_value(struct xreq *x, void (*freecb)(void *), void *value)
 
 void xreq_context_set(struct xreq *x, void *value, void (*freecb)(void*))
 {
-	struct session *s = xreq_session(x, value != NULL);
+	struct session *s;
 
+	if (HOOK_REQ_ON(x, CONTEXT_SET))
+		hook_req_context_set(x, value, freecb);
+	s = xreq_session(x, value != NULL);
 	/* clearing the context of a session that doesn't exist: nothing to do */
 	if (!s) {
 		free_value(x, freecb, value);
@@ -450,17 +504,23 @@ void *xreq_context_make(struct xreq *x, void *(*create)(void*), void (*freecb)(v
 int xreq_set_loa(struct xreq *x, unsigned loa)
 {
 	struct session *s;
+	int rc;
 
 	if (!xreq_has(x, XREQ_VALIDATED) || loa > 7)
-		return -EPERM;
-	s = xreq_session(x, loa != 0);
-	if (!s)
-		return loa ? -ENOMEM : 0;
-	return session_set_loa(s, x->api_key, loa);
+		rc = -EPERM;
+	else if (!(s = xreq_session(x, loa != 0)))
+		rc = loa ? -ENOMEM : 0;
+	else
+		rc = session_set_loa(s, x->api_key, loa);
+	if (HOOK_REQ_ON(x, SESSION_SET_LOA))
+		hook_req_session_set_loa(x, loa, rc == 0);
+	return rc;
 }
 
 void xreq_session_close(struct xreq *x)
 {
+	if (HOOK_REQ_ON(x, SESSION_CLOSE))
+		hook_req_session_close(x);
 	xreq_set(x, XREQ_CLOSING);
 }
 
@@ -630,13 +690,56 @@ static int call_sync(struct xreq *caller, struct session *session, struct evt_li
 	return status;
 }
 
-void xreq_subcall(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
-		  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+/* a subcall whose result is traced */
+struct traced_subcall {
+	struct xreq *caller;	/* one reference */
+	unsigned flag;
+	void (*callback)(void *closure, int status, struct json_object *envelope);
+	void *closure;
+};
+
+static void traced_subcall_reply(void *closure, int status, struct json_object *envelope)
 {
+	struct traced_subcall *t = closure;
+
+	hook_req_subcall_result(t->caller, t->flag, status, envelope);
+	t->callback(t->closure, status, envelope);
+	xreq_unref(t->caller);
+	free(t);
+}
+
+static void subcall(struct xreq *caller, unsigned flag, unsigned result_flag, const char *api, const char *verb,
+		    struct json_object *args,
+		    void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+{
+	struct traced_subcall *t;
+
+	if (caller->hookflags & flag)
+		hook_req_subcall(caller, flag, api, verb, args);
+	if ((caller->hookflags & result_flag) && (t = malloc(sizeof *t)) != NULL) {
+		t->caller = xreq_addref(caller);
+		t->flag = result_flag;
+		t->callback = callback;
+		t->closure = closure;
+		callback = traced_subcall_reply;
+		closure = t;
+	}
 	if (caller->itf->subcall)
 		caller->itf->subcall(caller, api, verb, args, callback, closure);
 	else
 		call_async(caller, NULL, NULL, api, verb, args, callback, closure);
+}
+
+void xreq_subcall(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+{
+	subcall(caller, HOOK_REQ_SUBCALL, HOOK_REQ_SUBCALL_RESULT, api, verb, args, callback, closure);
+}
+
+void xreq_subcall_req(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		      void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+{
+	subcall(caller, HOOK_REQ_SUBCALL_REQ, HOOK_REQ_SUBCALL_REQ_RESULT, api, verb, args, callback, closure);
 }
 
 /* a synchronous subcall through the transport's hook */
@@ -661,8 +764,8 @@ static int hooked_sync_done(void *closure)
 	return atomic_load(&((struct hooked_sync *)closure)->done);
 }
 
-int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
-		      struct json_object **result)
+static int subcall_sync(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+			struct json_object **result)
 {
 	struct hooked_sync hs = { .status = -1, .result = NULL };
 
@@ -673,6 +776,19 @@ int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, st
 	jobs_wait(hooked_sync_done, &hs);
 	*result = hs.result;
 	return hs.status;
+}
+
+int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		      struct json_object **result)
+{
+	int status;
+
+	if (HOOK_REQ_ON(caller, SUBCALLSYNC))
+		hook_req_subcall(caller, HOOK_REQ_SUBCALLSYNC, api, verb, args);
+	status = subcall_sync(caller, api, verb, args, result);
+	if (HOOK_REQ_ON(caller, SUBCALLSYNC_RESULT))
+		hook_req_subcall_result(caller, HOOK_REQ_SUBCALLSYNC_RESULT, status, *result);
+	return status;
 }
 
 void xreq_call_in_session(struct session *session, struct evt_listener *listener,
@@ -693,16 +809,24 @@ int xreq_call_in_session_sync(struct session *session, struct evt_listener *list
 
 int xreq_subscribe(struct xreq *x, struct evt *evt)
 {
+	int rc;
+
 	if (!x->itf->subscribe) {
 		LOGW("api %s verb %s: no event listener for this request (subscribe refused)", x->api, x->verb);
-		return -EINVAL;
+		rc = -EINVAL;
+	} else {
+		rc = x->itf->subscribe(x, evt);
 	}
-	return x->itf->subscribe(x, evt);
+	if (HOOK_REQ_ON(x, SUBSCRIBE))
+		hook_req_subscribe(x, evt, rc);
+	return rc;
 }
 
 int xreq_unsubscribe(struct xreq *x, struct evt *evt)
 {
-	if (!x->itf->unsubscribe)
-		return -EINVAL;
-	return x->itf->unsubscribe(x, evt);
+	int rc = x->itf->unsubscribe ? x->itf->unsubscribe(x, evt) : -EINVAL;
+
+	if (HOOK_REQ_ON(x, UNSUBSCRIBE))
+		hook_req_unsubscribe(x, evt, rc);
+	return rc;
 }

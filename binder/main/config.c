@@ -24,6 +24,12 @@
 #ifndef AFB_VERSION
 #define AFB_VERSION "0.1.0"
 #endif
+#ifndef WITH_DBUS
+#define WITH_DBUS 1
+#endif
+#ifndef WITH_WEBSOCKET
+#define WITH_WEBSOCKET 1
+#endif
 
 enum kind {
 	K_FLAG,		/* int set to 1; in a file: true or false */
@@ -93,7 +99,8 @@ enum {
 	O_LDPATHS, O_NO_HTTPD, O_INTERFACE, O_WS_CLIENT, O_WS_SERVER, O_DBUS_CLIENT, O_DBUS_SERVER,
 	O_RANDOM_TOKEN, O_CONFIG, O_DUMP_CONFIG, O_SET, O_HTTPS, O_HTTPS_CERT, O_HTTPS_KEY,
 	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH, O_SESSION_MAX_PER_ADDRESS,
-	O_WS_MAX_MESSAGE	/* ws */
+	O_WS_MAX_MESSAGE,	/* ws */
+	O_HTTP_MAX_CONNECTIONS, O_HTTP_MAX_PER_ADDRESS, O_HTTP_HEADER_TIMEOUT
 };
 
 static const struct optdesc options[] = {
@@ -137,6 +144,12 @@ static const struct optdesc options[] = {
 	  "largest multipart upload (default 67108864)" },
 	{ "http-timeout", O_HTTP_TIMEOUT, K_INT, F(http_timeout), "SECONDS", "15", 0, 86400, NULL,
 	  "idle HTTP connections are closed after (default 15)" },
+	{ "http-max-connections", O_HTTP_MAX_CONNECTIONS, K_INT, F(http_max_connections), "COUNT", "0", 0, 10000000, NULL,
+	  "HTTP and WebSocket connections at once; beyond, the one waiting longest for its request is closed, else 503 (default 0: 3/4 of the open file limit)" },
+	{ "http-max-per-address", O_HTTP_MAX_PER_ADDRESS, K_INT, F(http_max_per_address), "COUNT", "128", 0, 10000000, NULL,
+	  "of them from one client address, 0 for no limit (default 128)" },
+	{ "http-header-timeout", O_HTTP_HEADER_TIMEOUT, K_INT, F(http_header_timeout), "SECONDS", "10", 0, 86400, NULL,
+	  "a request line and its headers must arrive within, else 408 and close; 0 for no limit (default 10)" },
 	{ "ws-max-message", O_WS_MAX_MESSAGE, K_SIZE, F(ws_max_message), "BYTES", "1048576", 16, LONG_MAX, NULL,	/* ws */
 	  "largest WebSocket message, all its frames together (default 1048576)" },	/* ws */
 	{ "no-httpd", O_NO_HTTPD, K_FLAG, F(no_httpd), NULL, NULL, 0, 0, NULL, "do not start the HTTP server" },
@@ -352,7 +365,8 @@ static void apply(struct afb_config *c, const struct optdesc *o, const char *val
 		usage(stdout, from->prog);
 		exit(0);
 	case K_VERSION:
-		printf("afb-daemon %s (binding API v1)\n", AFB_VERSION);
+		printf("afb-daemon %s (binding API v1%s%s)\n", AFB_VERSION, WITH_DBUS ? ", D-Bus" : "",
+		       WITH_WEBSOCKET ? ", WebSocket" : "");
 		exit(0);
 	}
 }
@@ -610,6 +624,9 @@ struct afb_config *afb_config_parse(int argc, char **argv)
 	}
 	if (optind < argc)
 		fail(&from, "unexpected argument '%s'", argv[optind]);
+	if (!WITH_DBUS && (c->dbus_clients || c->dbus_servers))
+		fail(&from, "--dbus-client and --dbus-server are not available: this afb-daemon is built without D-Bus "
+			    "(meson option dbus)");
 	if (c->https && (!c->https_cert || !c->https_key))
 		fail(&from, "--https needs --https-cert FILE and --https-key FILE (PEM; e.g. made by openssl req -x509)");
 

@@ -32,6 +32,9 @@ struct afb_config {
 	size_t max_body;		/* --max-body bytes (default 1 MiB) */
 	size_t max_upload;		/* --max-upload bytes (default 64 MiB) */
 	int http_timeout;		/* --http-timeout seconds of idle connection (default 15) */
+	int http_max_connections;	/* --http-max-connections (default 0: from RLIMIT_NOFILE) */
+	int http_max_per_address;	/* --http-max-per-address (default 128, 0: none) */
+	int http_header_timeout;	/* --http-header-timeout seconds (default 10, 0: none) */
 	int https;			/* --https: TLS on the HTTP port (plain HTTP off) */
 	char *https_cert;		/* --https-cert PEM file */
 	char *https_key;		/* --https-key PEM file */

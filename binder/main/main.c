@@ -18,17 +18,24 @@
 #include "config.h"
 #include "api-ws-client.h"	/* proto-ws */
 #include "api-ws-server.h"	/* proto-ws */
+#if WITH_DBUS
 #include "dbus-bridge.h"	/* dbus */
+#endif
 #include "fault.h"
 #include "hsrv.h"
+#if WITH_WEBSOCKET
 #include "wsj1.h"	/* ws */
+#endif
 #include "jobs.h"
 #include "mainloop.h"
+#include "monitor.h"
 #include "session.h"
 #include "settings.h"
 #include "utf8.h"
 #include "verbose.h"
 #include "xreq.h"
+
+struct wsj1;	/* without the WebSocket (meson option websocket) too */
 
 /* seconds given to running verbs to finish when stopping */
 #define STOP_TIMEOUT 5
@@ -152,12 +159,17 @@ static int start_http(struct afb_config *config, struct hsrv **hsrv, struct wsj1
 		.max_body = config->max_body,
 		.max_upload = config->max_upload,
 		.http_timeout = config->http_timeout,
+		.max_connections = (unsigned)config->http_max_connections,
+		.max_per_address = (unsigned)config->http_max_per_address,
+		.header_timeout = config->http_header_timeout,
 		.session_timeout = config->cntxtimeout,
 		.https = config->https,
 		.https_cert = config->https_cert,
 		.https_key = config->https_key,
 	};
+#if WITH_WEBSOCKET
 	struct wsj1_options wsj1_options = { .max_message = config->ws_max_message };	/* ws */
+#endif
 	struct afb_config_list *item;
 	const char **aliases;
 	size_t n = 0;
@@ -180,16 +192,19 @@ static int start_http(struct afb_config *config, struct hsrv **hsrv, struct wsj1
 		LOGE("can't start the HTTP server: %s", strerror(-rc));
 		return rc;
 	}
+#if WITH_WEBSOCKET
 	rc = wsj1_new(wsj1, *hsrv, &wsj1_options, main_apiset);	/* ws */
 	if (rc < 0) {	/* ws */
 		LOGE("can't start the WebSocket server: %s", strerror(-rc));	/* ws */
 		return rc;	/* ws */
 	}	/* ws */
+#endif
 	LOGN("serving %s on port %d", config->https ? "HTTPS" : "HTTP", hsrv_port(*hsrv));
 	return 0;
 }
 
 /* ---- D-Bus (dbus-bridge/, docs/dbus.md) ---- */
+#if WITH_DBUS
 
 /* dbus: imports, once the bindings are loaded (their names come first) */
 static int start_dbus_clients(struct afb_config *config)
@@ -213,6 +228,8 @@ static int start_dbus_servers(struct afb_config *config)
 		rc = dbus_bridge_export(main_apiset, item->value);
 	return rc;
 }
+
+#endif /* WITH_DBUS */
 
 /* ---- proto-ws (binder/wsapi/, docs/proto-ws.md) ---- */
 
@@ -359,10 +376,13 @@ int main(int argc, char **argv)
 		LOGN("initial token of new sessions: %s", session_initial_token());
 
 	main_apiset = apiset_new();
-	if (!main_apiset || load_settings(config) < 0 || load_bindings(config) < 0)
+	/* the monitor api first: bindings can't take its name */
+	if (!main_apiset || load_settings(config) < 0 || monitor_add(main_apiset) < 0 || load_bindings(config) < 0)
 		goto end;
+#if WITH_DBUS
 	if (start_dbus_clients(config) < 0)	/* dbus */
 		goto end;
+#endif
 	if (start_ws_clients(config) < 0)	/* proto-ws */
 		goto end;
 	rc = jobs_start(config->jobs, config->max_pending);
@@ -378,8 +398,10 @@ int main(int argc, char **argv)
 		goto end;
 	}
 	/* the exports before HTTP: their failure (no bus...) stops the daemon before it serves */
+#if WITH_DBUS
 	if (start_dbus_servers(config) < 0)	/* dbus */
 		goto end;
+#endif
 	if (start_ws_servers(config) < 0)	/* proto-ws */
 		goto end;
 	if (!config->no_httpd && start_http(config, &hsrv, &wsj1) < 0)
@@ -397,10 +419,14 @@ end:
 		_exit(exitcode);
 	}
 	mainloop_drain();
+#if WITH_DBUS
 	dbus_bridge_stop();	/* dbus: before the apis it serves and imports are freed */
+#endif
 	ws_servers_free();	/* proto-ws: before the apis they serve are freed */
 	ws_clients_free();	/* proto-ws: pending calls fail */
+#if WITH_WEBSOCKET
 	wsj1_free(wsj1);	/* ws: closes the WebSocket connections before MHD stops */
+#endif
 	if (hsrv)
 		hsrv_free(hsrv);
 	apiset_free(main_apiset);

@@ -377,6 +377,7 @@ static void describe_run(int signum, void *arg)
 	json_object_put(desc);
 	post_send(j->link, &b);
 	slink_unref(j->link);
+	api_unref(j->api);
 	free(j);
 }
 
@@ -388,11 +389,12 @@ static void on_describe(struct slink *l, struct pws_msg *m)
 
 	if (j) {
 		j->link = slink_ref(l);
-		j->api = apiset_get(l->server->set, l->api);
+		j->api = apiset_lookup(l->server->set, l->api);
 		j->descid = m->descid;
 		if (jobs_queue(NULL, 0, describe_run, j) == 0)
 			return;
 		slink_unref(l);
+		api_unref(j->api);
 		free(j);
 	}
 	pws_buf_init(&b);
@@ -690,6 +692,7 @@ static void server_free(struct ws_server *server)
 int ws_server_add(struct apiset *set, const char *uri)
 {
 	struct ws_server *server = calloc(1, sizeof *server);
+	struct api *api;
 	int rc;
 
 	if (!server)
@@ -707,11 +710,12 @@ int ws_server_add(struct apiset *set, const char *uri)
 		loopq_exit();
 		return rc;
 	}
-	if (!apiset_get(set, server->addr->api)) {
-		LOGE("proto-ws: can't export api %s (%s): no such api", server->addr->api, uri);
-		rc = -ENOENT;
-		goto error;
-	}
+	/* an api that a binding creates while serving is served once it exists */
+	api = apiset_lookup(set, server->addr->api);
+	if (!api)
+		LOGW("proto-ws: api %s (%s) does not exist yet: its calls fail with unknown-api until it is created",
+		     server->addr->api, uri);
+	api_unref(api);
 	rc = server->fd = wsaddr_listen(server->addr, server->where, sizeof server->where);
 	if (rc < 0) {
 		LOGE("proto-ws: can't listen on %s: %s", uri, strerror(-rc));

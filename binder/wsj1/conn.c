@@ -39,6 +39,7 @@
 
 #include "wsj1-internal.h"
 #include "json1.h"
+#include "hsrv.h"
 #include "mainloop.h"
 #include "peer.h"
 #include "session.h"
@@ -173,6 +174,14 @@ void wsj1_conn_release(struct wsj1_conn *conn)
 	conn->session = NULL;
 	close(conn->fd);
 	conn->fd = -1;
+	if (conn->urh) {
+		/* TLS: MHD ends the TLS connection once it has relayed what we wrote */
+		wsj1_upgrade_close(ws, conn->urh);
+		conn->urh = NULL;
+	}
+	/* with TLS, the slot is released when MHD closes the connection */
+	hsrv_slot_release(conn->slot);
+	conn->slot = NULL;
 	if (conn->prev)
 		conn->prev->next = conn->next;
 	else
@@ -224,7 +233,8 @@ static int on_linger_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 /* Everything is written after a close frame. */
 static void end_drained(struct wsj1_conn *conn)
 {
-	if (!conn->linger_after_flush || shutdown(conn->fd, SHUT_WR) < 0) {
+	/* with TLS, MHD's relay can't pass a half close on: linger without it */
+	if (!conn->linger_after_flush || (!conn->urh && shutdown(conn->fd, SHUT_WR) < 0)) {
 		wsj1_conn_release(conn);
 		return;
 	}
@@ -528,13 +538,16 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 /* ---- creation ---- */
 
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len)
+		  size_t extra_len, struct hsrv_slot *slot, struct MHD_UpgradeResponseHandle *urh,
+		  const struct sockaddr *peer)
 {
 	struct wsj1_conn *conn = calloc(1, sizeof *conn);
 	int rc, one = 1;
 
-	if (!conn)
+	if (!conn) {
+		hsrv_slot_release(slot);
 		return -ENOMEM;
+	}
 	atomic_init(&conn->refcount, 1);
 	atomic_init(&conn->closed, 0);
 	atomic_init(&conn->uuid_unsent, created != 0);
@@ -548,7 +561,8 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
 	rc = -ENOMEM;
-	conn->client = peer_new_socket(PEER_WS, fd);
+	/* with TLS, 'fd' is MHD's socket pair: the client is at 'peer', with no credentials */
+	conn->client = peer ? peer_new_sockaddr(PEER_WS, peer) : peer_new_socket(PEER_WS, fd);
 	if (!conn->client)
 		goto error;
 	if (extra_len) {
@@ -567,6 +581,8 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 		goto error;
 
 	conn->session = session;
+	conn->urh = urh;
+	conn->slot = slot;
 	conn->next = ws->conns;
 	if (conn->next)
 		conn->next->prev = conn;
@@ -577,6 +593,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	LOGD("ws: %s: connected", conn->client->address);
 	return 0;
 error:
+	hsrv_slot_release(slot);
 	sd_event_source_disable_unref(conn->io);
 	free(conn->extra);
 	peer_unref(conn->client);

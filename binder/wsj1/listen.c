@@ -135,9 +135,23 @@ static void on_broadcast(void *closure, const char *event, struct json_object *o
 	send_event(closure, event, object);
 }
 
+/* main thread (evt.h): out_bytes is the connection's output not yet written */
+static int on_congested(void *closure)
+{
+	struct wsj1_conn *conn = reg_get((uint64_t)(uintptr_t)closure);
+	int congested;
+
+	if (!conn)
+		return 0;
+	congested = conn->out_bytes >= WSJ1_CONGESTED_BACKLOG;
+	wsj1_conn_unref(conn);
+	return congested;
+}
+
 static const struct evt_listener_itf listener_itf = {
 	.push = on_push,
 	.broadcast = on_broadcast,
+	.congested = on_congested,
 };
 
 /* ---- connection side ---- */

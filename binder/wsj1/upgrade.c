@@ -112,8 +112,9 @@ static void on_upgraded(void *cls, struct MHD_Connection *con, void *con_cls, co
 			size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
 	struct wsj1 *ws = live_server;
+	const union MHD_ConnectionInfo *info;
 	struct wsj1_pending *e;
-	int rc = -ENOENT, fd = -1;
+	int rc = -ENOENT, fd = -1, tls = ws && hsrv_is_tls(ws->hsrv);
 
 	if (!ws || ws != cls) {
 		/* the server is gone: MHD closes the socket */
@@ -123,14 +124,23 @@ static void on_upgraded(void *cls, struct MHD_Connection *con, void *con_cls, co
 	e = pending_take(ws, con);
 
 	/*
-	 * The connection keeps a duplicate of the socket and MHD forgets
-	 * the upgraded connection at once: MHD would otherwise keep its
-	 * whole memory pool (32 KiB by default) per WebSocket. MHD closes
-	 * its descriptor without shutting the socket down.
+	 * Plain: the connection keeps a duplicate of the socket and MHD
+	 * forgets the upgraded connection at once: MHD would otherwise keep
+	 * its whole memory pool (32 KiB by default) per WebSocket. MHD
+	 * closes its descriptor without shutting the socket down.
+	 * TLS: 'sock' is one end of a socket pair that MHD relays through
+	 * the TLS session: the connection keeps 'urh' open until its end.
 	 */
 	if (e) {
+		info = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		fd = fcntl(sock, F_DUPFD_CLOEXEC, 3);
-		rc = fd < 0 ? -errno : wsj1_conn_new(ws, fd, e->session, e->created, extra_in, extra_in_size);
+		rc = fd < 0 ? -errno : wsj1_conn_new(ws, fd, e->session, e->created, extra_in, extra_in_size,
+						     hsrv_slot_keep(ws->hsrv, con), tls ? urh : NULL,
+						     info ? info->client_addr : NULL);
+		if (rc >= 0 && tls) {
+			free(e);
+			return;
+		}
 	}
 	if (rc < 0) {
 		LOGE("ws: can't set up an upgraded connection: %s", strerror(-rc));
@@ -143,6 +153,12 @@ static void on_upgraded(void *cls, struct MHD_Connection *con, void *con_cls, co
 	/* without an internal thread, MHD does not wake itself up for it */
 	hsrv_wake(ws->hsrv);
 	free(e);
+}
+
+void wsj1_upgrade_close(struct wsj1 *ws, struct MHD_UpgradeResponseHandle *urh)
+{
+	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+	hsrv_wake(ws->hsrv);
 }
 
 /* ---- handshake checks ---- */

@@ -31,11 +31,14 @@ struct apiset;
 struct evt;
 struct evt_listener;
 struct hsrv;
+struct hsrv_slot;
 struct json_object;
 struct json_tokener;
 struct peer;
 struct session;
 struct MHD_Connection;
+struct MHD_UpgradeResponseHandle;
+struct sockaddr;
 struct wsj1_conn;
 struct wsj1_pending;
 
@@ -43,6 +46,8 @@ struct wsj1_pending;
 #define WSJ1_MAX_INFLIGHT 128
 /* Output waiting for a slow reader before its input pauses. */
 #define WSJ1_MAX_BACKLOG (4u << 20)
+/* Output beyond which the connection tells producers that can wait to wait (evt_congested). */
+#define WSJ1_CONGESTED_BACKLOG (WSJ1_MAX_BACKLOG / 8)
 /* Subscriptions of one connection. */
 #define WSJ1_MAX_SUBSCRIPTIONS 4096
 /* Chunks of frames decoded per wake-up, so that one client can't hog the loop. */
@@ -100,10 +105,12 @@ struct wsj1_conn {
 	unsigned linger_after_flush: 1;	/* we failed the connection: wait for the peer's end */
 	enum wsj1_state state;
 	int fd;				/* owned */
+	struct MHD_UpgradeResponseHandle *urh;	/* TLS: MHD relays the socket, closed at release */
 	uint32_t events;		/* current epoll mask of 'io' */
 	sd_event_source *io;
 	sd_event_source *timer;		/* linger timeout */
 	struct session *session;	/* one reference until released */
+	struct hsrv_slot *slot;		/* counted in the HTTP limits until released */
 	struct wsmsg_rx rx;
 	char *extra;			/* bytes read by MHD after the handshake */
 	size_t extra_len, extra_off;
@@ -132,18 +139,26 @@ int wsj1_upgrade_request(void *closure, struct MHD_Connection *con, const char *
 			 const char *version);
 /* Sets (or clears with NULL) the server of MHD's upgrade callbacks. */
 void wsj1_upgrade_set_server(struct wsj1 *ws);
+/* TLS: ends the relay of an upgraded connection (its socket is closed). */
+void wsj1_upgrade_close(struct wsj1 *ws, struct MHD_UpgradeResponseHandle *urh);
 /* Drops the handshakes that never upgraded (all of them when 'all'). */
 void wsj1_pending_purge(struct wsj1 *ws, int all);
 
 /* ---- conn.c ---- */
 
 /*
- * A new connection on the upgraded socket 'fd'; takes 'fd' and 'session'
- * (one reference) and copies 'extra' (bytes already read). On failure,
- * the caller keeps both. Returns 0 or -errno.
+ * A new connection on the upgraded socket 'fd'; takes 'fd', 'session'
+ * (one reference) and 'slot' (its place in the HTTP connection limits,
+ * may be NULL; released even on failure), and copies 'extra' (bytes
+ * already read). 'peer' is the client's address (NULL: asked to 'fd').
+ * With TLS, 'fd' is MHD's end of the relay to the TLS connection and
+ * 'urh' (taken on success) is closed at release; plain connections give
+ * NULL. On failure, the caller keeps 'fd', 'session' and 'urh'.
+ * Returns 0 or -errno.
  */
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len);
+		  size_t extra_len, struct hsrv_slot *slot, struct MHD_UpgradeResponseHandle *urh,
+		  const struct sockaddr *peer);
 
 struct wsj1_conn *wsj1_conn_ref(struct wsj1_conn *conn);
 /* Any thread: frees the memory at the last reference. */

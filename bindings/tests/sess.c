@@ -3,12 +3,14 @@
  * sess: test binding of the session locking (tests/test-sessions.c).
  *
  * Verbs (api "sess"):
- *  - slowmake (arg ms): gets-or-creates the context with a create
- *    function that sleeps ms milliseconds and, meanwhile, calls the daemon
- *    about the same request (afb_req_context_get, afb_req_context,
- *    afb_req_session_set_LOA, afb_req_value): none of it may deadlock;
- *    replies {"value": the context, "inner": what the inner get-or-create
- *    gave (null)};
+ *  - slowmake (arg ms): gets-or-creates the context through the daemon's
+ *    atomic get-or-create (the context_make slot of afb_req_itf, which
+ *    binding API v3's afb_req_context uses; v1's inline afb_req_context is
+ *    the 2017 get-then-set) with a create function that sleeps ms
+ *    milliseconds and, meanwhile, calls the daemon about the same request
+ *    (afb_req_context_get, the same get-or-create, afb_req_session_set_LOA,
+ *    afb_req_value): none of it may deadlock; replies {"value": the
+ *    context, "inner": what the inner get-or-create gave (null)};
  *  - get: replies {"value": the context or null};
  *  - set (arg value): sets the context;
  *  - renew: session flag RENEW, replies success;
@@ -30,10 +32,11 @@
 
 static const struct afb_binding_interface *afbitf;
 
-/* the request whose context is being made (v1 create functions get no closure) */
-static __thread struct afb_req making;
-static __thread long making_ms;
-static __thread const char *inner_result;
+struct making {
+	struct afb_req req;
+	long ms;
+	const char *inner;
+};
 
 static void sleep_ms(long ms)
 {
@@ -43,19 +46,27 @@ static void sleep_ms(long ms)
 		;
 }
 
-static void *inner_create(void)
+static void *inner_create(void *closure)
 {
 	return strdup("inner");
 }
 
-static void *slow_create(void)
+/* the daemon's atomic get-or-create (afb_req_itf.context_make) */
+static void *context_make(struct afb_req req, void *(*create)(void *), void *closure)
 {
-	sleep_ms(making_ms);
+	return req.itf->context_make(req.closure, create, free, closure);
+}
+
+static void *slow_create(void *closure)
+{
+	struct making *m = closure;
+
+	sleep_ms(m->ms);
 	/* the daemon, called from inside the create function */
-	afb_req_context_get(making);
-	inner_result = afb_req_context(making, inner_create, free);
-	afb_req_session_set_LOA(making, 0);
-	afb_req_value(making, "ms");
+	afb_req_context_get(m->req);
+	m->inner = context_make(m->req, inner_create, NULL);
+	afb_req_session_set_LOA(m->req, 0);
+	afb_req_value(m->req, "ms");
 	return strdup("made");
 }
 
@@ -63,14 +74,12 @@ static void slowmake(struct afb_req req)
 {
 	const char *ms = afb_req_value(req, "ms");
 	struct json_object *o = json_object_new_object();
+	struct making m = { req, ms ? atol(ms) : 100, "unset" };
 	const char *value;
 
-	making = req;
-	making_ms = ms ? atol(ms) : 100;
-	inner_result = "unset";
-	value = afb_req_context(req, slow_create, free);
+	value = context_make(req, slow_create, &m);
 	json_object_object_add(o, "value", value ? json_object_new_string(value) : NULL);
-	json_object_object_add(o, "inner", inner_result ? json_object_new_string(inner_result) : NULL);
+	json_object_object_add(o, "inner", m.inner ? json_object_new_string(m.inner) : NULL);
 	afb_req_success(req, o, NULL);
 }
 

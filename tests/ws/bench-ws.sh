@@ -15,7 +15,8 @@
 # Starts afb-daemon with hello; sets $port, $url (ws) and $uuid.
 ws_start_daemon() {
 	ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true	# 1000 connections need descriptors
-	"$build/binder/afb-daemon" --interface 127.0.0.1 --port 0 --token bench \
+	# 1000 connections from one address: no per-address limit
+	"$build/binder/afb-daemon" --interface 127.0.0.1 --port 0 --token bench --http-max-per-address 0 \
 		--binding "$build/bindings/hello.so" --workdir "$tmp" --apitimeout 0 \
 		>"$tmp/afb.log" 2>&1 &
 	pids+=($!)

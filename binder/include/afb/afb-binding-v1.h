@@ -114,20 +114,28 @@ extern int afbBindingV1ServiceInit(struct afb_service service);
 extern void afbBindingV1ServiceEvent(const char *event, struct json_object *object);
 
 /*
- * Logging: ERROR(afbitf, fmt, ...) and friends. The message is produced
- * only when the verbosity of the api is at least the level of the macro
- * (ERROR 0, WARNING 1, NOTICE 1, INFO 2, DEBUG 3); it goes to stderr
- * with the syslog prefix "<3> ERROR" ... "<7> DEBUG".
+ * Logging: AFB_ERROR_V1(afbitf, fmt, ...) and friends, ERROR(afbitf, fmt,
+ * ...) in the binding document. The message is produced only when the
+ * verbosity of the api is at least the level of the macro (ERROR 0,
+ * WARNING 1, NOTICE 1, INFO 2, DEBUG 3); it goes to stderr with the
+ * syslog prefix "<3> ERROR" ... "<7> DEBUG". AFB_REQ_ERROR_V1(afbitf, req,
+ * fmt, ...) and friends log in the name of a request.
  */
 #if defined(AFB_BINDING_PRAGMA_NO_VERBOSE_DATA)
 # define _AFB_LOGGING_V1_(itf,vlevel,llevel,...) \
 	do{ if((itf)->verbosity>=vlevel) afb_daemon_verbose2((itf)->daemon,llevel,__FILE__,__LINE__,__func__,"%s",""); }while(0)
+# define _AFB_REQ_LOGGING_V1_(itf,req,vlevel,llevel,...) \
+	do{ if((itf)->verbosity>=vlevel) afb_req_verbose(req,llevel,__FILE__,__LINE__,__func__,"%s",""); }while(0)
 #elif defined(AFB_BINDING_PRAGMA_NO_VERBOSE_DETAILS)
 # define _AFB_LOGGING_V1_(itf,vlevel,llevel,...) \
 	do{ if((itf)->verbosity>=vlevel) afb_daemon_verbose2((itf)->daemon,llevel,0,0,0,__VA_ARGS__); }while(0)
+# define _AFB_REQ_LOGGING_V1_(itf,req,vlevel,llevel,...) \
+	do{ if((itf)->verbosity>=vlevel) afb_req_verbose(req,llevel,0,0,0,__VA_ARGS__); }while(0)
 #else
 # define _AFB_LOGGING_V1_(itf,vlevel,llevel,...) \
 	do{ if((itf)->verbosity>=vlevel) afb_daemon_verbose2((itf)->daemon,llevel,__FILE__,__LINE__,__func__,__VA_ARGS__); }while(0)
+# define _AFB_REQ_LOGGING_V1_(itf,req,vlevel,llevel,...) \
+	do{ if((itf)->verbosity>=vlevel) afb_req_verbose(req,llevel,__FILE__,__LINE__,__func__,__VA_ARGS__); }while(0)
 #endif
 
 #define AFB_ERROR_V1(itf,...)   _AFB_LOGGING_V1_(itf,0,3,__VA_ARGS__)
@@ -136,16 +144,43 @@ extern void afbBindingV1ServiceEvent(const char *event, struct json_object *obje
 #define AFB_INFO_V1(itf,...)    _AFB_LOGGING_V1_(itf,2,6,__VA_ARGS__)
 #define AFB_DEBUG_V1(itf,...)   _AFB_LOGGING_V1_(itf,3,7,__VA_ARGS__)
 
-#define AFB_ERROR   AFB_ERROR_V1
-#define AFB_WARNING AFB_WARNING_V1
-#define AFB_NOTICE  AFB_NOTICE_V1
-#define AFB_INFO    AFB_INFO_V1
-#define AFB_DEBUG   AFB_DEBUG_V1
+#define AFB_REQ_ERROR_V1(itf,req,...)   _AFB_REQ_LOGGING_V1_(itf,req,0,3,__VA_ARGS__)
+#define AFB_REQ_WARNING_V1(itf,req,...) _AFB_REQ_LOGGING_V1_(itf,req,1,4,__VA_ARGS__)
+#define AFB_REQ_NOTICE_V1(itf,req,...)  _AFB_REQ_LOGGING_V1_(itf,req,1,5,__VA_ARGS__)
+#define AFB_REQ_INFO_V1(itf,req,...)    _AFB_REQ_LOGGING_V1_(itf,req,2,6,__VA_ARGS__)
+#define AFB_REQ_DEBUG_V1(itf,req,...)   _AFB_REQ_LOGGING_V1_(itf,req,3,7,__VA_ARGS__)
+#define AFB_REQ_VERBOSE_V1(req,level,...) \
+	afb_req_verbose(req,level,__FILE__,__LINE__,__func__,__VA_ARGS__)
 
-#if !defined(AFB_BINDING_PRAGMA_NO_VERBOSE_MACRO)
-# define ERROR   AFB_ERROR_V1
-# define WARNING AFB_WARNING_V1
-# define NOTICE  AFB_NOTICE_V1
-# define INFO    AFB_INFO_V1
-# define DEBUG   AFB_DEBUG_V1
+/* the short names are those of version 1 only when it is the version chosen */
+#if AFB_BINDING_VERSION == 1
+# define AFB_ERROR       AFB_ERROR_V1
+# define AFB_WARNING     AFB_WARNING_V1
+# define AFB_NOTICE      AFB_NOTICE_V1
+# define AFB_INFO        AFB_INFO_V1
+# define AFB_DEBUG       AFB_DEBUG_V1
+# define AFB_REQ_ERROR   AFB_REQ_ERROR_V1
+# define AFB_REQ_WARNING AFB_REQ_WARNING_V1
+# define AFB_REQ_NOTICE  AFB_REQ_NOTICE_V1
+# define AFB_REQ_INFO    AFB_REQ_INFO_V1
+# define AFB_REQ_DEBUG   AFB_REQ_DEBUG_V1
+# define AFB_REQ_VERBOSE AFB_REQ_VERBOSE_V1
+# if !defined(AFB_BINDING_PRAGMA_NO_VERBOSE_MACRO)
+#  define ERROR   AFB_ERROR_V1
+#  define WARNING AFB_WARNING_V1
+#  define NOTICE  AFB_NOTICE_V1
+#  define INFO    AFB_INFO_V1
+#  define DEBUG   AFB_DEBUG_V1
+# endif
+
+/* type names of the 2017 headers */
+typedef struct afb_binding_v1 afb_binding_v1;
+typedef struct afb_binding_desc_v1 afb_binding_desc_v1;
+typedef struct afb_verb_desc_v1 afb_verb_desc_v1;
+typedef struct afb_binding_interface_v1 afb_binding_interface_v1;
+typedef struct afb_req afb_req;
+typedef struct afb_event afb_event;
+typedef struct afb_daemon afb_daemon;
+typedef struct afb_service afb_service;
+typedef struct afb_arg afb_arg;
 #endif

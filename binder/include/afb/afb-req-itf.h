@@ -4,22 +4,22 @@
  * value; it must reply exactly once (afb_req_success* or afb_req_fail*).
  * A verb that replies after it returns must afb_req_addref() before
  * returning and afb_req_unref() after replying.
+ *
+ * Binary compatibility both ways with the 2017 binder: the inline
+ * functions below use only the 20 slots of the 2017 table, so a binding
+ * compiled with this header also runs there; slots this daemon adds
+ * come after them and are for the daemon's own use.
  */
 #pragma once
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include "afb-arg.h"
 #include "afb-event-itf.h"
 
 struct json_object;
 struct afb_stored_req;
 
-/* An argument of a request. All fields are NULL when it is absent. */
-struct afb_arg {
-	const char *name;	/* name of the argument or NULL if invalid */
-	const char *value;	/* string value, or client file name when path != NULL */
-	const char *path;	/* path of the uploaded file, removed when the request ends */
-};
 
 struct afb_req;
 
@@ -50,7 +50,11 @@ struct afb_req_itf {
 			void (*callback)(void *closure, int status, struct json_object *result, struct afb_req req),
 			void *cb_closure);
 	int (*has_permission)(void *closure, const char *permission);
-	/* appended by this daemon: atomic get-or-create of the context */
+	/*
+	 * Appended by this daemon (slot 20): atomic get-or-create of the
+	 * context. Absent from the 2017 table: the inline functions never
+	 * call it (bindings compiled with an earlier header of this daemon did).
+	 */
 	void *(*context_make)(void *closure, void *(*create)(void *closure), void (*free_value)(void*),
 			void *create_closure);
 };
@@ -149,20 +153,23 @@ static inline void afb_req_context_set(struct afb_req req, void *context, void (
 	req.itf->context_set(req.closure, context, free_context);
 }
 
-static inline void *afb__req_context_create_trampoline(void *create)
-{
-	return ((void *(*)(void))create)();
-}
-
 /*
- * Gets the context, creating it with 'create_context' when NULL. Unlike
- * the 2017 header this is atomic: two concurrent requests of one session
- * never create two contexts.
+ * Gets the context, creating it with 'create_context' and storing it when
+ * there is none (the 2017 composition of context_get and context_set).
+ * It is not atomic: two requests of one session running at once may both
+ * create a context, the second replacing (and freeing) the first. A
+ * binding whose requests of one session may run at once creates its
+ * context under its own lock, or uses binding API v3 (afb_req_context).
  */
 static inline void *afb_req_context(struct afb_req req, void *(*create_context)(), void (*free_context)(void*))
 {
-	return req.itf->context_make(req.closure, afb__req_context_create_trampoline,
-				     free_context, (void*)create_context);
+	void *result = req.itf->context_get(req.closure);
+
+	if (!result) {
+		result = create_context();
+		req.itf->context_set(req.closure, result, free_context);
+	}
+	return result;
 }
 
 /* Shortcut for afb_req_context_set(req, NULL, NULL) */
@@ -245,9 +252,6 @@ static inline void afb_req_verbose(struct afb_req req, int level, const char *fi
 	req.itf->vverbose(req.closure, level, file, line, func, fmt, args);
 	va_end(args);
 }
-
-#define AFB_REQ_VERBOSE(req,level,...) \
-	afb_req_verbose(req,level,__FILE__,__LINE__,__func__,__VA_ARGS__)
 
 /* 1 when the client of 'req' has 'permission', 0 otherwise. */
 static inline int afb_req_has_permission(struct afb_req req, const char *permission)
