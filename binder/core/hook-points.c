@@ -38,16 +38,30 @@ static void add_int(struct json_object *o, const char *key, int64_t value)
 	json_object_object_add(o, key, json_object_new_int64(value));
 }
 
-/* a borrowed value, referenced */
+/*
+ * A borrowed value, copied: the record is serialized later on another
+ * thread, while the request's objects go on being used (and released) by
+ * their own; json-c's objects are not thread-safe, not even their
+ * reference counts (ThreadSanitizer).
+ */
+static struct json_object *copy(struct json_object *value)
+{
+	struct json_object *result = NULL;
+
+	if (value && json_object_deep_copy(value, &result, NULL) < 0)
+		result = NULL;
+	return result;
+}
+
 static void add_json(struct json_object *o, const char *key, struct json_object *value)
 {
-	json_object_object_add(o, key, json_object_get(value));
+	json_object_object_add(o, key, copy(value));
 }
 
 static void add_json_opt(struct json_object *o, const char *key, struct json_object *value)
 {
 	if (value)
-		json_object_object_add(o, key, json_object_get(value));
+		json_object_object_add(o, key, copy(value));
 }
 
 /* ---- requests ---- */

@@ -39,6 +39,17 @@ struct afb_config {
 	char *https_cert;		/* --https-cert PEM file */
 	char *https_key;		/* --https-key PEM file */
 	size_t ws_max_message;		/* --ws-max-message bytes of a WebSocket message (default 1 MiB) */	/* ws */
+	int ws_ping_interval;		/* --ws-ping-interval seconds (default 30, 0: none) */
+	int ws_idle_timeout;		/* --ws-idle-timeout seconds (default 90, 0: never) */
+	int no_web_client;		/* --no-web-client: no /afb/ (AFB.js, afb.mjs) */
+	int monitoring;			/* --monitoring: the monitoring page at /monitoring/ */
+
+	/* tracing to the log (docs/web.md): no, common, extra, all */
+	char *tracereq;			/* --tracereq: requests */
+	char *traceditf;		/* --traceditf: daemon interface of bindings */
+	char *traceevt;			/* --traceevt: events */
+	char *tracesvc;			/* --tracesvc: services (no, all) */
+	char *traceses;			/* --traceses: sessions (no, common, all) */
 
 	/* core */
 	int cntxtimeout;		/* --cntxtimeout session idle life (default 3600) */

@@ -28,7 +28,9 @@
 #endif
 #include "jobs.h"
 #include "mainloop.h"
+#include "memtrim.h"
 #include "monitor.h"
+#include "tracelog.h"
 #include "session.h"
 #include "settings.h"
 #include "utf8.h"
@@ -166,9 +168,15 @@ static int start_http(struct afb_config *config, struct hsrv **hsrv, struct wsj1
 		.https = config->https,
 		.https_cert = config->https_cert,
 		.https_key = config->https_key,
+		.no_web_client = config->no_web_client,
+		.monitoring = config->monitoring,
 	};
 #if WITH_WEBSOCKET
-	struct wsj1_options wsj1_options = { .max_message = config->ws_max_message };	/* ws */
+	struct wsj1_options wsj1_options = {	/* ws */
+		.max_message = config->ws_max_message,
+		.ping_interval = config->ws_ping_interval,
+		.idle_timeout = config->ws_idle_timeout,
+	};
 #endif
 	struct afb_config_list *item;
 	const char **aliases;
@@ -352,6 +360,7 @@ int main(int argc, char **argv)
 	/* before any thread, before any binding code */
 	if (fault_init(!config->no_sigcatch) < 0)
 		LOGW("can't catch the faults of bindings: a faulting binding will end the daemon");
+	memtrim_init();
 	if (mainloop_init() < 0 || setup_signals() < 0) {
 		LOGE("can't set up the event loop");
 		return 1;
@@ -377,7 +386,15 @@ int main(int argc, char **argv)
 
 	main_apiset = apiset_new();
 	/* the monitor api first: bindings can't take its name */
-	if (!main_apiset || load_settings(config) < 0 || monitor_add(main_apiset) < 0 || load_bindings(config) < 0)
+	if (!main_apiset || load_settings(config) < 0 || monitor_add(main_apiset) < 0)
+		goto end;
+	/* before the bindings load: their services and events are traced too */
+	if (tracelog_start(config->tracereq, config->traceditf, config->traceevt, config->tracesvc,
+			   config->traceses) < 0) {
+		LOGE("can't set up the tracing options");
+		goto end;
+	}
+	if (load_bindings(config) < 0)
 		goto end;
 #if WITH_DBUS
 	if (start_dbus_clients(config) < 0)	/* dbus */
@@ -432,6 +449,8 @@ end:
 	apiset_free(main_apiset);
 	api_so_v1_cleanup();
 	session_exit();
+	tracelog_stop();
+	memtrim_cleanup();
 	mainloop_cleanup();
 	if (rootfd >= 0)
 		close(rootfd);
