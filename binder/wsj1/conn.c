@@ -41,6 +41,7 @@
 #include "json1.h"
 #include "hsrv.h"
 #include "mainloop.h"
+#include "memtrim.h"
 #include "peer.h"
 #include "session.h"
 #include "utf8.h"
@@ -103,6 +104,13 @@ static void queue_out(struct wsj1_conn *conn, struct wsj1_out *out)
 	/* the time output waits is counted from the moment it starts to */
 	if (!conn->out_head)
 		conn->last_tx = now_us();
+	/* a client that does not read: dropped from the flush (not here: maybe inside the decoder) */
+	if (conn->out_head && conn->out_bytes + (out->end - out->start) > WSJ1_MAX_OUTPUT) {
+		free(out);
+		conn->overflow = 1;
+		wsj1_schedule(conn, 1, 0);
+		return;
+	}
 	out->next = NULL;
 	*conn->out_tail = out;
 	conn->out_tail = &out->next;
@@ -200,7 +208,8 @@ void wsj1_conn_release(struct wsj1_conn *conn)
 	if (conn->next)
 		conn->next->prev = conn->prev;
 	ws->count--;
-	wsj1_note_close(ws);
+	/* the heap goes back to the system once a burst of closes is over */
+	memtrim_note();
 	conn->server = NULL;
 	LOGD("ws: %s: released", conn->client->address);
 	wsj1_conn_unref(conn);
@@ -324,6 +333,13 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 	ssize_t n;
 	size_t len;
 	int count;
+
+	if (conn->overflow) {
+		LOGI("ws: %s: released: more than %u bytes wait for it (it does not read)", conn->client->address,
+		     WSJ1_MAX_OUTPUT);
+		wsj1_conn_release(conn);
+		return;
+	}
 
 	while (conn->out_head) {
 		count = 0;

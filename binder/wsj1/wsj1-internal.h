@@ -46,6 +46,8 @@ struct wsj1_pending;
 #define WSJ1_MAX_INFLIGHT 128
 /* Output waiting for a slow reader before its input pauses. */
 #define WSJ1_MAX_BACKLOG (4u << 20)
+/* Output waiting (events keep coming while input is paused) before the connection is dropped. */
+#define WSJ1_MAX_OUTPUT (16u << 20)
 /* Output beyond which the connection tells producers that can wait to wait (evt_congested). */
 #define WSJ1_CONGESTED_BACKLOG (WSJ1_MAX_BACKLOG / 8)
 /* Subscriptions of one connection. */
@@ -68,8 +70,6 @@ struct wsj1 {
 	struct wsj1_conn *conns;		/* open connections */
 	unsigned count;
 	struct wsj1_pending *pending;		/* handshakes answered, not yet upgraded */
-	sd_event_source *trim;			/* malloc_trim after closes */
-	unsigned closes;			/* since the last trim */
 };
 
 /* A message to send, frame header included. */
@@ -106,6 +106,7 @@ struct wsj1_conn {
 	unsigned input_paused: 1;	/* EPOLLIN off: too many calls or too much output */
 	unsigned out_blocked: 1;	/* the socket is full: EPOLLOUT on */
 	unsigned linger_after_flush: 1;	/* we failed the connection: wait for the peer's end */
+	unsigned overflow: 1;		/* more than WSJ1_MAX_OUTPUT waits: drop it at the next flush */
 	enum wsj1_state state;
 	int fd;				/* owned */
 	struct MHD_UpgradeResponseHandle *urh;	/* TLS: MHD relays the socket, closed at release */
@@ -135,8 +136,6 @@ struct wsj1_conn {
 /* Asks for flush and/or pump of 'conn' from the deferred work source. */
 void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump);
 
-/* A connection was released: trims the heap after a burst of closes. */
-void wsj1_note_close(struct wsj1 *ws);
 
 /* ---- upgrade.c ---- */
 

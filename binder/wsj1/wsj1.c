@@ -11,12 +11,11 @@
  * Keep-alive: a timer looks at every connection each second (see
  * wsj1_conn_keepalive): a silent peer is pinged, then closed.
  *
- * Memory: after connections close, a timer gives the freed heap back to
- * the system (malloc_trim), so that the daemon's RSS comes back down
- * after a burst of clients.
+ * Memory: each connection released asks core/memtrim for a malloc_trim
+ * once the burst of closes is over, so that the daemon's RSS comes back
+ * down after a burst of clients.
  */
 #include <errno.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +28,6 @@
 #include "verbose.h"
 
 #define DEFAULT_MAX_MESSAGE (1u << 20)
-/* closes to wait for before trimming the heap, and the delay after the last */
-#define TRIM_AFTER_CLOSES 16
-#define TRIM_DELAY_US 500000
 /* granularity of pings and idle timeouts */
 #define KEEPALIVE_TICK_US 1000000
 
@@ -73,25 +69,6 @@ void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump)
 	sd_event_source_set_enabled(ws->work, SD_EVENT_ONESHOT);
 }
 
-static int on_trim(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	struct wsj1 *ws = userdata;
-
-	ws->closes = 0;
-	malloc_trim(0);
-	LOGD("ws: heap trimmed after connections closed (%u open)", ws->count);
-	return 0;
-}
-
-void wsj1_note_close(struct wsj1 *ws)
-{
-	if (++ws->closes < TRIM_AFTER_CLOSES && ws->count)
-		return;
-	/* moved at each close: trims once the burst is over */
-	sd_event_source_set_time_relative(ws->trim, TRIM_DELAY_US);
-	sd_event_source_set_enabled(ws->trim, SD_EVENT_ONESHOT);
-}
-
 /* Every second while connections are open: pings and idle timeouts. */
 static int on_keepalive(sd_event_source *s, uint64_t usec, void *userdata)
 {
@@ -129,9 +106,6 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *op
 		goto error;
 	json_tokener_set_flags(ws->tok, JSON_TOKENER_STRICT);
 	rc = sd_event_add_defer(mainloop_event(), &ws->work, on_work, ws);
-	if (rc >= 0)
-		rc = sd_event_add_time_relative(mainloop_event(), &ws->trim, CLOCK_MONOTONIC, TRIM_DELAY_US, 0,
-						on_trim, ws);
 	if (rc >= 0 && (ws->ping_us || ws->idle_us))
 		rc = sd_event_add_time_relative(mainloop_event(), &ws->keepalive, CLOCK_MONOTONIC, KEEPALIVE_TICK_US,
 						KEEPALIVE_TICK_US / 10, on_keepalive, ws);
@@ -140,7 +114,6 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *op
 	if (rc < 0)
 		goto error;
 	sd_event_source_set_enabled(ws->work, SD_EVENT_OFF);
-	sd_event_source_set_enabled(ws->trim, SD_EVENT_OFF);
 	wsj1_upgrade_set_server(ws);
 	hsrv_set_upgrade_handler(hsrv, wsj1_upgrade_request, ws);
 	LOGN("ws: x-afb-ws-json1 at %s, messages up to %zu bytes, ping after %d s of silence, closed after %d s",
@@ -168,7 +141,6 @@ void wsj1_free(struct wsj1 *ws)
 	on_work(NULL, ws);
 	wsj1_pending_purge(ws, 1);
 	sd_event_source_disable_unref(ws->work);
-	sd_event_source_disable_unref(ws->trim);
 	sd_event_source_disable_unref(ws->keepalive);
 	if (ws->tok)
 		json_tokener_free(ws->tok);
