@@ -43,6 +43,7 @@ struct hsrv {
 	int stopping;			/* hsrv_free in progress: close resumed connections */
 	struct files_root *roothttp;	/* relaxed: missing files fall through */
 	struct files_root *aliases;	/* strict, linked through files_root_next */
+	const char *assets[3];		/* built-in files served: "/afb", "/monitoring" (assets.h) */
 	hsrv_upgrade_handler_t upgrade;
 	void *upgrade_closure;
 	char *tls_cert, *tls_key;	/* PEM texts given to MHD (https) */

@@ -10,7 +10,7 @@
  * time; MHD is never entered from elsewhere.
  * Routing (first call of the access handler), by decreasing priority:
  * WebSocket hook at <rootapi>, api calls under <rootapi>, aliases,
- * --roothttp, then 404.
+ * the built-in files (/afb/, /monitoring/), --roothttp, then 404.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +30,7 @@
 #include "hsrv-internal.h"
 #include "hreq.h"
 #include "files.h"
+#include "assets.h"
 #include "mainloop.h"
 #include "peer.h"
 #include "verbose.h"
@@ -210,6 +211,9 @@ static enum MHD_Result route_static(struct hsrv *hsrv, struct MHD_Connection *co
 		if (rc)
 			return rc > 0 ? MHD_YES : MHD_NO;
 	}
+	rc = assets_serve(con, url, method, hsrv->assets);
+	if (rc)
+		return rc > 0 ? MHD_YES : MHD_NO;
 	if (hsrv->roothttp) {
 		rc = files_serve(hsrv->roothttp, con, url, method);
 		if (rc)
@@ -558,7 +562,7 @@ int hsrv_new(struct hsrv **out, const struct hsrv_options *options, struct apise
 	const union MHD_DaemonInfo *info;
 	struct hsrv *hsrv;
 	sd_event *ev = mainloop_event();
-	int rc;
+	int rc, n;
 
 	if (!out || !options || !apiset || !ev)
 		return -EINVAL;
@@ -571,6 +575,11 @@ int hsrv_new(struct hsrv **out, const struct hsrv_options *options, struct apise
 	hsrv->apiset = apiset;
 	hsrv->gate.fd = -1;
 	hconn_set_limits(hsrv);
+	n = 0;
+	if (!options->no_web_client)
+		hsrv->assets[n++] = "/afb";
+	if (options->monitoring)
+		hsrv->assets[n++] = "/monitoring";
 
 	rc = set_names(hsrv);
 	if (rc >= 0)

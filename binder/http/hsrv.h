@@ -42,6 +42,8 @@ struct hsrv_options {
 	int https;			/* TLS (HTTPS and wss) instead of plain HTTP */
 	const char *https_cert;		/* PEM file of the certificate chain (with https) */
 	const char *https_key;		/* PEM file of the private key (with https) */
+	int no_web_client;		/* do not serve /afb/ (AFB.js, afb.mjs: docs/web.md) */
+	int monitoring;			/* serve /monitoring/ (monitoring page, api explorer) */
 };
 
 /*

@@ -93,6 +93,22 @@ static const char *check_nonempty(const char *v)
 	return *v ? NULL : "a non-empty value";
 }
 
+static const char *check_trace(const char *v)
+{
+	return !strcmp(v, "no") || !strcmp(v, "common") || !strcmp(v, "extra") || !strcmp(v, "all")
+	       ? NULL : "no, common, extra or all";
+}
+
+static const char *check_trace_all(const char *v)
+{
+	return !strcmp(v, "no") || !strcmp(v, "all") ? NULL : "no or all";
+}
+
+static const char *check_trace_common(const char *v)
+{
+	return !strcmp(v, "no") || !strcmp(v, "common") || !strcmp(v, "all") ? NULL : "no, common or all";
+}
+
 enum {
 	O_ROOTAPI = 256, O_ROOTHTTP, O_ALIAS, O_CACHE_EOL, O_UPLOADDIR, O_ROOTDIR, O_MAX_BODY, O_MAX_UPLOAD,
 	O_HTTP_TIMEOUT, O_CNTXTIMEOUT, O_SESSION_MAX, O_APITIMEOUT, O_JOBS, O_MAX_PENDING, O_BINDING,
@@ -101,7 +117,8 @@ enum {
 	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH,
 	O_WS_MAX_MESSAGE,	/* ws */
 	O_HTTP_MAX_CONNECTIONS, O_HTTP_MAX_PER_ADDRESS, O_HTTP_HEADER_TIMEOUT,
-	O_WS_PING_INTERVAL, O_WS_IDLE_TIMEOUT, O_PROTO_WS_MAX_OUTPUT
+	O_WS_PING_INTERVAL, O_WS_IDLE_TIMEOUT, O_PROTO_WS_MAX_OUTPUT,
+	O_NO_WEB_CLIENT, O_TRACEREQ, O_TRACEDITF, O_TRACEEVT, O_TRACESVC, O_TRACESES
 };
 
 static const struct optdesc options[] = {
@@ -158,6 +175,20 @@ static const struct optdesc options[] = {
 	{ "ws-idle-timeout", O_WS_IDLE_TIMEOUT, K_INT, F(ws_idle_timeout), "SECONDS", "90", 0, 864000, NULL,
 	  "close a WebSocket peer silent, or not reading, for so long (close 1001), 0 for never (default 90)" },
 	{ "no-httpd", O_NO_HTTPD, K_FLAG, F(no_httpd), NULL, NULL, 0, 0, NULL, "do not start the HTTP server" },
+	{ "no-web-client", O_NO_WEB_CLIENT, K_FLAG, F(no_web_client), NULL, NULL, 0, 0, NULL,
+	  "do not serve the browser clients AFB.js and afb.mjs under /afb/ (served by default)" },
+	{ "monitoring", 'M', K_FLAG, F(monitoring), NULL, NULL, 0, 0, NULL,
+	  "serve the monitoring page and the api explorer at /monitoring/" },
+	{ "tracereq", O_TRACEREQ, K_STRING, F(tracereq), "no|common|extra|all", "no", 0, 0, check_trace,
+	  "log the requests (default no)" },
+	{ "traceditf", O_TRACEDITF, K_STRING, F(traceditf), "no|common|extra|all", "no", 0, 0, check_trace,
+	  "log the calls of bindings to the daemon interface (default no)" },
+	{ "traceevt", O_TRACEEVT, K_STRING, F(traceevt), "no|common|extra|all", "no", 0, 0, check_trace,
+	  "log the events (default no)" },
+	{ "tracesvc", O_TRACESVC, K_STRING, F(tracesvc), "no|all", "no", 0, 0, check_trace_all,
+	  "log the services: start, calls, events received (default no)" },
+	{ "traceses", O_TRACESES, K_STRING, F(traceses), "no|common|all", "no", 0, 0, check_trace_common,
+	  "log the sessions: created, renewed, ended (default no)" },
 	{ "cntxtimeout", O_CNTXTIMEOUT, K_INT, F(cntxtimeout), "SECONDS", "3600", 1, INT_MAX, NULL,
 	  "idle life of a session, extended on use (default 3600)" },
 	{ "session-max", O_SESSION_MAX, K_INT, F(session_max), "COUNT", "200", 1, 10000000, NULL,

@@ -42,6 +42,15 @@ struct afb_config {
 	int ws_ping_interval;		/* --ws-ping-interval seconds (default 30, 0: none) */
 	int ws_idle_timeout;		/* --ws-idle-timeout seconds (default 90, 0: never) */
 	size_t proto_ws_max_output;	/* --proto-ws-max-output bytes queued for one link (default 8 MiB) */
+	int no_web_client;		/* --no-web-client: no /afb/ (AFB.js, afb.mjs) */
+	int monitoring;			/* --monitoring: the monitoring page at /monitoring/ */
+
+	/* tracing to the log (docs/web.md): no, common, extra, all */
+	char *tracereq;			/* --tracereq: requests */
+	char *traceditf;		/* --traceditf: daemon interface of bindings */
+	char *traceevt;			/* --traceevt: events */
+	char *tracesvc;			/* --tracesvc: services (no, all) */
+	char *traceses;			/* --traceses: sessions (no, common, all) */
 
 	/* core */
 	int cntxtimeout;		/* --cntxtimeout session idle life (default 3600) */

@@ -30,6 +30,7 @@
 #include "jobs.h"
 #include "mainloop.h"
 #include "monitor.h"
+#include "tracelog.h"
 #include "session.h"
 #include "settings.h"
 #include "utf8.h"
@@ -167,6 +168,8 @@ static int start_http(struct afb_config *config, struct hsrv **hsrv, struct wsj1
 		.https = config->https,
 		.https_cert = config->https_cert,
 		.https_key = config->https_key,
+		.no_web_client = config->no_web_client,
+		.monitoring = config->monitoring,
 	};
 #if WITH_WEBSOCKET
 	struct wsj1_options wsj1_options = {	/* ws */
@@ -383,7 +386,15 @@ int main(int argc, char **argv)
 
 	main_apiset = apiset_new();
 	/* the monitor api first: bindings can't take its name */
-	if (!main_apiset || load_settings(config) < 0 || monitor_add(main_apiset) < 0 || load_bindings(config) < 0)
+	if (!main_apiset || load_settings(config) < 0 || monitor_add(main_apiset) < 0)
+		goto end;
+	/* before the bindings load: their services and events are traced too */
+	if (tracelog_start(config->tracereq, config->traceditf, config->traceevt, config->tracesvc,
+			   config->traceses) < 0) {
+		LOGE("can't set up the tracing options");
+		goto end;
+	}
+	if (load_bindings(config) < 0)
 		goto end;
 #if WITH_DBUS
 	if (start_dbus_clients(config) < 0)	/* dbus */
@@ -438,6 +449,7 @@ end:
 	apiset_free(main_apiset);
 	api_so_v1_cleanup();
 	session_exit();
+	tracelog_stop();
 	mainloop_cleanup();
 	if (rootfd >= 0)
 		close(rootfd);
