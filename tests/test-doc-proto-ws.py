@@ -13,6 +13,7 @@ usage: test-doc-proto-ws.py SOURCE_ROOT BUILD_DIR
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -37,24 +38,42 @@ if len(blocks) < 3:
     print("0 passed, 1 failed")
     sys.exit(1)
 
-for i, block in enumerate(blocks):
+def run_block(block):
+    """(ok, stdout, stderr, script): the block in a process group of its own, ended whatever happens"""
     tmp = tempfile.mkdtemp(prefix="afb-docpws-")
     os.symlink(BUILD, os.path.join(tmp, "build"))
     script = (block.replace("1235", str(free_port())).replace("2500", str(free_port()))
               .replace("/tmp/afb-ws", os.path.join(tmp, "ws")))
-    env = dict(os.environ)
+    p = subprocess.Popen(["bash", "-e", "-c", script], cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, start_new_session=True)
     try:
-        r = subprocess.run(["bash", "-e", "-c", script], cwd=tmp, capture_output=True, text=True, timeout=60,
-                           env=env)
-        ok = r.returncode == 0 and '"ping":"pong"' in r.stdout
-    except subprocess.TimeoutExpired as e:
-        ok, r = False, e
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        out, err = "", "timed out"
+    finally:
+        # a failed command leaves the daemons of the block running: end them all
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if p.poll() is None:
+            out2, err2 = p.communicate()
+            out, err = out + out2, err + err2
+    shutil.rmtree(tmp, ignore_errors=True)
+    return p.returncode == 0 and '"ping":"pong"' in out, out, err, script
+
+
+for i, block in enumerate(blocks):
+    # a free port can be taken by another test between its choice and its use: try again then
+    for attempt in range(3):
+        ok, out, err, script = run_block(block)
+        if ok or "Address already in use" not in err:
+            break
     if ok:
         passed += 1
         print("ok - example %d" % (i + 1))
     else:
         failed += 1
-        print("not ok - example %d:\n%s\n--- stdout:\n%s\n--- stderr:\n%s" % (i + 1, script, r.stdout, r.stderr))
-    shutil.rmtree(tmp, ignore_errors=True)
+        print("not ok - example %d:\n%s\n--- stdout:\n%s\n--- stderr:\n%s" % (i + 1, script, out, err))
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -40,6 +40,7 @@ struct api_v1 {
 	const struct afb_binding_v1 *desc;
 	int (*service_init)(struct afb_service);
 	void (*service_event)(const char *, struct json_object *);
+	const char *specification;		/* afbBindingV1Specification, or NULL */
 	struct evt_listener *listener;		/* for service_event */
 	struct subloop *loop;			/* its event loop, nested in the daemon's (subloop.h) */
 	enum state state;
@@ -738,6 +739,13 @@ static struct json_object *v1_api_describe(void *closure)
 	const struct afb_verb_desc_v1 *v;
 	struct json_object *root, *info, *paths, *path, *get, *responses, *ok, *perm;
 
+	/* the binding's own description, when it gives one that parses (as v2's specification) */
+	if (a->specification) {
+		root = json_tokener_parse(a->specification);
+		if (json_object_is_type(root, json_type_object))
+			return root;
+		json_object_put(root);
+	}
 	root = json_object_new_object();
 	json_object_object_add(root, "openapi", json_object_new_string("3.0.0"));
 	info = json_object_new_object();
@@ -945,6 +953,15 @@ int api_so_v1_load(struct apiset *set, const char *path)
 	a->site.api = a->apiname;
 	a->service_init = (int (*)(struct afb_service))dlsym(handle, "afbBindingV1ServiceInit");
 	a->service_event = (void (*)(const char *, struct json_object *))dlsym(handle, "afbBindingV1ServiceEvent");
+	a->specification = (const char *)dlsym(handle, "afbBindingV1Specification");
+	if (a->specification) {
+		struct json_object *spec = json_tokener_parse(a->specification);
+
+		if (!json_object_is_type(spec, json_type_object))
+			LOGW("binding %s: afbBindingV1Specification is not a JSON object: "
+			     "the api is described from its verbs", path);
+		json_object_put(spec);
+	}
 	rc = apiset_add(set, a->apiname, a, &api_itf);
 	if (rc < 0) {
 		LOGE("binding %s: can't add api %s: %s", path, a->apiname,

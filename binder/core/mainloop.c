@@ -5,7 +5,6 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include "mainloop.h"
-#include "memtrim.h"
 #include <string.h>
 #include "jobs.h"
 #include "verbose.h"
@@ -194,6 +193,5 @@ void mainloop_cleanup(void)
 	if (wake_fd >= 0)
 		close(wake_fd);
 	wake_fd = -1;
-	memtrim_cleanup();
 	loop = sd_event_unref(loop);
 }

@@ -1,44 +1,73 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * malloc_trim after bursts: see memtrim.h.
+ * Heap policy and trimming. See memtrim.h.
  */
 #include <malloc.h>
+#include <stdatomic.h>
 #include <systemd/sd-event.h>
 
 #include "mainloop.h"
 #include "memtrim.h"
 #include "verbose.h"
 
-static sd_event_source *timer;
-static unsigned trims;
+/* blocks below this size come from the heaps, not from mmap */
+#define MMAP_THRESHOLD (32 << 20)
 
-static int on_quiet(sd_event_source *s, uint64_t usec, void *userdata)
+static sd_event_source *timer;
+static atomic_ulong trims;
+/* free bytes the heaps kept after the last trim (pieces of pages, fragments) */
+static size_t kept_free;
+
+void memtrim_init(void)
 {
-	trims++;
+	/* setting them turns glibc's dynamic thresholds off */
+	if (!mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) || !mallopt(M_TRIM_THRESHOLD, MMAP_THRESHOLD * 2))
+		LOGW("memtrim: can't set the heap thresholds: large replies will be slower");
+}
+
+void memtrim_now(void)
+{
 	malloc_trim(0);
-	LOGD("heap trimmed after a burst (%u trims)", trims);
+	kept_free = mallinfo2().fordblks;
+	atomic_fetch_add(&trims, 1);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	/* fordblks: free bytes inside the heaps; what a trim can't give back stays counted */
+	size_t free_bytes = mallinfo2().fordblks;
+
+	if (free_bytes >= kept_free + MEMTRIM_MIN_FREE) {
+		memtrim_now();
+		LOGD("memtrim: heap trimmed (%zu bytes were free, %zu kept)", free_bytes, kept_free);
+	}
 	return 0;
 }
 
-void memtrim_note(void)
+void memtrim_note(size_t bytes)
 {
-	sd_event *ev = mainloop_event();
+	int enabled = SD_EVENT_OFF;
 
-	if (!ev || !mainloop_is_main())
-		return;
-	if (!timer && sd_event_add_time_relative(ev, &timer, CLOCK_MONOTONIC, MEMTRIM_QUIET_MS * 1000ULL,
-						 MEMTRIM_QUIET_MS * 100ULL, on_quiet, NULL) < 0) {
-		timer = NULL;
+	if (!timer) {
+		if (sd_event_add_time_relative(mainloop_event(), &timer, CLOCK_MONOTONIC, MEMTRIM_PERIOD_MS * 1000ULL,
+					       MEMTRIM_PERIOD_MS * 100ULL, on_timer, NULL) < 0) {
+			timer = NULL;
+			return;
+		}
+		sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
 		return;
 	}
-	/* moved at each note: the trim comes once the burst is over */
-	sd_event_source_set_time_relative(timer, MEMTRIM_QUIET_MS * 1000ULL);
-	sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
+	/* armed once: notes that come meanwhile are handled by that trim */
+	sd_event_source_get_enabled(timer, &enabled);
+	if (enabled == SD_EVENT_OFF) {
+		sd_event_source_set_time_relative(timer, MEMTRIM_PERIOD_MS * 1000ULL);
+		sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
+	}
 }
 
-unsigned memtrim_count(void)
+unsigned long memtrim_count(void)
 {
-	return trims;
+	return atomic_load(&trims);
 }
 
 void memtrim_cleanup(void)

@@ -1,27 +1,39 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Giving memory back to the system after a burst.
+ * The daemon's heap: large blocks reused while busy, given back when calm.
  *
- * glibc keeps freed heap memory (in the main heap and in the per-thread
- * arenas of the workers) for later allocations: after a burst of clients,
- * the daemon's RSS would stay at its peak. Whatever frees something big
- * (a connection, a link, a large queue) calls memtrim_note(); once no
- * note came for MEMTRIM_QUIET_MS, malloc_trim(0) gives the free pages of
- * every arena back (madvise). A steady flow of notes delays the trim
- * until a pause: trimming in the middle of a burst would only make the
- * next allocations slower.
- *
- * Main thread (the loop's): notes from elsewhere are ignored.
+ * glibc maps each block above its mmap threshold (128 KiB at first) and
+ * unmaps it when freed, and gives the top of a heap back to the system as
+ * soon as it is freed: an 850 KB reply then cost faulting in 200 fresh
+ * pages at every call (most of its time). memtrim_init() keeps blocks up
+ * to 32 MiB in the heaps and stops the automatic trimming; instead, the
+ * transports tell memtrim_note() when memory was released (a connection
+ * closed, a large message sent) and, at most once per MEMTRIM_PERIOD_MS,
+ * when the heaps hold more than MEMTRIM_MIN_FREE bytes free, malloc_trim
+ * gives the free pages back (from every arena, the middle of heaps
+ * included). So the memory taken by a burst comes back after it.
  */
 #pragma once
 
-#define MEMTRIM_QUIET_MS 300
+#include <stddef.h>
 
-/* Something big was freed. */
-void memtrim_note(void);
+#define MEMTRIM_PERIOD_MS 500
+#define MEMTRIM_MIN_FREE (256u << 10)
 
-/* Count of trims done (tests, monitoring). */
-unsigned memtrim_count(void);
+/* Sets glibc's heap up (before the threads start). */
+void memtrim_init(void);
 
-/* Releases the timer (at exit). */
+/*
+ * Main thread (the loop's): 'bytes' were freed (an estimate; 0 when not
+ * known): a trim is considered within MEMTRIM_PERIOD_MS.
+ */
+void memtrim_note(size_t bytes);
+
+/* Trims now (tests, shutdown). */
+void memtrim_now(void);
+
+/* Count of trims made (tests, monitoring). */
+unsigned long memtrim_count(void);
+
+/* Frees the timer (at exit). */
 void memtrim_cleanup(void);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <json-c/json.h>
 #include "xreq.h"
+#include "jbuf.h"
 #include "apiset.h"
 #include "evt.h"
 #include "hook.h"
@@ -226,6 +227,42 @@ struct json_object *xreq_envelope(struct xreq *x, const char *status, const char
 	}
 	json_object_object_add(envelope, "request", request);
 	return envelope;
+}
+
+void xreq_envelope_text(struct jbuf *b, struct xreq *x, const char *status, const char *info,
+			struct json_object *object, const char *reqid, int tell_uuid)
+{
+	/* the keys of xreq_envelope, in its order */
+	if (object) {
+		jbuf_lit(b, "{\"response\":");
+		jbuf_json(b, object);
+		jbuf_lit(b, ",\"jtype\":\"afb-reply\",\"request\":{\"status\":");
+	} else {
+		jbuf_lit(b, "{\"jtype\":\"afb-reply\",\"request\":{\"status\":");
+	}
+	if (status)
+		jbuf_cstring(b, status, "a reply status");
+	else
+		jbuf_lit(b, "\"success\"");
+	if (info) {
+		jbuf_lit(b, ",\"info\":");
+		jbuf_cstring(b, info, "a reply info");
+	}
+	if (reqid) {
+		jbuf_lit(b, ",\"reqid\":");
+		jbuf_cstring(b, reqid, "a request id");
+	}
+	if (!x->closing) {
+		if (x->refreshed) {
+			jbuf_lit(b, ",\"token\":");
+			jbuf_cstring(b, x->token, "a token");
+		}
+		if (x->created || tell_uuid) {
+			jbuf_lit(b, ",\"uuid\":");
+			jbuf_cstring(b, session_uuid(x->session), "a session uuid");
+		}
+	}
+	jbuf_lit(b, "}}");
 }
 
 /* ---- dispatch ---- */

@@ -116,6 +116,17 @@ struct json_object *xreq_envelope(struct xreq *xreq, const char *status, const c
 				  struct json_object *object);
 
 /*
+ * Writes the text of that envelope into 'b' (jbuf.h), serialized once,
+ * straight into the buffer the transport sends: 'object' is borrowed.
+ * 'reqid' (may be NULL) is written as "reqid" after "info" (HTTP); with
+ * 'tell_uuid', "uuid" is written even when the request did not create the
+ * session (the first reply of a WebSocket whose upgrade made it).
+ */
+struct jbuf;
+void xreq_envelope_text(struct jbuf *b, struct xreq *xreq, const char *status, const char *info,
+			struct json_object *object, const char *reqid, int tell_uuid);
+
+/*
  * Dispatches 'xreq' to its api in 'apiset' on a worker. Consumes one
  * reference. Unknown api and full queue are replied here.
  */

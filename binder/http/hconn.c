@@ -303,7 +303,7 @@ static void release(struct hgate *g, struct hconn *c)
 	g->total--;
 	free(c);
 	/* its pool was unmapped by MHD; what requests left in the heap goes back after the burst */
-	memtrim_note();
+	memtrim_note(0);
 	if (!g->total && g->peak >= PEAK_LOG) {
 		LOGI("http: every connection closed, after a peak of %u", g->peak);
 		g->peak = 0;

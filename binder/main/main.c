@@ -29,6 +29,7 @@
 #endif
 #include "jobs.h"
 #include "mainloop.h"
+#include "memtrim.h"
 #include "monitor.h"
 #include "tracelog.h"
 #include "session.h"
@@ -361,6 +362,7 @@ int main(int argc, char **argv)
 	/* before any thread, before any binding code */
 	if (fault_init(!config->no_sigcatch) < 0)
 		LOGW("can't catch the faults of bindings: a faulting binding will end the daemon");
+	memtrim_init();
 	if (mainloop_init() < 0 || setup_signals() < 0) {
 		LOGE("can't set up the event loop");
 		return 1;
@@ -450,6 +452,7 @@ end:
 	api_so_v1_cleanup();
 	session_exit();
 	tracelog_stop();
+	memtrim_cleanup();
 	mainloop_cleanup();
 	if (rootfd >= 0)
 		close(rootfd);

@@ -13,6 +13,11 @@
 #include "fault.h"
 #include "verbose.h"
 #include "xreq.h"
+/* the permission checker of --permissions (H3, issue 10), when the tree has it */
+#if __has_include("perm.h")
+#include "perm.h"
+#define MONITOR_HAS_PERM 1
+#endif
 
 /* the monitor's key in sessions (its traces), and its name in fault reports */
 static const struct fault_site monitor_key = { NULL, "monitor" };
@@ -240,14 +245,28 @@ static void verb_trace(struct xreq *x)
 
 /* ---- the api ---- */
 
-static const struct {
+#define PERM_PREFIX "urn:AGL:permission:monitor:public:"
+
+/* the verbs and their permissions (2017): one of 'perm' or 'alt' is needed */
+static const struct verb {
 	const char *name;
 	void (*run)(struct xreq *x);
+	const char *perm, *alt;
 } verbs[] = {
-	{ "get", verb_get },
-	{ "set", verb_set },
-	{ "trace", verb_trace },
+	{ "get", verb_get, PERM_PREFIX "get", PERM_PREFIX "set" },
+	{ "set", verb_set, PERM_PREFIX "set", NULL },
+	{ "trace", verb_trace, PERM_PREFIX "trace", NULL },
 };
+
+static int allowed(struct xreq *x, const struct verb *v)
+{
+#ifdef MONITOR_HAS_PERM
+	return perm_check(x, v->perm) || (v->alt && perm_check(x, v->alt));
+#else
+	/* no checker in this tree: granted, as the 2017 binder without Cynara did */
+	return 1;
+#endif
+}
 
 static void api_call(void *closure, struct xreq *x)
 {
@@ -256,7 +275,10 @@ static void api_call(void *closure, struct xreq *x)
 	x->api_key = &monitor_key;
 	for (i = 0; i < sizeof verbs / sizeof *verbs; i++)
 		if (!strcasecmp(verbs[i].name, x->verb)) {
-			verbs[i].run(x);
+			if (allowed(x, &verbs[i]))
+				verbs[i].run(x);
+			else
+				xreq_reply(x, "denied", "authorisation refused", NULL);
 			xreq_unref(x);
 			return;
 		}

@@ -4,12 +4,20 @@
  * sd-event io source on the main thread.
  *
  * Input: frames are decoded by wsmsg (libwslay's frame codec) and each
- * text message is parsed and dispatched as a call (call.c). Input pauses
- * (EPOLLIN off) while WSJ1_MAX_INFLIGHT calls are pending or the output
- * backlog exceeds WSJ1_MAX_BACKLOG, and resumes from the deferred work
- * source, because libwslay may hold decoded bytes that epoll can't see.
+ * text message is parsed and dispatched as a call (call.c). The socket
+ * is polled edge-triggered: a level-triggered source of a busy client
+ * is reported by every epoll_wait until it is read, and the loop serves
+ * one source per round, so with N busy connections each message cost a
+ * poll of N sockets. An edge is remembered ('in_ready') until a read
+ * drains the socket: a read shorter than asked (a stream socket has
+ * nothing more), or EAGAIN; a pump stopped by its budget goes on from
+ * the deferred work source. Input pauses (nothing read) while
+ * WSJ1_MAX_INFLIGHT calls are pending or the output backlog exceeds
+ * WSJ1_MAX_BACKLOG, and resumes from the deferred work source, because
+ * libwslay may hold decoded bytes and the edge was already reported.
  *
- * Output: messages are queued as ready frames and written with sendmsg
+ * Output: messages are serialized straight into their frame (jbuf.h,
+ * wsj1_out_begin/end), queued as ready frames and written with sendmsg
  * from the deferred work source, several at once when they pile up.
  * A partial write keeps the rest and waits for EPOLLOUT.
  *
@@ -38,6 +46,7 @@
 #include <json-c/json.h>
 
 #include "wsj1-internal.h"
+#include "jbuf.h"
 #include "json1.h"
 #include "hsrv.h"
 #include "mainloop.h"
@@ -46,8 +55,6 @@
 #include "session.h"
 #include "utf8.h"
 #include "verbose.h"
-
-static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
 
 static void update_events(struct wsj1_conn *conn);
 
@@ -81,21 +88,33 @@ static struct wsj1_out *out_new(unsigned opcode, const void *payload, size_t len
 	return out;
 }
 
-struct wsj1_out *wsj1_out_json(struct json_object *msg)
-{
-	struct wsj1_out *out = NULL;
-	const char *text;
-	char *repaired;
-	size_t len = 0;
+/* A jbuf whose headroom becomes the struct wsj1_out and the frame header */
+#define OUT_HEAD (offsetof(struct wsj1_out, data) + WSMSG_HEADER_MAX)
 
-	if (msg) {
-		/* a text frame that is not UTF-8 would make the client close (1007) */
-		text = utf8_json_text(msg, json_flags, &len, &repaired);
-		if (text)
-			out = out_new(WSMSG_TEXT, text, len);
-		free(repaired);
-	}
-	json_object_put(msg);
+int wsj1_out_begin(struct jbuf *b, size_t hint)
+{
+	return jbuf_init(b, OUT_HEAD, hint);
+}
+
+struct wsj1_out *wsj1_out_end(struct jbuf *b)
+{
+	uint8_t hdr[WSMSG_HEADER_MAX];
+	struct wsj1_out *out;
+	size_t len, hlen;
+	char *mem = jbuf_finish(b, &len);
+
+	if (!mem)
+		return NULL;
+	/* the text stays where it was written: the frame is built around it */
+	len -= OUT_HEAD;
+	hlen = wsmsg_header(hdr, WSMSG_TEXT, len, NULL);
+	out = (struct wsj1_out *)mem;
+	out->next = NULL;
+	out->conn = NULL;
+	out->is_reply = 0;
+	out->start = WSMSG_HEADER_MAX - hlen;
+	out->end = WSMSG_HEADER_MAX + len;
+	memcpy(out->data + out->start, hdr, hlen);
 	return out;
 }
 
@@ -208,8 +227,7 @@ void wsj1_conn_release(struct wsj1_conn *conn)
 	if (conn->next)
 		conn->next->prev = conn->prev;
 	ws->count--;
-	/* the heap goes back to the system once a burst of closes is over */
-	memtrim_note();
+	wsj1_note_close(ws);
 	conn->server = NULL;
 	LOGD("ws: %s: released", conn->client->address);
 	wsj1_conn_unref(conn);
@@ -264,7 +282,8 @@ static void end_drained(struct wsj1_conn *conn)
 		wsj1_conn_release(conn);
 		return;
 	}
-	update_events(conn);
+	/* the edges of what came meanwhile were reported already */
+	wsj1_schedule(conn, 0, 1);
 }
 
 /* In LINGER: reads and drops what the peer still sends, until its end. */
@@ -278,23 +297,33 @@ static void discard_input(struct wsj1_conn *conn)
 		n = read(conn->fd, buf, sizeof buf);
 		if (n > 0 || (n < 0 && errno == EINTR))
 			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			conn->in_ready = 0;
 			return;
+		}
 		wsj1_conn_release(conn);
 		return;
 	}
+	/* not drained: no new edge will come, go on later */
+	wsj1_schedule(conn, 0, 1);
 }
 
 /* ---- input control ---- */
 
+/* 1 when the input is read now (else an edge is kept for later). */
+static int input_on(const struct wsj1_conn *conn)
+{
+	return (conn->state == WSJ1_OPEN && !conn->input_paused) || conn->state == WSJ1_LINGER;
+}
+
+/*
+ * EPOLLOUT only while a write is blocked. An edge-triggered source is
+ * re-armed by sd-event at every call (a system call): only changes go.
+ */
 static void update_events(struct wsj1_conn *conn)
 {
-	uint32_t events = 0;
+	uint32_t events = WSJ1_IO_EVENTS | (conn->out_blocked ? EPOLLOUT : 0);
 
-	if ((conn->state == WSJ1_OPEN && !conn->input_paused) || conn->state == WSJ1_LINGER)
-		events |= EPOLLIN;
-	if (conn->out_blocked)
-		events |= EPOLLOUT;
 	if (events != conn->events && conn->io && sd_event_source_set_io_events(conn->io, events) >= 0)
 		conn->events = events;
 }
@@ -375,6 +404,8 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 			}
 			n -= (ssize_t)len;
 			conn->out_head = out->next;
+			if (out->end > WSJ1_LARGE_OUT)
+				memtrim_note(out->end);
 			free(out);
 		}
 		if (!conn->out_head)
@@ -445,18 +476,26 @@ static ssize_t on_read(void *closure, void *buf, size_t size)
 		}
 		return (ssize_t)n;
 	}
+	/* drained since the last edge: a read would only say EAGAIN */
+	if (!conn->in_ready)
+		return 0;
 	for (;;) {
 		r = read(conn->fd, buf, size);
 		if (r > 0) {
 			conn->last_rx = now_us();
+			/* a short read drained the socket, unless its end is to be read too */
+			if ((size_t)r < size && !conn->in_end)
+				conn->in_ready = 0;
 			return r;
 		}
 		if (r == 0)
 			return -1;
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			conn->in_ready = 0;
 			return 0;
+		}
 		LOGI("ws: %s: read error: %m", conn->client->address);
 		return -1;
 	}
@@ -567,6 +606,9 @@ void wsj1_conn_pump(struct wsj1_conn *conn)
 	}
 	if (conn->state != WSJ1_OPEN || conn->input_paused)
 		return;
+	/* nothing to read nor decoded input held by wsmsg: nothing to do */
+	if (!conn->in_ready && !conn->extra && !wsmsg_rx_holds_input(&conn->rx))
+		return;
 	rc = wsmsg_rx_pump(&conn->rx, WSJ1_PUMP_BUDGET);
 	switch (rc) {
 	case WSMSG_WAIT:
@@ -594,8 +636,12 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 
 	if (revents & EPOLLOUT)
 		wsj1_conn_flush(conn);
-	if (conn->state != WSJ1_DEAD && revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		if (conn->events & EPOLLIN)
+	if (conn->state != WSJ1_DEAD && revents & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+		/* the edge is kept until a read drains the socket */
+		conn->in_ready = 1;
+		if (revents & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			conn->in_end = 1;
+		if (input_on(conn))
 			wsj1_conn_pump(conn);
 		else if (revents & (EPOLLHUP | EPOLLERR))
 			wsj1_conn_release(conn);	/* not reading: the peer is gone anyway */
@@ -641,10 +687,12 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 		memcpy(conn->extra, extra, extra_len);
 		conn->extra_len = extra_len;
 	}
-	rc = sd_event_add_io(mainloop_event(), &conn->io, fd, EPOLLIN, on_io, conn);
+	rc = sd_event_add_io(mainloop_event(), &conn->io, fd, WSJ1_IO_EVENTS, on_io, conn);
 	if (rc < 0)
 		goto error;
-	conn->events = EPOLLIN;
+	conn->events = WSJ1_IO_EVENTS;
+	/* what arrived before the source was added made no edge */
+	conn->in_ready = 1;
 	rc = wsj1_listen_start(conn);
 	if (rc < 0)
 		goto error;
@@ -658,8 +706,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 		conn->next->prev = conn;
 	ws->conns = conn;
 	ws->count++;
-	if (conn->extra)
-		wsj1_schedule(conn, 0, 1);	/* the socket may have nothing more to say */
+	wsj1_schedule(conn, 0, 1);	/* the extra bytes, and what came before the source */
 	LOGD("ws: %s: connected", conn->client->address);
 	return 0;
 error:

@@ -54,6 +54,10 @@ struct wsj1_pending;
 #define WSJ1_MAX_SUBSCRIPTIONS 4096
 /* Chunks of frames decoded per wake-up, so that one client can't hog the loop. */
 #define WSJ1_PUMP_BUDGET 256
+/* A message whose release is told to memtrim (core/memtrim.h). */
+#define WSJ1_LARGE_OUT (64u << 10)
+/* The io source of a connection: edge-triggered (conn.c), EPOLLOUT added while blocked. */
+#define WSJ1_IO_EVENTS (EPOLLIN | EPOLLRDHUP | EPOLLET)
 /* Seconds to wait for the peer's end after our close frame. */
 #define WSJ1_LINGER_SECONDS 2
 
@@ -65,8 +69,8 @@ struct wsj1 {
 	uint64_t idle_us;			/* close one silent, or not reading, for so long (0: never) */
 	sd_event_source *keepalive;		/* checks the connections every second */
 	struct json_tokener *tok;		/* main thread: parses every input */
-	sd_event_source *work;			/* defer: flushes and resumed input */
-	struct wsj1_conn *work_list;		/* connections with deferred work */
+	sd_event_source *work[2];		/* defers: flushes (first), resumed input */
+	struct wsj1_conn *work_list[2];		/* connections with deferred work */
 	struct wsj1_conn *conns;		/* open connections */
 	unsigned count;
 	struct wsj1_pending *pending;		/* handshakes answered, not yet upgraded */
@@ -99,11 +103,11 @@ struct wsj1_conn {
 	/* main thread only */
 	struct wsj1 *server;		/* NULL once released */
 	struct wsj1_conn *prev, *next;	/* in server->conns */
-	struct wsj1_conn *work_next;	/* in server->work_list */
-	unsigned in_work: 1;
-	unsigned want_flush: 1;
-	unsigned want_pump: 1;
-	unsigned input_paused: 1;	/* EPOLLIN off: too many calls or too much output */
+	struct wsj1_conn *work_next[2];	/* in server->work_list[kind] */
+	unsigned in_work: 2;		/* 1 << kind: in work_list[kind] */
+	unsigned input_paused: 1;	/* not read: too many calls or too much output */
+	unsigned in_ready: 1;		/* an input edge not drained yet (edge-triggered source) */
+	unsigned in_end: 1;		/* the peer's end or an error was reported: read to the end */
 	unsigned out_blocked: 1;	/* the socket is full: EPOLLOUT on */
 	unsigned linger_after_flush: 1;	/* we failed the connection: wait for the peer's end */
 	unsigned overflow: 1;		/* more than WSJ1_MAX_OUTPUT waits: drop it at the next flush */
@@ -133,9 +137,14 @@ struct wsj1_conn {
 
 /* ---- wsj1.c ---- */
 
+/* The kinds of deferred work */
+enum { WSJ1_WORK_FLUSH, WSJ1_WORK_PUMP };
+
 /* Asks for flush and/or pump of 'conn' from the deferred work source. */
 void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump);
 
+/* A connection was released: the heap may shrink (memtrim.h). */
+void wsj1_note_close(struct wsj1 *ws);
 
 /* ---- upgrade.c ---- */
 
@@ -190,10 +199,13 @@ void wsj1_conn_flush(struct wsj1_conn *conn);
 void wsj1_conn_pump(struct wsj1_conn *conn);
 
 /*
- * Any thread: a text message serialized from 'msg' (consumed), ready to
- * be posted. NULL when out of memory.
+ * Any thread: a text message is written into 'b' between wsj1_out_begin
+ * ('hint': its expected size) and wsj1_out_end, which makes it a frame
+ * ready to be posted, without a copy; NULL when out of memory.
  */
-struct wsj1_out *wsj1_out_json(struct json_object *msg);
+struct jbuf;
+int wsj1_out_begin(struct jbuf *b, size_t hint);
+struct wsj1_out *wsj1_out_end(struct jbuf *b);
 
 /*
  * Any thread: sends 'out' (consumed) on 'conn' from the main thread,

@@ -149,6 +149,12 @@ enum {
 void wsmsg_rx_init(struct wsmsg_rx *rx, const struct wsmsg_rx_itf *itf, void *closure, size_t max_message);
 void wsmsg_rx_deinit(struct wsmsg_rx *rx);
 
+/* 1 when input already read is still to be decoded (the owner need not read to pump). */
+static inline int wsmsg_rx_holds_input(const struct wsmsg_rx *rx)
+{
+	return rx->frames != NULL;
+}
+
 /*
  * Decodes input until there is none left or 'budget' frames were
  * decoded. Returns WSMSG_WAIT, WSMSG_PAUSED, WSMSG_CLOSED, -EPIPE at the

@@ -6,6 +6,7 @@ trace grammar and its errors; the TRACE objects of each kind)."""
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import urllib.request
 
@@ -311,6 +312,22 @@ def t_http():
     check(list(e["response"]["apis"]) == ["hello"], e)
 
 
+async def t_permissions():
+    """The 2017 permission strings, through the checker of --permissions."""
+    rules = os.path.join(D.dir, "perms")
+    with open(rules, "w") as f:
+        f.write("urn:AGL:permission:monitor:public:set any\n")
+    d = Daemon("--permissions", rules, "--binding", binding("hello"))
+    c = await connect(d)
+    await c.ok("monitor", "get", {"verbosity": True})       # get: granted by "set" too
+    await c.ok("monitor", "set", {"verbosity": "warning"})
+    r = await c.call("monitor", "trace", {"add": {"request": "begin"}})
+    check(r[0] == 4 and env(r)["request"]["status"] == "denied"
+          and env(r)["request"]["info"] == "authorisation refused", r)
+    await c.close()
+    d.stop()
+
+
 run("get-verbosity", t_get_verbosity)
 run("get-apis", t_get_apis)
 run("set-verbosity", t_set_verbosity)
@@ -322,5 +339,10 @@ run("trace-kinds", t_trace_kinds)
 run("trace-global-sessions", t_trace_global_and_sessions)
 run("trace-session-reconnect", t_trace_survives_reconnect_of_session)
 run("http", t_http)
+if "--permissions" in subprocess.run([os.environ["AFB_DAEMON"], "--help"], capture_output=True, text=True).stdout:
+    run("permissions", t_permissions)
+else:
+    # the checker comes with issue 10: until then this check does not run (and is not counted)
+    print("# permissions: this afb-daemon has no --permissions yet: the monitor grants every client")
 D.stop()
 done()

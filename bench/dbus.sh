@@ -28,7 +28,7 @@ bench_dbus() {
 	command -v dbus-daemon >/dev/null || die "dbus-daemon not found (apt install dbus)"
 	command -v busctl >/dev/null || die "busctl not found (apt install systemd)"
 	build binder/afb-daemon bench/dbus-echo bench/dbus-client bindings/hello.so
-	tmp=$(mktemp -d)
+	bench_tmp
 
 	# a private bus: never the machine's
 	dbus-daemon --session --nofork --nopidfile --print-address=3 3>"$tmp/bus" &
