@@ -121,6 +121,7 @@ struct pusher {
 	pthread_t thread;
 	volatile int stop;
 	int pushes;
+	long peak;		/* RSS of the daemon, in KiB */
 };
 
 static void *push_loop(void *arg)
@@ -133,6 +134,10 @@ static void *push_loop(void *arg)
 	while (!p->stop && p->pushes < 2000) {
 		struct afbt_resp *r = afbt_post_json(p->d, NULL,
 			afbt_fmt("{\"tag\":\"big\",\"data\":\"%s", data), "/api/hello/eventpush");
+		long rss = wt_rss_kb(p->d->pid);
+
+		if (rss > p->peak)
+			p->peak = rss;
 		if (!afbt_streq(afbt_status(r), "success"))
 			break;
 		p->pushes++;
@@ -152,7 +157,7 @@ static void t_proto_ws_not_reading(void)
 	struct pusher pusher = { .d = d };
 	struct pwspeer *p;
 	struct pws_msg m;
-	long before, peak = 0, after, rss;
+	long before, peak, after;
 	int fds_before, fds_after;
 
 	asan = wt_has_asan(d->pid);
@@ -171,14 +176,11 @@ static void t_proto_ws_not_reading(void)
 	pws_msg_clear(&m);
 	/* from now on the peer reads nothing */
 	pthread_create(&pusher.thread, NULL, push_loop, &pusher);
-	for (int i = 0; i < 100 && !afbt_find_line(afbt_daemon_log(d), "does not read fast enough", NULL); i++) {
-		rss = wt_rss_kb(d->pid);
-		if (rss > peak)
-			peak = rss;
+	for (int i = 0; i < 100 && !afbt_find_line(afbt_daemon_log(d), "does not read fast enough", NULL); i++)
 		afbt_msleep(100);
-	}
 	pusher.stop = 1;
 	pthread_join(pusher.thread, NULL);
+	peak = pusher.peak;
 	afbt_note("%d pushes of 64 KiB before the link was closed", pusher.pushes);
 	wt_wait_log(d, 5000, "does not read fast enough", NULL);
 	/* bounded while it did not read: 4 MiB of queue, plus what is in flight */
