@@ -421,6 +421,18 @@ static void check_events(void)
 	CHECK_EQ(count_of(sp, "org.afb.Api1") + count_of(so, "org.afb.typed.typed"), 0);
 	CHECK_EQ(count_of(ss, NULL), 0);
 
+	/*
+	 * Numbers beyond what D-Bus or JSON reals carry, from a JSON text: the
+	 * daemon's parser (json-c) makes the integers the nearest 64-bit bound,
+	 * and 1e400 an infinite real, sent as such in d
+	 */
+	free_signals(sp);
+	CHECK_OK(dbust_call(other, "typed", "emit",
+			    "{\"event\":\"tick\",\"data\":[99999999999999999999,-99999999999999999999,1e400,2.0,-0.0]}"));
+	CHECK(got(sp, "org.afb.Typed1", "Event",
+		  "('typed/tick', <[<uint64 18446744073709551615>, <int64 -9223372036854775808>, <inf>, <2.0>, <-0.0>]>)",
+		  3000));
+
 	/* a broadcast: both flavours, to everybody */
 	free_signals(sp);
 	emit_typed(peer, "tick", g_variant_new_int64(9), TRUE);
