@@ -44,6 +44,8 @@ struct dbus_export {
 	sd_bus_slot *slot_api, *slot_link, *slot_typed1, *slot_verbs, *slot_typed, *slot_name;
 	int registered;
 	int stale;			/* a refresh was asked before the registration */
+	int pending;			/* descriptions of it in progress (main thread) */
+	int removed;			/* removed while 'pending': in conn->removed, freed by the last */
 };
 
 static size_t max_args = 1 << 20;
@@ -243,31 +245,51 @@ static int on_end_session(sd_bus_message *m, void *userdata, sd_bus_error *error
 
 struct describing {
 	struct dbus_conn *conn;
-	struct api *api;
-	sd_bus_message *msg;	/* the Describe call, or NULL at registration */
-	struct dbus_export *ex;	/* at registration */
+	struct api *api;	/* one reference */
+	sd_bus_message *msg;	/* the Describe call, or NULL at registration or refresh */
+	struct dbus_export *ex;	/* at registration or refresh (counted in its 'pending') */
 	struct json_object *desc;
 	char *text;
 };
 
 static void register_export(struct dbus_export *ex, struct json_object *desc);
 static void refresh_export(struct dbus_export *ex, struct json_object *desc);
+static void export_free(struct dbus_export *ex);
+
+/* Frees 'ex', removed from the bus while it was being described. */
+static void free_removed(struct dbus_export *ex)
+{
+	struct dbus_export **p;
+
+	for (p = &ex->conn->removed; *p != ex; p = &(*p)->next)
+		;
+	*p = ex->next;
+	export_free(ex);
+}
 
 static void described(void *arg)
 {
 	struct describing *d = arg;
+	struct dbus_export *ex = d->ex;
 	int rc;
 
 	if (!d->msg) {
-		/* closed: the exports were freed */
-		if (dbus_conn_is_open(d->conn) && !d->ex->registered) {
-			register_export(d->ex, d->desc);
-			if (d->ex->stale) {
-				d->ex->stale = 0;
-				dbus_export_refresh(d->conn, d->ex->name);
+		/* once closed, the exports were freed */
+		if (dbus_conn_is_open(d->conn)) {
+			ex->pending--;
+			if (ex->removed) {
+				if (!ex->pending)
+					free_removed(ex);
+			} else if (!ex->registered) {
+				register_export(ex, d->desc);
+				if (ex->stale) {
+					ex->stale = 0;
+					dbus_export_refresh(d->conn, ex->name);
+				}
+			} else {
+				refresh_export(ex, d->desc);
 			}
-		} else if (dbus_conn_is_open(d->conn))
-			refresh_export(d->ex, d->desc);
+		}
 	} else {
 		rc = dbus_conn_is_open(d->conn)
 			? sd_bus_reply_method_return(d->msg, "s", d->text ? d->text : "null") : 0;
@@ -275,6 +297,7 @@ static void described(void *arg)
 			LOGW("D-Bus: can't reply to Describe: %s", strerror(-rc));
 		sd_bus_message_unref(d->msg);
 	}
+	api_unref(d->api);
 	json_object_put(d->desc);
 	free(d->text);
 	free(d);
@@ -309,6 +332,7 @@ static void describe_job(int signum, void *arg)
 	int is_call = d->msg != NULL;	/* 'd' is freed by the loop once posted */
 
 	if (signum && !is_call) {
+		api_unref(d->api);
 		free(d);	/* no export to register any more */
 	} else {
 		if (!signum && d->api->itf->describe)
@@ -317,6 +341,7 @@ static void describe_job(int signum, void *arg)
 			d->text = dbus_json_text(d->desc);
 		if (mainloop_post(described, d) < 0) {
 			LOGE("D-Bus: out of memory, describe of %s lost", d->api->name);
+			api_unref(d->api);
 			json_object_put(d->desc);
 			free(d->text);
 			free(d);	/* leaks a message reference rather than touching it here */
@@ -325,10 +350,18 @@ static void describe_job(int signum, void *arg)
 	describers_done(is_call);
 }
 
-static int describe_async(struct describing *d)
+/*
+ * Asks the description of the api of 'ex' on a worker: for the Describe
+ * call 'msg', or (msg NULL) to register or refresh 'ex'. Main thread.
+ * Returns 0, -EBUSY (too many Describe calls), -ENOMEM.
+ */
+static int describe_async(struct dbus_export *ex, sd_bus_message *msg)
 {
-	int rc, is_call = d->msg != NULL;
+	struct describing *d = calloc(1, sizeof *d);
+	int rc, is_call = msg != NULL;
 
+	if (!d)
+		return -ENOMEM;
 	pthread_mutex_lock(&describers_lock);
 	if (is_call && describe_calls >= MAX_DESCRIBE_CALLS) {
 		pthread_mutex_unlock(&describers_lock);
@@ -338,12 +371,21 @@ static int describe_async(struct describing *d)
 	describe_calls += is_call;
 	describers++;
 	pthread_mutex_unlock(&describers_lock);
+	d->conn = ex->conn;
+	d->api = api_ref(ex->api);	/* the export may go first */
+	d->msg = msg ? sd_bus_message_ref(msg) : NULL;
+	d->ex = msg ? NULL : ex;
 	rc = jobs_queue(NULL, 0, describe_job, d);
 	if (rc < 0) {
 		describers_done(is_call);
+		sd_bus_message_unref(d->msg);
+		api_unref(d->api);
 		free(d);
+		return rc;
 	}
-	return rc;
+	if (!msg)
+		ex->pending++;
+	return 0;
 }
 
 int dbus_export_wait_describers(int timeout_ms)
@@ -368,18 +410,9 @@ int dbus_export_wait_describers(int timeout_ms)
 
 static int on_describe(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	struct dbus_export *ex = userdata;
-	struct describing *d = calloc(1, sizeof *d);
-	int rc;
+	int rc = describe_async(userdata, m);
 
-	if (!d)
-		return -ENOMEM;
-	d->conn = ex->conn;
-	d->api = ex->api;
-	d->msg = sd_bus_message_ref(m);
-	rc = describe_async(d);
 	if (rc < 0) {
-		sd_bus_message_unref(m);
 		if (rc == -EBUSY)
 			return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
 						 "more than %d Describe calls in progress", MAX_DESCRIBE_CALLS);
@@ -623,7 +656,8 @@ static void register_export(struct dbus_export *ex, struct json_object *desc)
 
 /* ---- life ---- */
 
-static void export_free(struct dbus_export *ex)
+/* Its object leaves the bus (and its name request is forgotten). */
+static void detach(struct dbus_export *ex)
 {
 	ex->slot_name = sd_bus_slot_unref(ex->slot_name);
 	ex->slot_typed = sd_bus_slot_unref(ex->slot_typed);
@@ -631,6 +665,11 @@ static void export_free(struct dbus_export *ex)
 	ex->slot_typed1 = sd_bus_slot_unref(ex->slot_typed1);
 	ex->slot_link = sd_bus_slot_unref(ex->slot_link);
 	ex->slot_api = sd_bus_slot_unref(ex->slot_api);
+}
+
+static void export_free(struct dbus_export *ex)
+{
+	detach(ex);
 	free_verbs(ex);
 	api_unref(ex->api);
 	free(ex->name);
@@ -643,18 +682,13 @@ static void export_free(struct dbus_export *ex)
 int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_trust *trust)
 {
 	struct dbus_export *ex;
-	struct describing *d;
 	int rc;
 
 	if (dbus_export_find(conn, api->name))
 		return -EEXIST;
 	ex = calloc(1, sizeof *ex);
-	d = calloc(1, sizeof *d);
-	if (!ex || !d) {
-		free(ex);
-		free(d);
+	if (!ex)
 		return -ENOMEM;
-	}
 	ex->conn = conn;
 	ex->api = api_ref(api);
 	ex->trust = trust;
@@ -665,13 +699,9 @@ int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_t
 	if (!ex->name || !ex->busname || !ex->path) {
 		rc = ex->name && ex->path ? -ENAMETOOLONG : -ENOMEM;
 		export_free(ex);
-		free(d);
 		return rc;
 	}
-	d->conn = conn;
-	d->api = api;
-	d->ex = ex;
-	rc = describe_async(d);
+	rc = describe_async(ex, NULL);
 	if (rc < 0) {
 		export_free(ex);
 		return rc;
@@ -684,7 +714,6 @@ int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_t
 int dbus_export_refresh(struct dbus_conn *conn, const char *api)
 {
 	struct dbus_export *ex = dbus_export_find(conn, api);
-	struct describing *d;
 
 	if (!ex)
 		return 0;
@@ -692,13 +721,42 @@ int dbus_export_refresh(struct dbus_conn *conn, const char *api)
 		ex->stale = 1;	/* its first description is on its way, maybe outdated */
 		return 0;
 	}
-	d = calloc(1, sizeof *d);
-	if (!d)
-		return -ENOMEM;
-	d->conn = conn;
-	d->api = ex->api;
-	d->ex = ex;
-	return describe_async(d);
+	return describe_async(ex, NULL);
+}
+
+struct api *dbus_export_api(const struct dbus_export *ex)
+{
+	return ex->api;
+}
+
+void dbus_export_remove(struct dbus_conn *conn, struct dbus_export *ex)
+{
+	struct dbus_export **p;
+	int rc = 0;
+
+	for (p = &conn->exports; *p != ex; p = &(*p)->next)
+		;
+	*p = ex->next;
+	if (ex->registered) {
+		/* InterfacesRemoved lists the interfaces: before the vtables go */
+		rc = sd_bus_emit_object_removed(conn->bus, ex->path);
+		/* after the request, if it is still in flight: the bus handles them in order */
+		if (rc >= 0)
+			rc = sd_bus_release_name_async(conn->bus, NULL, ex->busname, NULL, NULL);
+		if (rc < 0)
+			LOGW("D-Bus: api %s: can't leave the %s bus cleanly: %s", ex->name, dbus_conn_kind(conn),
+			     strerror(-rc));
+	}
+	LOGN("D-Bus: api %s removed from the %s bus", ex->name, dbus_conn_kind(conn));
+	if (!ex->pending) {
+		export_free(ex);
+		return;
+	}
+	/* its description is on its way: gone from the bus now, freed when it comes */
+	detach(ex);
+	ex->removed = 1;
+	ex->next = conn->removed;
+	conn->removed = ex;
 }
 
 void dbus_export_release_all(struct dbus_conn *conn)
@@ -707,6 +765,10 @@ void dbus_export_release_all(struct dbus_conn *conn)
 
 	while ((ex = conn->exports)) {
 		conn->exports = ex->next;
+		export_free(ex);
+	}
+	while ((ex = conn->removed)) {
+		conn->removed = ex->next;
 		export_free(ex);
 	}
 }

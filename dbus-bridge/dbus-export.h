@@ -53,6 +53,16 @@ const char *dbus_export_typed_interface(const struct dbus_export *ex);
  */
 int dbus_export_refresh(struct dbus_conn *conn, const char *api);
 
+/* The api of the export. */
+struct api *dbus_export_api(const struct dbus_export *ex);
+
+/*
+ * Removes the export 'ex' from 'conn' (its api left the apiset): its
+ * object and name leave the bus (InterfacesRemoved of the ObjectManager).
+ * Main thread.
+ */
+void dbus_export_remove(struct dbus_conn *conn, struct dbus_export *ex);
+
 /* Largest args_json accepted, in bytes (the daemon's --max-body). */
 void dbus_export_set_max_args(size_t max);
 

@@ -67,6 +67,7 @@ check_contents "$DAEMON_DEB" usr/bin/afb-daemon usr/bin/afb-client etc/afb-daemo
 	lib/systemd/system/afb-daemon-ws@.socket usr/lib/systemd/user/afb-daemon-user@.service \
 	usr/lib/sysusers.d/afb-daemon.conf usr/share/dbus-1/system.d/org.afb.api.conf \
 	usr/share/dbus-1/interfaces/org.afb.Api1.xml usr/share/dbus-1/interfaces/org.afb.Link1.xml \
+	usr/share/dbus-1/interfaces/org.afb.Typed1.xml \
 	usr/share/man/man1/afb-daemon.1.gz usr/share/man/man1/afb-client.1.gz \
 	usr/share/doc/afb-daemon/copyright "usr/lib/$ARCH/afb/"
 check_contents "$DEV_DEB" usr/include/afb/afb-binding.h usr/include/afb/afb-binding-v1.h \

@@ -65,7 +65,7 @@ struct hreq {
 	char names[];			/* "api\0verb\0" */
 };
 
-/* a reply body whose release is told to memtrim */
+/* a reply body (or a request body) whose release is told to memtrim */
 #define HREQ_LARGE_REPLY (64u << 10)
 
 #define hreq_of(x) ((struct hreq *)((char *)(x) - offsetof(struct hreq, xreq)))
@@ -117,6 +117,9 @@ void hreq_release(struct hreq *h)
 		unlink_suspended(h);
 	hbody_release_mhd(&h->body);
 	h->con = NULL;
+	/* a large body (its buffer, its args) is being freed: the heap may shrink */
+	if (h->body.received >= HREQ_LARGE_REPLY)
+		memtrim_note(h->body.received);
 	hreq_unref(h);
 }
 

@@ -117,7 +117,7 @@ enum {
 	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH, O_SESSION_MAX_PER_ADDRESS,
 	O_WS_MAX_MESSAGE,	/* ws */
 	O_HTTP_MAX_CONNECTIONS, O_HTTP_MAX_PER_ADDRESS, O_HTTP_HEADER_TIMEOUT,
-	O_WS_PING_INTERVAL, O_WS_IDLE_TIMEOUT,
+	O_WS_PING_INTERVAL, O_WS_IDLE_TIMEOUT, O_PROTO_WS_MAX_OUTPUT,
 	O_NO_WEB_CLIENT, O_TRACEREQ, O_TRACEDITF, O_TRACEEVT, O_TRACESVC, O_TRACESES
 };
 
@@ -215,6 +215,8 @@ static const struct optdesc options[] = {
 	  "load every *.so below these directories (repeatable)" },
 	{ "call", 'c', K_LIST, F(calls), "API/VERB:JSON", NULL, 0, 0, check_call,
 	  "call a verb once started; its failure stops the daemon (repeatable)" },
+	{ "proto-ws-max-output", O_PROTO_WS_MAX_OUTPUT, K_SIZE, F(proto_ws_max_output), "BYTES", "8388608", 65536, LONG_MAX, NULL,	/* proto-ws */
+	  "output waiting for one proto-ws peer (--ws-client/--ws-server links); beyond, the link is closed (default 8388608)" },	/* proto-ws */
 	{ "ws-client", O_WS_CLIENT, K_LIST, F(ws_clients), "ADDR", NULL, 0, 0, check_nonempty,	/* proto-ws */
 	  "import API from the binder serving it at unix:/PATH/API, unix:@NAME/API, HOST:PORT/API or [V6]:PORT/API (repeatable)" },	/* proto-ws */
 	{ "ws-server", O_WS_SERVER, K_LIST, F(ws_servers), "ADDR", NULL, 0, 0, check_nonempty,	/* proto-ws */
