@@ -11,7 +11,9 @@
  * closed, a large message sent) and, at most once per MEMTRIM_PERIOD_MS,
  * when the heaps hold more than MEMTRIM_MIN_FREE bytes free, malloc_trim
  * gives the free pages back (from every arena, the middle of heaps
- * included). So the memory taken by a burst comes back after it.
+ * included). So the memory taken by a burst comes back after it. There is
+ * one arena (M_ARENA_MAX 1): the free top of a thread's arena is beyond
+ * malloc_trim's reach (see memtrim.c).
  */
 #pragma once
 

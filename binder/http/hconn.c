@@ -17,6 +17,7 @@
 #include "hconn.h"
 #include "hsrv-internal.h"
 #include "mainloop.h"
+#include "memtrim.h"
 #include "peer.h"
 #include "verbose.h"
 
@@ -26,6 +27,8 @@
 #define EVICT_MIN_AGE_US 1000000ull
 /* after EMFILE/ENFILE, accepting resumes after this */
 #define PAUSE_US 100000ull
+/* a return to no connection after this many at once is logged (info) */
+#define PEAK_LOG 64
 /* fds kept for everything but HTTP when the connection limit is computed */
 #define FD_RESERVE_MIN 64u
 
@@ -299,6 +302,12 @@ static void release(struct hgate *g, struct hconn *c)
 	addr_put(g, c->addr);
 	g->total--;
 	free(c);
+	/* its pool was unmapped by MHD; what requests left in the heap goes back after the burst */
+	memtrim_note(0);
+	if (!g->total && g->peak >= PEAK_LOG) {
+		LOGI("http: every connection closed, after a peak of %u", g->peak);
+		g->peak = 0;
+	}
 }
 
 /* ---- accepting ---- */
@@ -335,6 +344,8 @@ static void admit(struct hsrv *hsrv, int fd, const struct sockaddr *sa, socklen_
 	c->list = NONE;
 	a->count++;
 	g->total++;
+	if (g->total > g->peak)
+		g->peak = g->total;
 	wait_add(g, c, HEADER, now_us());
 	/* MHD tells us about the connection (hconn_on_notify) from within this call */
 	g->adding = c;

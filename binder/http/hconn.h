@@ -46,6 +46,7 @@ struct hgate {
 	unsigned max_args;		/* query arguments of one request */
 	unsigned total;			/* connections counted */
 	unsigned dying;			/* of them, shut down by us, not yet closed by MHD */
+	unsigned peak;			/* most connections at once since the last time there was none */
 	unsigned refused;		/* since start (logs, tests) */
 	unsigned evicted;		/* idem */
 	unsigned expired;		/* idem: past their deadline */

@@ -15,13 +15,13 @@
 /*
  * Memory of one connection (MHD's pool): the request line and headers
  * take at most about half of it, the parsed headers and query arguments
- * (about 40 bytes each) the rest. Above 32 KiB MHD maps pools with mmap:
+ * (about 32 bytes each) the rest. Above 32 KiB MHD maps pools with mmap:
  * they go back to the system as soon as the connection closes.
  */
-#define HSRV_POOL_SIZE (64 * 1024)
+#define HSRV_POOL_SIZE (40 * 1024)
 #define HSRV_POOL_INCREMENT 4096
 /* query arguments of one request: more would exhaust the pool (414 beyond) */
-#define HSRV_MAX_ARGS 512
+#define HSRV_MAX_ARGS 400
 
 struct files_root;
 struct hreq;

@@ -114,10 +114,10 @@ enum {
 	O_HTTP_TIMEOUT, O_CNTXTIMEOUT, O_SESSION_MAX, O_APITIMEOUT, O_JOBS, O_MAX_PENDING, O_BINDING,
 	O_LDPATHS, O_NO_HTTPD, O_INTERFACE, O_WS_CLIENT, O_WS_SERVER, O_DBUS_CLIENT, O_DBUS_SERVER,
 	O_RANDOM_TOKEN, O_CONFIG, O_DUMP_CONFIG, O_SET, O_HTTPS, O_HTTPS_CERT, O_HTTPS_KEY,
-	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH,
+	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH, O_SESSION_MAX_PER_ADDRESS,
 	O_WS_MAX_MESSAGE,	/* ws */
 	O_HTTP_MAX_CONNECTIONS, O_HTTP_MAX_PER_ADDRESS, O_HTTP_HEADER_TIMEOUT,
-	O_WS_PING_INTERVAL, O_WS_IDLE_TIMEOUT,
+	O_WS_PING_INTERVAL, O_WS_IDLE_TIMEOUT, O_PROTO_WS_MAX_OUTPUT,
 	O_NO_WEB_CLIENT, O_TRACEREQ, O_TRACEDITF, O_TRACEEVT, O_TRACESVC, O_TRACESES
 };
 
@@ -192,7 +192,9 @@ static const struct optdesc options[] = {
 	{ "cntxtimeout", O_CNTXTIMEOUT, K_INT, F(cntxtimeout), "SECONDS", "3600", 1, INT_MAX, NULL,
 	  "idle life of a session, extended on use (default 3600)" },
 	{ "session-max", O_SESSION_MAX, K_INT, F(session_max), "COUNT", "200", 1, 10000000, NULL,
-	  "sessions kept; the least recently used idle one is evicted beyond (default 200)" },
+	  "sessions kept; beyond, the least recently used idle one of the lowest rank is evicted (anonymous first, never a logged-in one for an anonymous one; default 200)" },
+	{ "session-max-per-address", O_SESSION_MAX_PER_ADDRESS, K_INT, F(session_max_per_address), "COUNT", "16", 0, 10000000, NULL,
+	  "anonymous sessions (no valid token, no LOA) of one client address; beyond, its least recently used idle one is evicted; 0 for no such limit (default 16)" },
 	{ "token", 't', K_STRING, F(token), "TOKEN", NULL, 0, 0, check_token,
 	  "initial token of new sessions, 36 chars max; \"\" accepts any (default: random, logged)" },
 	{ "random-token", 'r', K_RANDOM_TOKEN, F(token), NULL, NULL, 0, 0, NULL,
@@ -213,6 +215,8 @@ static const struct optdesc options[] = {
 	  "load every *.so below these directories (repeatable)" },
 	{ "call", 'c', K_LIST, F(calls), "API/VERB:JSON", NULL, 0, 0, check_call,
 	  "call a verb once started; its failure stops the daemon (repeatable)" },
+	{ "proto-ws-max-output", O_PROTO_WS_MAX_OUTPUT, K_SIZE, F(proto_ws_max_output), "BYTES", "8388608", 65536, LONG_MAX, NULL,	/* proto-ws */
+	  "output waiting for one proto-ws peer (--ws-client/--ws-server links); beyond, the link is closed (default 8388608)" },	/* proto-ws */
 	{ "ws-client", O_WS_CLIENT, K_LIST, F(ws_clients), "ADDR", NULL, 0, 0, check_nonempty,	/* proto-ws */
 	  "import API from the binder serving it at unix:/PATH/API, unix:@NAME/API, HOST:PORT/API or [V6]:PORT/API (repeatable)" },	/* proto-ws */
 	{ "ws-server", O_WS_SERVER, K_LIST, F(ws_servers), "ADDR", NULL, 0, 0, check_nonempty,	/* proto-ws */

@@ -41,6 +41,7 @@ struct afb_config {
 	size_t ws_max_message;		/* --ws-max-message bytes of a WebSocket message (default 1 MiB) */	/* ws */
 	int ws_ping_interval;		/* --ws-ping-interval seconds (default 30, 0: none) */
 	int ws_idle_timeout;		/* --ws-idle-timeout seconds (default 90, 0: never) */
+	size_t proto_ws_max_output;	/* --proto-ws-max-output bytes queued for one link (default 8 MiB) */
 	int no_web_client;		/* --no-web-client: no /afb/ (AFB.js, afb.mjs) */
 	int monitoring;			/* --monitoring: the monitoring page at /monitoring/ */
 
@@ -54,6 +55,7 @@ struct afb_config {
 	/* core */
 	int cntxtimeout;		/* --cntxtimeout session idle life (default 3600) */
 	int session_max;		/* --session-max (default 200) */
+	int session_max_per_address;	/* --session-max-per-address anonymous sessions of one address (default 16) */
 	char *token;			/* --token (NULL: random) */
 	int apitimeout;			/* --apitimeout seconds, wall clock (default 20, 0 none) */
 	int jobs;			/* --jobs worker threads (default 4) */

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "api-ws-client.h"	/* proto-ws */
 #include "api-ws-server.h"	/* proto-ws */
+#include "wslink.h"	/* proto-ws */
 #if WITH_DBUS
 #include "dbus-bridge.h"	/* dbus */
 #endif
@@ -247,6 +248,7 @@ static int start_ws_clients(struct afb_config *config)
 	struct afb_config_list *item;
 	int rc = 0;
 
+	wslink_set_max_output(config->proto_ws_max_output);
 	for (item = config->ws_clients; item && rc >= 0; item = item->next)
 		rc = ws_client_add(main_apiset, item->value);
 	return rc;
@@ -376,7 +378,7 @@ int main(int argc, char **argv)
 		goto end;
 	}
 	api_so_v1_set_rootdir(rootfd);
-	rc = session_init(config->session_max, config->cntxtimeout, config->token);
+	rc = session_init(config->session_max, config->session_max_per_address, config->cntxtimeout, config->token);
 	if (rc < 0) {
 		LOGE("can't initialise sessions: %s", strerror(-rc));
 		goto end;

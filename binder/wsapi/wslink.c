@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include "mainloop.h"
+#include "memtrim.h"
 #include "proto-ws.h"
 #include "verbose.h"
 #include "wsframe.h"
@@ -29,8 +30,14 @@
  */
 #define IO_EVENTS (EPOLLIN | EPOLLRDHUP | EPOLLET)
 #define MAX_IOV 64
-/* a peer that does not read does not make us buffer without end */
-#define MAX_OUTPUT (256u * 1024 * 1024)
+
+/* a peer that does not read does not make us buffer without end (wslink_set_max_output) */
+static size_t max_output = WSLINK_DEFAULT_MAX_OUTPUT;
+
+void wslink_set_max_output(size_t bytes)
+{
+	max_output = bytes ? bytes : WSLINK_DEFAULT_MAX_OUTPUT;
+}
 
 struct chunk {
 	struct chunk *next;
@@ -98,6 +105,8 @@ static void close_io(struct wslink *l)
 		free(c);
 	}
 	l->tail = &l->head;
+	/* what its queue and buffers took goes back once a burst is over */
+	memtrim_note(l->queued);
 	l->queued = 0;
 }
 
@@ -220,9 +229,11 @@ static int enqueue(struct wslink *l, uint8_t *mem, uint8_t *ptr, size_t len)
 		free(mem);
 		return -ENOTCONN;
 	}
-	if (l->queued + len > MAX_OUTPUT) {
+	/* one message always fits: a queue can hold any message the protocol allows */
+	if (l->queued && l->queued + len > max_output) {
 		free(mem);
-		LOGE("proto-ws: the peer does not read: %zu bytes are waiting", l->queued);
+		LOGW("proto-ws: the peer does not read fast enough: %zu bytes are waiting, the link is closed",
+		     l->queued);
 		hangup(l, "output overflow");
 		return -ENOTCONN;
 	}

@@ -123,6 +123,13 @@ static void queue_out(struct wsj1_conn *conn, struct wsj1_out *out)
 	/* the time output waits is counted from the moment it starts to */
 	if (!conn->out_head)
 		conn->last_tx = now_us();
+	/* a client that does not read: dropped from the flush (not here: maybe inside the decoder) */
+	if (conn->out_head && conn->out_bytes + (out->end - out->start) > WSJ1_MAX_OUTPUT) {
+		free(out);
+		conn->overflow = 1;
+		wsj1_schedule(conn, 1, 0);
+		return;
+	}
 	out->next = NULL;
 	*conn->out_tail = out;
 	conn->out_tail = &out->next;
@@ -355,6 +362,13 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 	ssize_t n;
 	size_t len;
 	int count;
+
+	if (conn->overflow) {
+		LOGI("ws: %s: released: more than %u bytes wait for it (it does not read)", conn->client->address,
+		     WSJ1_MAX_OUTPUT);
+		wsj1_conn_release(conn);
+		return;
+	}
 
 	while (conn->out_head) {
 		count = 0;

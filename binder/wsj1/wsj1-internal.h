@@ -46,6 +46,8 @@ struct wsj1_pending;
 #define WSJ1_MAX_INFLIGHT 128
 /* Output waiting for a slow reader before its input pauses. */
 #define WSJ1_MAX_BACKLOG (4u << 20)
+/* Output waiting (events keep coming while input is paused) before the connection is dropped. */
+#define WSJ1_MAX_OUTPUT (16u << 20)
 /* Output beyond which the connection tells producers that can wait to wait (evt_congested). */
 #define WSJ1_CONGESTED_BACKLOG (WSJ1_MAX_BACKLOG / 8)
 /* Subscriptions of one connection. */
@@ -108,6 +110,7 @@ struct wsj1_conn {
 	unsigned in_end: 1;		/* the peer's end or an error was reported: read to the end */
 	unsigned out_blocked: 1;	/* the socket is full: EPOLLOUT on */
 	unsigned linger_after_flush: 1;	/* we failed the connection: wait for the peer's end */
+	unsigned overflow: 1;		/* more than WSJ1_MAX_OUTPUT waits: drop it at the next flush */
 	enum wsj1_state state;
 	int fd;				/* owned */
 	struct MHD_UpgradeResponseHandle *urh;	/* TLS: MHD relays the socket, closed at release */

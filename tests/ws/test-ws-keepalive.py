@@ -114,10 +114,32 @@ def t_not_reading_dropped():
     r.close()
 
 
+def t_event_flood_not_read():
+    import http.client
+    r = RawWS(D)
+    r.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    r.send_text(call_text("a", "eventadd", {"tag": "flood", "name": "flood"}))
+    r.send_text(call_text("s", "eventsub", {"tag": "flood"}))
+    time.sleep(0.3)
+    body = json.dumps({"tag": "flood", "data": "z" * 65536}).encode()
+    for i in range(400):
+        c = http.client.HTTPConnection("127.0.0.1", D.port, timeout=10)
+        c.request("POST", "/api/hello/eventpush", body=body,
+                  headers={"Content-Type": "application/json", "x-afb-token": "ws-test-token"})
+        reply = json.loads(c.getresponse().read())
+        c.close()
+        if reply["response"]["count"] == 0:
+            break  # dropped: nobody listens any more
+    check("it does not read" in D.read_log(), "not dropped after %d pushes of 64 KiB" % (i + 1))
+    print("# dropped after %d pushes of 64 KiB" % (i + 1))
+    r.close()
+
+
 run("silent-raw-peer-closed", t_silent_raw_peer_closed)
 run("pong-keeps-alive", t_pong_keeps_alive)
 run("library-client-stays", t_library_client_stays)
 run("talking-peer-not-pinged", t_talking_peer_not_pinged)
 run("not-reading-dropped", t_not_reading_dropped)
+run("event-flood-not-read", t_event_flood_not_read)
 D.stop()
 done()
