@@ -421,9 +421,9 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 		maybe_resume(conn);
 }
 
-static void deliver(void *arg)
+static void deliver(struct mainloop_item *item)
 {
-	struct wsj1_out *out = arg;
+	struct wsj1_out *out = (struct wsj1_out *)((char *)item - offsetof(struct wsj1_out, post));
 	struct wsj1_conn *conn = out->conn;
 	int is_reply = out->is_reply;
 
@@ -440,20 +440,15 @@ static void deliver(void *arg)
 
 void wsj1_conn_post(struct wsj1_conn *conn, struct wsj1_out *out, int is_reply)
 {
-	int rc;
-
 	if (!out) {
 		LOGE("ws: out of memory: a message to %s is lost", conn->client->address);
 		return;
 	}
 	out->conn = wsj1_conn_ref(conn);
 	out->is_reply = is_reply != 0;
-	rc = mainloop_post(deliver, out);
-	if (rc < 0) {
-		LOGE("ws: can't post a message to the main loop: %s", strerror(-rc));
-		wsj1_conn_unref(conn);
-		free(out);
-	}
+	/* the post is part of the message: no allocation */
+	out->post.run = deliver;
+	mainloop_post_item(&out->post);
 }
 
 /* ---- input ---- */
@@ -544,6 +539,9 @@ void wsj1_conn_keepalive(struct wsj1_conn *conn, uint64_t now)
 
 	if (conn->state == WSJ1_DEAD || conn->state == WSJ1_LINGER || !ws)
 		return;
+	/* quiet for a tick: its input buffer goes, the next message makes it again */
+	if (now - conn->last_rx >= WSJ1_TRIM_AFTER_US)
+		wsmsg_rx_trim(&conn->rx);
 	/* a peer that does not read its messages: no close frame can reach it */
 	if (ws->idle_us && conn->out_head && now - conn->last_tx >= ws->idle_us) {
 		LOGI("ws: %s: released: it read nothing for %llu s (%zu bytes waiting)", conn->client->address,

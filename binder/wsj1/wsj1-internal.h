@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "mainloop.h"
 #include "wsmsg.h"
 
 struct apiset;
@@ -54,6 +55,8 @@ struct wsj1_pending;
 #define WSJ1_MAX_SUBSCRIPTIONS 4096
 /* Chunks of frames decoded per wake-up, so that one client can't hog the loop. */
 #define WSJ1_PUMP_BUDGET 256
+/* A connection that received nothing for that long gets its input buffer freed. */
+#define WSJ1_TRIM_AFTER_US 1000000
 /* A message whose release is told to memtrim (core/memtrim.h). */
 #define WSJ1_LARGE_OUT (64u << 10)
 /* The io source of a connection: edge-triggered (conn.c), EPOLLOUT added while blocked. */
@@ -79,6 +82,7 @@ struct wsj1 {
 /* A message to send, frame header included. */
 struct wsj1_out {
 	struct wsj1_out *next;
+	struct mainloop_item post;	/* while posted to the main thread */
 	struct wsj1_conn *conn;		/* while posted: one reference */
 	unsigned is_reply: 1;
 	size_t start, end;		/* bytes of data[] left to write */
