@@ -246,6 +246,24 @@ static void check_precise(void)
 	CHECK_STR(printed(v), "(int64 3, int64 4, 7.0, {'label': <int64 5>}, 'a point')");
 }
 
+/* a typed call is the same request as a JSON one: same session for the peer */
+static void check_session(void)
+{
+	const char *e, *m;
+	GVariant *v;
+
+	CHECK_OK(dbust_call(peer, "hello", "contextset", "{\"value\":\"typed\"}"));
+	v = call_typed(peer, HELLO, HELLO_PATH, "org.afb.typed.hello", "contextget", NULL, &e, &m);
+	CHECK_STR(printed(v), "(<{'value': <'typed'>}>, '')");
+	v = call_typed(peer, HELLO, HELLO_PATH, "org.afb.typed.hello", "contextset",
+		       g_variant_new_parsed("({'value': <'again'>},)"), &e, &m);
+	CHECK(v);
+	CHECK_STR(dbust_call(peer, "hello", "contextget", "{}")->response, "{\"value\":\"again\"}");
+	/* another peer, another session */
+	v = call_typed(other, HELLO, HELLO_PATH, "org.afb.typed.hello", "contextget", NULL, &e, &m);
+	CHECK_STR(printed(v), "(<objectpath '/'>, '')");
+}
+
 static void check_refused(void)
 {
 	static const guchar bad[] = { 0xc0, 0x80 };
@@ -614,6 +632,7 @@ int main(int argc, char **argv)
 	afbt_run("dbus-send", check_dbus_send);
 	afbt_run("python", check_python);
 	afbt_run("precise", check_precise);
+	afbt_run("session", check_session);
 	afbt_run("refused", check_refused);
 	afbt_run("events", check_events);
 	afbt_run("property-direct", check_property_direct);

@@ -23,7 +23,7 @@
 
 static void fatal(const char *what)
 {
-	fprintf(stderr, "fuzz-decoder: property violated: %s\n", what);
+	fprintf(stderr, "fuzz-proto-ws: property violated: %s\n", what);
 	abort();
 }
 
