@@ -7,7 +7,7 @@
  *  - a proto-ws peer that subscribes to an event and never reads: the
  *    output queued for it is bounded (--proto-ws-max-output), the link is
  *    closed when it is full, and the RSS comes back within 25 %.
- * Under AddressSanitizer RSS means nothing (quarantine, shadow memory):
+ * Under AddressSanitizer or ThreadSanitizer RSS means nothing (shadow memory):
  * the checks then are the descriptors back to their count and the
  * daemon's own account (every connection closed after a peak of 1000;
  * the link closed for its output), and the output says so.
@@ -27,7 +27,14 @@
 
 #define BURST 1000
 
-static int asan;
+/* 0, or the name of the sanitizer the daemon runs with (RSS is then not meaningful) */
+static const char *sanitizer;
+
+static void find_sanitizer(pid_t pid)
+{
+	sanitizer = wt_has_asan(pid) ? "AddressSanitizer"
+		  : afbt_streq(getenv("AFB_SANITIZE"), "thread") ? "ThreadSanitizer" : NULL;
+}
 
 /* RSS once the daemon's memory trim had time to run (300 ms of quiet), in KiB. */
 static long settled_rss(pid_t pid, long target)
@@ -47,8 +54,8 @@ static void check_back(const char *what, long before, long peak, long after, int
 	afbt_note("%s: RSS %ld KiB before, %ld at the peak, %ld after (%+.1f %%); fds %d -> %d", what, before, peak,
 		  after, (after - before) * 100.0 / before, fds_before, fds_after);
 	CHECK_EQ(fds_after, fds_before);
-	if (asan)
-		afbt_note("%s: under AddressSanitizer RSS is not meaningful: not compared (the counts are)", what);
+	if (sanitizer)
+		afbt_note("%s: under %s RSS is not meaningful: not compared (the counts are)", what, sanitizer);
 	else
 		CHECK(after <= before + before / 4);
 }
@@ -90,7 +97,7 @@ static void t_http_burst(void)
 	long before = 0, peak = 0, after;
 	int fds_before = 0, fds_after;
 
-	asan = wt_has_asan(d->pid);
+	find_sanitizer(d->pid);
 	/* a first burst warms the daemon up (thread arenas, tables...) */
 	for (int round = 0; round < 2; round++) {
 		if (round) {
@@ -160,7 +167,7 @@ static void t_proto_ws_not_reading(void)
 	long before, peak, after;
 	int fds_before, fds_after;
 
-	asan = wt_has_asan(d->pid);
+	find_sanitizer(d->pid);
 	CHECK_STR(afbt_status(wt_get(d, "/api/hello/eventadd?tag=big&name=big")), "success");
 	/* warm-up: the pushes of an HTTP client with nobody listening */
 	for (int i = 0; i < 20; i++)
@@ -184,7 +191,7 @@ static void t_proto_ws_not_reading(void)
 	afbt_note("%d pushes of 64 KiB before the link was closed", pusher.pushes);
 	wt_wait_log(d, 5000, "does not read fast enough", NULL);
 	/* bounded while it did not read: 4 MiB of queue, plus what is in flight */
-	if (!asan)
+	if (!sanitizer)
 		CHECK(peak - before < 16 * 1024);
 	pwspeer_close(p);
 	afbt_msleep(300);
