@@ -18,6 +18,7 @@
 #include "afb/afb-binding.h"
 #include "api-so-v1.h"
 #include "apiset.h"
+#include "calls.h"
 #include "evt.h"
 #include "fault.h"
 #include "jobs.h"
@@ -45,8 +46,6 @@ struct api_v1 {
 };
 
 static int rootdir_fd = AT_FDCWD;
-static struct session *service_session;
-static pthread_mutex_t service_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct apiset *loading_set;	/* for require_api and rename_api */
 
 /* ---- events ---- */
@@ -396,14 +395,6 @@ static const struct afb_daemon_itf daemon_itf = {
 
 /* ---- services ---- */
 
-static struct session *get_service_session(void)
-{
-	pthread_mutex_lock(&service_lock);
-	if (!service_session)
-		service_session = session_new(0);
-	pthread_mutex_unlock(&service_lock);
-	return service_session;
-}
 
 /* the callback of a service call, binding code: under the fault guard */
 struct scall {
@@ -462,7 +453,7 @@ static void service_call(void *closure, const char *api, const char *verb, struc
 	c->api = a;
 	c->callback = callback;
 	c->closure = cb_closure;
-	xreq_call_in_session(get_service_session(), a->listener, api, verb, args, scall_reply, c);
+	xreq_call_in_session(NULL, a->listener, api, verb, args, scall_reply, c);
 }
 
 static int service_call_sync(void *closure, const char *api, const char *verb, struct json_object *args,
@@ -471,7 +462,7 @@ static int service_call_sync(void *closure, const char *api, const char *verb, s
 	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
 
-	return xreq_call_in_session_sync(get_service_session(), a->listener, api, verb, args, result);
+	return xreq_call_in_session_sync(NULL, a->listener, api, verb, args, result);
 }
 
 static const struct afb_service_itf service_itf = {
@@ -835,8 +826,7 @@ void api_so_v1_set_rootdir(int dirfd)
 
 void api_so_v1_cleanup(void)
 {
-	session_unref(service_session);
-	service_session = NULL;
+	calls_cleanup();
 	subloop_free(bus_loop);
 	bus_loop = NULL;
 }
