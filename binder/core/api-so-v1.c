@@ -18,6 +18,7 @@
 #include "afb/afb-binding.h"
 #include "api-so-v1.h"
 #include "apiset.h"
+#include "binding-host.h"
 #include "calls.h"
 #include "evt.h"
 #include "fault.h"
@@ -45,7 +46,6 @@ struct api_v1 {
 	enum state state;
 };
 
-static int rootdir_fd = AT_FDCWD;
 static struct apiset *loading_set;	/* for require_api and rename_api */
 
 /* ---- events ---- */
@@ -134,46 +134,16 @@ static struct sd_event *daemon_get_event_loop(void *closure)
 	return a->loop ? subloop_event(a->loop) : mainloop_event();
 }
 
-/* the buses shared by the bindings, and their loop: their callbacks are binding code */
-static const struct fault_site bus_site = { "(a binding using the shared D-Bus connections)", "?" };
-static struct subloop *bus_loop;
-
-static struct sd_bus *open_bus(int user)
-{
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static sd_bus *buses[2];
-	static int tried[2];
-	sd_bus *bus;
-	int rc;
-
-	pthread_mutex_lock(&lock);
-	if (!tried[user]) {
-		tried[user] = 1;
-		rc = user ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
-		if (rc < 0) {
-			LOGW("can't open the %s bus: %s", user ? "user" : "system", strerror(-rc));
-		} else if ((rc = sd_bus_attach_event(bus, bus_loop ? subloop_event(bus_loop) : mainloop_event(), 0)) < 0) {
-			LOGW("can't attach the %s bus: %s", user ? "user" : "system", strerror(-rc));
-			sd_bus_unref(bus);
-		} else {
-			buses[user] = bus;
-		}
-	}
-	bus = buses[user];
-	pthread_mutex_unlock(&lock);
-	return bus;
-}
-
 static struct sd_bus *daemon_get_user_bus(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
-	return open_bus(1);
+	return host_bus(1);
 }
 
 static struct sd_bus *daemon_get_system_bus(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
-	return open_bus(0);
+	return host_bus(0);
 }
 
 static void daemon_vverbose_v2(void *closure, int level, const char *file, int line, const char *func,
@@ -216,115 +186,22 @@ static struct afb_event daemon_event_make(void *closure, const char *name)
 static int daemon_rootdir_get_fd(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
-	return rootdir_fd;
-}
-
-/* a relative path that stays below its root */
-static int path_is_safe(const char *path)
-{
-	const char *p = path;
-
-	if (!path || !*path || *path == '/')
-		return 0;
-	while (*p) {
-		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2]))
-			return 0;
-		p = strchr(p, '/');
-		if (!p)
-			break;
-		p++;
-	}
-	return 1;
-}
-
-static int open_in_locale(const char *tag, size_t len, const char *filename, int flags)
-{
-	char path[PATH_MAX];
-
-	if (snprintf(path, sizeof path, "locales/%.*s/%s", (int)len, tag, filename) >= (int)sizeof path)
-		return -1;
-	return openat(rootdir_fd, path, flags | O_CLOEXEC);
+	return host_rootdir_fd();
 }
 
 static int daemon_rootdir_open_locale(void *closure, const char *filename, int flags, const char *locale)
 {
 	FAULT_DAEMON_SCOPE;
-	const char *tag, *end, *dash;
-	size_t len;
-	int fd;
-
-	if (!path_is_safe(filename)) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (tag = locale; tag && *tag; tag = *end ? end + 1 : end) {
-		tag += strspn(tag, " ");
-		end = tag + strcspn(tag, ",");
-		len = (size_t)(end - tag);
-		while (len && tag[len - 1] == ' ')
-			len--;
-		if (!len || memchr(tag, '/', len) || memchr(tag, '.', len))
-			continue;
-		/* "fr-FR" falls back to "fr" */
-		for (;;) {
-			fd = open_in_locale(tag, len, filename, flags);
-			if (fd >= 0)
-				return fd;
-			dash = memrchr(tag, '-', len);
-			if (!dash)
-				break;
-			len = (size_t)(dash - tag);
-		}
-	}
-	return openat(rootdir_fd, filename, flags | O_CLOEXEC);
-}
-
-/* a job queued by a binding: run under the fault guard */
-struct bjob {
-	struct api_v1 *api;
-	void (*callback)(int signum, void *arg);
-	void *arg;
-	int signum;
-};
-
-static void bjob_call(void *closure)
-{
-	struct bjob *j = closure;
-
-	j->callback(j->signum, j->arg);
-}
-
-static void bjob_run(int signum, void *closure)
-{
-	struct bjob *j = closure;
-	int sig;
-
-	j->signum = signum;
-	sig = fault_guard(&j->api->site, "job", NULL, NULL, bjob_call, j);
-	if (sig) {
-		/* as documented for v1: the callback is told its crash */
-		j->signum = sig;
-		fault_guard(&j->api->site, "job (called again with the signal)", NULL, NULL, bjob_call, j);
-	}
-	free(j);
+	return host_rootdir_open_locale(filename, flags, locale);
 }
 
 static int daemon_queue_job(void *closure, void (*callback)(int signum, void *arg), void *argument,
 			    void *group, int timeout)
 {
 	FAULT_DAEMON_SCOPE;
-	struct bjob *j = malloc(sizeof *j);
-	int rc;
+	struct api_v1 *a = closure;
 
-	if (!j)
-		return -1;
-	j->api = closure;
-	j->callback = callback;
-	j->arg = argument;
-	rc = jobs_queue(group, timeout, bjob_run, j);
-	if (rc < 0)
-		free(j);
-	return rc;
+	return host_queue_job(&a->site, group, timeout, callback, argument) < 0 ? -1 : 0;
 }
 
 static struct afb_req daemon_unstore_req(void *closure, struct afb_stored_req *sreq)
@@ -727,8 +604,7 @@ int api_so_v1_load(struct apiset *set, const char *path)
 	a->state = PREINIT;
 	/* made here, on the main thread, before the daemon's loop runs */
 	if (mainloop_event()) {
-		if (!bus_loop && subloop_new(&bus_loop, &bus_site) < 0)
-			LOGW("no guarded loop for the D-Bus connections of the bindings");
+		host_prepare();
 		if (subloop_new(&a->loop, &a->site) < 0)
 			LOGW("binding %s: no loop of its own: afb_daemon_get_event_loop gives the daemon's", path);
 	}
@@ -819,14 +695,9 @@ int api_so_v1_load_dirs(struct apiset *set, const char *dirs)
 	return rc;
 }
 
-void api_so_v1_set_rootdir(int dirfd)
-{
-	rootdir_fd = dirfd;
-}
 
 void api_so_v1_cleanup(void)
 {
 	calls_cleanup();
-	subloop_free(bus_loop);
-	bus_loop = NULL;
+	host_cleanup();
 }

@@ -18,9 +18,6 @@ int api_so_v1_load(struct apiset *set, const char *path);
 /* Loads every "*.so" below the colon-separated directories 'dirs'. */
 int api_so_v1_load_dirs(struct apiset *set, const char *dirs);
 
-/* The directory handed to bindings by afb_daemon_rootdir_get_fd (not owned). */
-void api_so_v1_set_rootdir(int dirfd);
-
 /* The evt behind an afb_event made by a binding, or NULL when not one of ours. */
 struct evt *api_so_v1_evt(struct afb_event event);
 

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 #include <systemd/sd-daemon.h>
 #include "api-so-v1.h"
+#include "binding-host.h"
 #include "apiset.h"
 #include "config.h"
 #include "api-ws-client.h"	/* proto-ws */
@@ -349,7 +350,7 @@ int main(int argc, char **argv)
 		LOGE("can't open the root directory %s: %m", config->rootdir);
 		goto end;
 	}
-	api_so_v1_set_rootdir(rootfd);
+	host_set_rootdir(rootfd);
 	rc = session_init(config->session_max, config->cntxtimeout, config->token);
 	if (rc < 0) {
 		LOGE("can't initialise sessions: %s", strerror(-rc));
