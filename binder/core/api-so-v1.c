@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 #include <systemd/sd-bus.h>
+#define AFB_BINDING_VERSION 0
 #include "afb/afb-binding.h"
 #include "api-so-v1.h"
 #include "apiset.h"
@@ -573,31 +574,21 @@ static void register_call(void *closure)
 	c->api->desc = c->reg(&c->api->itf);
 }
 
-int api_so_v1_load(struct apiset *set, const char *path)
+int api_so_v1_load(struct apiset *set, const char *path, void *handle)
 {
 	const struct afb_binding_v1 *(*reg)(const struct afb_binding_interface_v1 *);
 	struct register_call c;
 	struct api_v1 *a;
 	const char *why;
-	void *handle;
 	int rc;
 
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!handle) {
-		LOGE("binding %s: can't load: %s", path, dlerror());
-		return -ENOENT;
-	}
 	reg = (const struct afb_binding_v1 *(*)(const struct afb_binding_interface_v1 *))
 		dlsym(handle, "afbBindingV1Register");
-	if (!reg) {
-		LOGE("binding %s: not a binding: symbol afbBindingV1Register not found", path);
-		dlclose(handle);
-		return -ENOENT;
-	}
+	if (!reg)
+		return 0;	/* not a v1 binding */
 	a = calloc(1, sizeof *a);
 	if (!a || !(a->path = strdup(path))) {
 		free(a);
-		dlclose(handle);
 		return -ENOMEM;
 	}
 	a->handle = handle;
@@ -639,8 +630,8 @@ int api_so_v1_load(struct apiset *set, const char *path)
 		     rc == -EEXIST ? "an api of that name already exists" : strerror(-rc));
 		goto error;
 	}
-	LOGN("binding %s: api %s added", path, a->apiname);
-	return 0;
+	LOGN("binding %s: api %s added (binding API v1)", path, a->apiname);
+	return 1;
 error:
 	/* not dlclosed: the binding may have started threads or registered atexit */
 	subloop_free(a->loop);
@@ -650,54 +641,6 @@ error:
 	return rc;
 }
 
-static int ends_with_so(const char *name)
-{
-	size_t n = strlen(name);
-	return n > 3 && !strcmp(name + n - 3, ".so");
-}
-
-static int load_dir(struct apiset *set, const char *dir, int depth)
-{
-	struct dirent **entries;
-	char path[PATH_MAX];
-	struct stat st;
-	int i, n, rc = 0;
-
-	n = scandir(dir, &entries, NULL, alphasort);
-	if (n < 0) {
-		LOGE("ldpath %s: can't read: %m", dir);
-		return -errno;
-	}
-	for (i = 0; i < n; i++) {
-		const char *name = entries[i]->d_name;
-
-		if (!rc && name[0] != '.' && snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path
-		    && stat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode) && depth < 8)
-				rc = load_dir(set, path, depth + 1);
-			else if (S_ISREG(st.st_mode) && ends_with_so(name))
-				rc = api_so_v1_load(set, path);
-		}
-		free(entries[i]);
-	}
-	free(entries);
-	return rc;
-}
-
-int api_so_v1_load_dirs(struct apiset *set, const char *dirs)
-{
-	char *copy = strdup(dirs), *dir, *save = NULL;
-	int rc = copy ? 0 : -ENOMEM;
-
-	for (dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !rc; dir = strtok_r(NULL, ":", &save))
-		rc = load_dir(set, dir, 0);
-	free(copy);
-	return rc;
-}
-
-
 void api_so_v1_cleanup(void)
 {
-	calls_cleanup();
-	host_cleanup();
 }

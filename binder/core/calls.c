@@ -220,8 +220,7 @@ static void hooked_reply(void *closure, int status, struct json_object *envelope
 	free(h);
 }
 
-/* The envelope of a failure that no request replied. */
-static struct json_object *plain_envelope(const char *error, const char *info)
+struct json_object *call_failure_envelope(const char *error, const char *info)
 {
 	struct json_object *envelope = json_object_new_object();
 	struct json_object *request = json_object_new_object();
@@ -274,7 +273,7 @@ void call_async_envelope(const struct call_from *from, const char *api, const ch
 	}
 	c = call_new(from, api, verb, args);
 	if (!c) {
-		failure = plain_envelope("failed", "internal error");
+		failure = call_failure_envelope("failed", "internal error");
 		reply(closure, -1, failure);
 		json_object_put(failure);
 		return;
@@ -414,8 +413,8 @@ int call_sync_envelope(const struct call_from *from, const char *api, const char
 	rc = wait_call(from, api, verb, args, 1, &result, &error, &info);
 	if (!result) {
 		/* no request was made: self-locked, or out of memory */
-		result = error && !strcmp(error, "self-locked") ? plain_envelope(error, info)
-			: plain_envelope("failed", "internal error");
+		result = error && !strcmp(error, "self-locked") ? call_failure_envelope(error, info)
+			: call_failure_envelope("failed", "internal error");
 		rc = -1;
 	}
 	free(error);

@@ -73,6 +73,9 @@ int call_sync(const struct call_from *from, const char *api, const char *verb, s
 int call_sync_envelope(const struct call_from *from, const char *api, const char *verb,
 		       struct json_object *args, struct json_object **envelope);
 
+/* The envelope of a failure that no request replied (a new object). */
+struct json_object *call_failure_envelope(const char *error, const char *info);
+
 /* The session of the apis' own calls, shared by all (made on first use; no reference given). */
 struct session *call_api_session(void);
 

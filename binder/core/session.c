@@ -375,6 +375,43 @@ int session_cookie_set(struct session *s, const void *key, void *value, void (*f
 	return 0;
 }
 
+void *session_cookie_set_if_absent(struct session *s, const void *key, void *value, void (*freecb)(void *))
+{
+	struct cookie *c;
+	void *result = NULL;
+
+	pthread_mutex_lock(&lock);
+	c = cookie_of(s, key, 1);
+	if (c) {
+		if (!c->value) {
+			c->value = value;
+			c->freecb = freecb;
+		}
+		result = c->value;
+	}
+	pthread_mutex_unlock(&lock);
+	return result;
+}
+
+int session_cookie_exchange(struct session *s, const void *key, void *value, void (*freecb)(void *),
+			    void **oldvalue, void (**oldfree)(void *))
+{
+	struct cookie *c;
+
+	pthread_mutex_lock(&lock);
+	c = cookie_of(s, key, 1);
+	if (!c) {
+		pthread_mutex_unlock(&lock);
+		return -ENOMEM;
+	}
+	*oldvalue = c->value;
+	*oldfree = c->freecb;
+	c->value = value;
+	c->freecb = freecb;
+	pthread_mutex_unlock(&lock);
+	return 0;
+}
+
 void *session_cookie_make(struct session *s, const void *key,
 			  void *(*makecb)(void *closure), void (*freecb)(void *), void *closure)
 {

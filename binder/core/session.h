@@ -59,6 +59,20 @@ int session_cookie_set(struct session *session, const void *key, void *value, vo
 void *session_cookie_make(struct session *session, const void *key,
 			  void *(*makecb)(void *closure), void (*freecb)(void *), void *closure);
 
+/*
+ * For binding code that must not run under the store's lock: stores
+ * (value, freecb) for 'key' unless a value is there, and returns the value
+ * stored (the given one or the one found; NULL when out of memory). Never
+ * calls a free function.
+ */
+void *session_cookie_set_if_absent(struct session *session, const void *key, void *value, void (*freecb)(void *));
+/*
+ * Replaces the pair of 'key' by (value, freecb) and gives the previous one
+ * in *oldvalue and *oldfree: the caller frees it. Returns 0 or -ENOMEM.
+ */
+int session_cookie_exchange(struct session *session, const void *key, void *value, void (*freecb)(void *),
+			    void **oldvalue, void (**oldfree)(void *));
+
 unsigned session_get_loa(struct session *session, const void *key);
 int session_set_loa(struct session *session, const void *key, unsigned loa);
 

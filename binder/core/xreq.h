@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include "afb/afb-req-itf.h"
+#include "afb/afb-req-x2-itf.h"
 
 struct json_object;
 struct peer;
@@ -69,6 +70,7 @@ struct xreq {
 	struct xreq *caller;		/* subcalls: the calling request (one reference) */
 	const struct fault_site *api_key;	/* the binding serving it: its context key (fault.h) */
 	struct api *target;		/* the api found by xreq_process */
+	struct afb_req_x2 req_x2;	/* what v2/v3 verbs get (req-x2.c), filled by their api */
 	unsigned validated: 1;		/* a token was presented and matched */
 	unsigned invalidated: 1;	/* a token was presented and did not match */
 	unsigned created: 1;		/* the session was created for this request */

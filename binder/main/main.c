@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 #include <systemd/sd-daemon.h>
-#include "api-so-v1.h"
+#include "api-so.h"
+#include "perm.h"
 #include "binding-host.h"
 #include "apiset.h"
 #include "config.h"
@@ -85,12 +86,12 @@ static int load_bindings(struct afb_config *config)
 	int rc;
 
 	for (item = config->bindings; item; item = item->next) {
-		rc = api_so_v1_load(main_apiset, item->value);
+		rc = api_so_load(main_apiset, item->value);
 		if (rc < 0)
 			return rc;
 	}
 	for (item = config->ldpaths; item; item = item->next) {
-		rc = api_so_v1_load_dirs(main_apiset, item->value);
+		rc = api_so_load_dirs(main_apiset, item->value);
 		if (rc < 0)
 			return rc;
 	}
@@ -360,6 +361,8 @@ int main(int argc, char **argv)
 		LOGN("initial token of new sessions: %s", session_initial_token());
 
 	main_apiset = apiset_new();
+	if (config->permissions && perm_load(config->permissions) < 0)
+		goto end;
 	if (!main_apiset || load_settings(config) < 0 || load_bindings(config) < 0)
 		goto end;
 	if (start_dbus_clients(config) < 0)	/* dbus */
@@ -405,12 +408,13 @@ end:
 	if (hsrv)
 		hsrv_free(hsrv);
 	apiset_free(main_apiset);
-	api_so_v1_cleanup();
+	api_so_cleanup();
 	session_exit();
 	mainloop_cleanup();
 	if (rootfd >= 0)
 		close(rootfd);
 	settings_clear();
+	perm_unload();
 	afb_config_free(config);
 	return exitcode;
 }
