@@ -631,8 +631,8 @@ static int v3_start(void *closure)
 	}
 	atomic_store(&a->state, API_V3_RUN);
 	if (c.rc < 0) {
-		LOGE("api %s: its init failed (returned %d)", a->name, c.rc);
-		return c.rc;
+		LOGE("binding %s: api %s: its init failed (returned %d)", a->path ? a->path : "?", a->name, c.rc);
+		return -ECANCELED;
 	}
 	return 0;
 }
