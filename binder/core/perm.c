@@ -237,7 +237,14 @@ static int who_matches(const struct who *who, const struct peer *peer, unsigned 
 	case WHO_UID:
 		return creds->known && (unsigned)creds->uid == who->number;
 	case WHO_GID:
-		return creds->known && (unsigned)creds->gid == who->number;
+		if (!creds->known)
+			return 0;
+		if ((unsigned)creds->gid == who->number)
+			return 1;
+		for (int i = 0; i < creds->ngroups; i++)
+			if ((unsigned)creds->groups[i] == who->number)
+				return 1;
+		return 0;
 	case WHO_LABEL:
 		return creds->known && !strcmp(creds->label, who->label);
 	}
