@@ -183,11 +183,16 @@ static struct call *call_new(const struct call_from *from, const char *api, cons
 	return c;
 }
 
-/* the transport of the caller makes the subcalls of its requests (proto-ws) */
+/*
+ * The transport of the caller makes the subcalls of its requests
+ * (proto-ws, where the 2017 protocol sends them back to the calling
+ * binder): for the subcalls of v1 and v2 (and their v3 names), whose
+ * semantics that protocol carries; the others run here.
+ */
 static int use_hook(const struct call_from *from)
 {
 	return from->caller && from->caller->itf->subcall
-		&& !(from->flags & (CALL_API_SESSION | CALL_CATCH_EVENTS));
+		&& from->flags == (CALL_PASS_EVENTS | CALL_ON_BEHALF);
 }
 
 /* The parts of an envelope: 'error' NULL for a success. */

@@ -519,6 +519,19 @@ static void dynverb(afb_req_t req)
 	afb_req_reply(req, resp, NULL, NULL);
 }
 
+/* a synchronous call of the api itself: "self-locked" when it serves one request at a time */
+static void dynself(afb_req_t req)
+{
+	struct json_object *object = NULL;
+	char *error = NULL, *info = NULL;
+	afb_api_t api = afb_req_get_api(req);
+
+	afb_api_call_sync(api, afb_api_name(api), "hi", NULL, &object, &error, &info);
+	afb_req_reply(req, object, error, info);
+	free(error);
+	free(info);
+}
+
 static int dyninit(afb_api_t api)
 {
 	AFB_API_NOTICE(api, "dynamic api %s starts", afb_api_name(api));
@@ -529,7 +542,8 @@ static int dynpreinit(void *closure, afb_api_t api)
 {
 	/* a dynamic api: a verb at once, an init, and it stays open to changes */
 	afb_api_set_userdata(api, closure);
-	if (afb_api_add_verb(api, "hi", "says hi", dynverb, "hi", NULL, 0, 0) < 0)
+	if (afb_api_add_verb(api, "hi", "says hi", dynverb, "hi", NULL, 0, 0) < 0
+	    || afb_api_add_verb(api, "self", "calls itself", dynself, NULL, NULL, 0, 0) < 0)
 		return -1;
 	return afb_api_on_init(api, dyninit);
 }
@@ -551,7 +565,8 @@ static afb_api_t dynapi_find(const char *name)
 }
 
 /*
- * api {action, api, verb, pattern, alias, glob}: create, delete, addverb,
+ * api {action, api, verb, pattern, alias, glob, serial}: create (serial: one
+ * request at a time), delete, addverb,
  * delverb, seal, alias, addhandler, delhandler (handlers on this api
  * when no "api" is given).
  */
@@ -572,7 +587,8 @@ static void api_action(afb_req_t req)
 	} else if (!strcmp(action, "create")) {
 		len = strlen(name ? name : "");
 		d = name && !api ? malloc(sizeof *d + len + 1) : NULL;
-		if (d && (d->api = afb_api_new_api(self, name, "a dynamic api of hello3", 0, dynpreinit, NULL))) {
+		if (d && (d->api = afb_api_new_api(self, name, "a dynamic api of hello3",
+						   afb_req_value(req, "serial") != NULL, dynpreinit, NULL))) {
 			memcpy(d->name, name, len + 1);
 			d->next = dynapis;
 			dynapis = d;
