@@ -110,7 +110,8 @@ static void legacy(afb_req_t req)
 		afb_req_success(req, json_object_new_string("legacy"), "success");
 }
 
-/* a fault in the binding: the daemon replies "aborted" and goes on */
+/* a fault in the binding: the daemon replies "aborted" and goes on (not for the sanitizer: it is meant) */
+__attribute__((no_sanitize("undefined"), noinline))
 static void bug(afb_req_t req)
 {
 	volatile int *nowhere = (volatile int *)(intptr_t)arg_int(req, "address", 0);
