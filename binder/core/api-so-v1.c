@@ -19,6 +19,7 @@
 #include "afb/afb-binding.h"
 #include "api-so-v1.h"
 #include "apiset.h"
+#include "auth.h"
 #include "binding-host.h"
 #include "calls.h"
 #include "evt.h"
@@ -435,19 +436,7 @@ static struct json_object *permissions_of(unsigned flags)
 				       : (flags & AFB_SESSION_LOA_GE) ? "LOA>=" : "LOA<=", json_object_new_int((int)loa));
 		json_object_array_add(list, result);
 	}
-	switch (json_object_array_length(list)) {
-	case 0:
-		json_object_put(list);
-		return NULL;
-	case 1:
-		result = json_object_get(json_object_array_get_idx(list, 0));
-		json_object_put(list);
-		return result;
-	default:
-		result = json_object_new_object();
-		json_object_object_add(result, "allOf", list);
-		return result;
-	}
+	return auth_all_of(list);
 }
 
 static struct json_object *v1_api_describe(void *closure)

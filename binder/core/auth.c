@@ -117,7 +117,7 @@ static struct json_object *describe(const struct afb_auth *auth, int depth)
 
 struct json_object *auth_describe(unsigned flags, const struct afb_auth *auth)
 {
-	struct json_object *list = json_object_new_array(), *result;
+	struct json_object *list = json_object_new_array();
 
 	if (flags & AFB_SESSION_CLOSE_X2)
 		json_object_array_add(list, pair("session", json_object_new_string("close")));
@@ -129,6 +129,13 @@ struct json_object *auth_describe(unsigned flags, const struct afb_auth *auth)
 		json_object_array_add(list, pair("LOA", json_object_new_int((int)(flags & AFB_SESSION_LOA_MASK_X2))));
 	if (auth)
 		json_object_array_add(list, describe(auth, 0));
+	return auth_all_of(list);
+}
+
+struct json_object *auth_all_of(struct json_object *list)
+{
+	struct json_object *result;
+
 	switch (json_object_array_length(list)) {
 	case 0:
 		json_object_put(list);

@@ -34,3 +34,6 @@ int auth_eval(struct xreq *xreq, const struct afb_auth *auth);
  * {"not":...}, true, false; several are wrapped in {"allOf":[...]}.
  */
 struct json_object *auth_describe(unsigned session_flags, const struct afb_auth *auth);
+
+/* The x-permissions of the items of 'list' (consumed): NULL (none), the item, or {"allOf": list}. */
+struct json_object *auth_all_of(struct json_object *list);
