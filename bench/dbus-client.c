@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * dbus-client: round trips per second of org.afb.Api1.Call through the
- * user bus, from one sd-bus connection, with 'inflight' calls outstanding
- * (1: sequential).
+ * dbus-client: round trips per second of calls of VERB through the user
+ * bus, from one sd-bus connection, with 'inflight' calls outstanding (1:
+ * sequential).
  *
- *   dbus-client BUSNAME VERB SECONDS INFLIGHT
+ *   dbus-client BUSNAME VERB SECONDS INFLIGHT [json|typed]
  *
+ * json (default): org.afb.Api1.Call(s VERB, s "{}") -> (s, s);
+ * typed: the method VERB of the typed interface org.afb.typed.<API>,
+ * without arguments (hello/ping: ping() -> (s ping, s info)).
  * Prints "<calls per second> <calls> <errors>". Every reply is checked to
  * be a method return of signature "ss".
  */
@@ -17,7 +20,8 @@
 
 static sd_bus *bus;
 static const char *dest, *verb;
-static char path[256];
+static char path[256], typed_itf[256];
+static int typed;
 static long done, errors, outstanding;
 static double end_at;
 
@@ -45,8 +49,9 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 static int send_one(void)
 {
-	int rc = sd_bus_call_method_async(bus, NULL, dest, path, "org.afb.Api1", "Call", on_reply, NULL,
-					  "ss", verb, "{}");
+	int rc = typed ? sd_bus_call_method_async(bus, NULL, dest, path, typed_itf, verb, on_reply, NULL, NULL)
+		: sd_bus_call_method_async(bus, NULL, dest, path, "org.afb.Api1", "Call", on_reply, NULL,
+					   "ss", verb, "{}");
 
 	if (rc >= 0)
 		outstanding++;
@@ -59,15 +64,17 @@ int main(int argc, char **argv)
 	long inflight, i;
 	int rc;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: dbus-client BUSNAME VERB SECONDS INFLIGHT\n");
+	if ((argc != 5 && argc != 6) || (argc == 6 && strcmp(argv[5], "json") && strcmp(argv[5], "typed"))) {
+		fprintf(stderr, "usage: dbus-client BUSNAME VERB SECONDS INFLIGHT [json|typed]\n");
 		return 2;
 	}
+	typed = argc == 6 && !strcmp(argv[5], "typed");
 	dest = argv[1];
 	verb = argv[2];
 	seconds = atof(argv[3]);
 	inflight = atol(argv[4]);
 	snprintf(path, sizeof path, "/org/afb/api/%s", strrchr(dest, '.') + 1);
+	snprintf(typed_itf, sizeof typed_itf, "org.afb.typed.%s", strrchr(dest, '.') + 1);
 	rc = sd_bus_open_user(&bus);
 	if (rc < 0) {
 		fprintf(stderr, "dbus-client: %s\n", strerror(-rc));

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "apiset.h"
 #include "dbus-bridge.h"
 #include "dbus-conn.h"
@@ -12,12 +13,20 @@
 #include "dbus-trust.h"
 #include "verbose.h"
 
-/* the trust rules of the exports, freed at stop */
+/*
+ * The exports asked (--dbus-server): by name or '*' on a bus, with a trust
+ * rule. Apis added while serving are exported by the first rule of each
+ * bus that names them, else by its '*' rule. Main thread; freed at stop.
+ */
 struct rule {
 	struct rule *next;
-	struct dbus_trust *trust;
+	struct dbus_conn *conn;
+	struct dbus_trust *trust;	/* NULL: the default rule */
+	char *name;			/* an api name, or "*" */
+	char spec[];			/* the option, for messages */
 };
 static struct rule *rules;
+static struct apiset *watched;		/* the set whose changes exports follow */
 
 void dbus_bridge_set_max_args(size_t max)
 {
@@ -37,17 +46,6 @@ static const char *bus_of(const char *spec, int *system)
 	return spec;
 }
 
-/* An import told its description: its exports (on other buses) show its verbs. */
-static void on_import_described(const char *api)
-{
-	struct dbus_conn *conn;
-	int system;
-
-	for (system = 0; system < 2; system++)
-		if ((conn = dbus_conn_if_open(system)))
-			dbus_export_refresh(conn, api);
-}
-
 int dbus_bridge_import(struct apiset *set, const char *spec)
 {
 	struct dbus_conn *conn;
@@ -62,7 +60,6 @@ int dbus_bridge_import(struct apiset *set, const char *spec)
 	rc = dbus_conn_get(system, &conn);
 	if (rc < 0)
 		return rc;
-	dbus_import_set_hook(on_import_described);
 	rc = dbus_import_add(conn, set, name);
 	if (rc < 0)
 		LOGE("--dbus-client=%s: can't import %s: %s", spec, name,
@@ -81,11 +78,63 @@ static int export_one(struct dbus_conn *conn, struct api *api, const struct dbus
 	return rc;
 }
 
+/* The rule of 'conn' that exports 'name': its own, else '*'; NULL when none. */
+static struct rule *rule_for(struct dbus_conn *conn, const char *name)
+{
+	struct rule *rule, *any = NULL;
+
+	for (rule = rules; rule; rule = rule->next)
+		if (rule->conn == conn) {
+			if (!strcasecmp(rule->name, name))
+				return rule;
+			if (!any && !strcmp(rule->name, "*"))
+				any = rule;
+		}
+	return any;
+}
+
+/*
+ * The apiset changed (main thread): an api added while serving is
+ * exported as the rules say, a removed one leaves the buses, one whose
+ * verbs changed describes itself again.
+ */
+static void on_change(void *closure, struct apiset *set, enum apiset_change change, const char *name, struct api *api)
+{
+	struct dbus_export *ex;
+	struct dbus_conn *conn;
+	struct rule *rule;
+	int system;
+
+	for (system = 0; system < 2; system++) {
+		if (!(conn = dbus_conn_if_open(system)))
+			continue;
+		ex = dbus_export_find(conn, name);
+		switch (change) {
+		case APISET_ADDED:
+			/* an alias is another name of an api exported under its own name */
+			if (ex || strcasecmp(name, api->name) || dbus_import_is_from(api, conn))
+				break;
+			rule = rule_for(conn, name);
+			if (rule)
+				export_one(conn, api, rule->trust, rule->spec);
+			break;
+		case APISET_REMOVED:
+			if (ex && dbus_export_api(ex) == api)
+				dbus_export_remove(conn, ex);
+			break;
+		default:
+			if (ex)
+				dbus_export_refresh(conn, name);
+			break;
+		}
+	}
+}
+
 int dbus_bridge_export(struct apiset *set, const char *spec)
 {
 	struct dbus_trust *trust = NULL;
-	struct dbus_conn *conn;
-	struct rule *rule;
+	struct dbus_conn *conn = NULL;
+	struct rule *rule = NULL;
 	const char *rest, *query;
 	struct api *api, **list;
 	char *name;
@@ -103,37 +152,44 @@ int dbus_bridge_export(struct apiset *set, const char *spec)
 	} else if (query && (rc = dbus_trust_parse(query + 7, &trust)) < 0) {
 		LOGE("--dbus-server=%s: bad trust rule '%s'", spec, query + 7);
 	}
-	if (rc >= 0 && trust) {
-		rule = malloc(sizeof *rule);
-		if (!rule) {
-			dbus_trust_free(trust);
-			rc = -ENOMEM;
-		} else {
-			rule->trust = trust;
-			rule->next = rules;
-			rules = rule;
-		}
-	}
 	if (rc >= 0)
 		rc = dbus_conn_get(system, &conn);
-	if (rc < 0)
-		goto end;
+	if (rc >= 0 && !watched) {
+		/* before enumerating: an api added meanwhile is announced after */
+		rc = apiset_watch(set, on_change, NULL);
+		if (rc >= 0)
+			watched = set;
+	}
+	if (rc >= 0) {
+		rule = malloc(sizeof *rule + strlen(spec) + 1);
+		if (!rule)
+			rc = -ENOMEM;
+	}
+	if (rc < 0) {
+		dbus_trust_free(trust);
+		free(name);
+		return rc;
+	}
+	rule->conn = conn;
+	rule->trust = trust;
+	rule->name = name;
+	strcpy(rule->spec, spec);
+	rule->next = rules;
+	rules = rule;
 	if (strcmp(name, "*")) {
 		api = apiset_lookup(set, name);
 		if (!api) {
-			LOGE("--dbus-server=%s: no api %s", spec, name);
-			rc = -ENOENT;
-		} else {
-			rc = export_one(conn, api, trust, spec);
-			api_unref(api);
+			/* the rule stays: the export follows the apiset (a binding may create it later) */
+			LOGW("--dbus-server=%s: no api %s yet: exported when it is created", spec, name);
+			return 0;
 		}
-		goto end;
+		rc = export_one(conn, api, trust, spec);
+		api_unref(api);
+		return rc;
 	}
 	list = apiset_list(set);
-	if (!list) {
-		rc = -ENOMEM;
-		goto end;
-	}
+	if (!list)
+		return -ENOMEM;
 	for (i = 0; rc >= 0 && (api = list[i]); i++) {
 		if (dbus_import_is_from(api, conn) || dbus_export_find(conn, api->name))
 			continue;	/* it came from that bus, or is there already */
@@ -142,9 +198,7 @@ int dbus_bridge_export(struct apiset *set, const char *spec)
 	}
 	apiset_list_free(list);
 	if (rc >= 0 && !count)
-		LOGW("--dbus-server=%s: no api to export", spec);
-end:
-	free(name);
+		LOGW("--dbus-server=%s: no api to export (apis created later will be)", spec);
 	return rc;
 }
 
@@ -165,10 +219,14 @@ void dbus_bridge_stop(void)
 		dbus_export_release_all(conn);
 		dbus_peer_release_all(conn);
 	}
+	if (watched)
+		apiset_unwatch(watched, on_change, NULL);
+	watched = NULL;
 	dbus_conn_close_all();
 	while ((rule = rules)) {
 		rules = rule->next;
 		dbus_trust_free(rule->trust);
+		free(rule->name);
 		free(rule);
 	}
 }

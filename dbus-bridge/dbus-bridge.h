@@ -7,7 +7,10 @@
  *   --dbus-server=[system:|user:]API[?trust=RULE]
  *       exports API ('*': every api of the daemon but those imported from
  *       that same bus) with the trust rule RULE (dbus-trust.h).
- * The default bus is the user bus. The contract is docs/dbus.md.
+ * The default bus is the user bus. Exports follow the apiset while serving
+ * (apiset_watch): apis created later are exported by these rules, deleted
+ * ones leave the bus, changed ones are described again. The contract is
+ * docs/dbus.md.
  */
 #pragma once
 

@@ -11,9 +11,12 @@
 #include "dbus-json.h"
 #include "dbus-name.h"
 #include "dbus-peer.h"
+#include "dbus-schema.h"
+#include "dbus-shape.h"
+#include "dbus-text.h"
+#include "dbus-typed.h"
 #include "evt.h"
 #include "mainloop.h"
-#include "utf8.h"
 #include "verbose.h"
 #include "xreq.h"
 
@@ -24,25 +27,59 @@ struct dbus_call {
 	sd_bus_message *msg;		/* one reference, handed to the answer at reply */
 	uint64_t cookie;		/* of 'msg' */
 	const char *link_path;		/* Link1 calls: in 'names', else NULL */
+	const struct dbus_shape *typed;	/* typed calls: the shape of the response */
+	struct dbus_schema *schema;	/* one reference, or NULL */
 	char names[];			/* api, verb, link_path, NUL-terminated */
 };
 
-/* The answer, built on the replying thread, sent on the main one. */
+/* The answer, prepared on the replying thread, sent on the main one. */
 struct answer {
 	struct dbus_conn *conn;
 	sd_bus_message *msg;
 	const char *error;		/* NULL: success */
 	const char *info;		/* may be NULL */
-	const char *response;		/* success only */
+	const char *response;		/* success of a JSON call */
+	struct json_object *object;	/* success of a typed call (owned) */
+	const struct dbus_shape *typed;	/* typed call: the shape of 'object' */
+	struct dbus_schema *schema;	/* one reference, or NULL */
 	char strings[];
 };
 
 static atomic_int live_calls;
 
+/* The typed method return of 'a'. */
+static int send_typed(struct answer *a)
+{
+	sd_bus_message *r = NULL;
+	char *fixed = NULL;
+	int rc = sd_bus_message_new_method_return(a->msg, &r);
+
+	if (rc >= 0)
+		rc = dbus_shape_append(a->typed, r, a->object);
+	if (rc >= 0)
+		rc = sd_bus_message_append_basic(r, 's', dbus_text_plain(a->info ? a->info : "", "reply info", &fixed));
+	if (rc >= 0)
+		rc = sd_bus_send(NULL, r, NULL);
+	free(fixed);
+	sd_bus_message_unref(r);
+	if (rc == -EPROTOTYPE || rc == -ERANGE)
+		rc = sd_bus_reply_method_errorf(a->msg, SD_BUS_ERROR_FAILED, "the response of %s.%s does not match "
+						"its declared type: %s (org.afb.Typed1.Call gives any response)",
+						sd_bus_message_get_interface(a->msg), sd_bus_message_get_member(a->msg),
+						dbus_typed_error_text(rc));
+	else if (rc == -E2BIG)
+		rc = sd_bus_reply_method_errorf(a->msg, SD_BUS_ERROR_LIMITS_EXCEEDED,
+						"the response is nested too deeply for D-Bus (org.afb.Api1.Call gives it)");
+	else if (rc < 0)
+		rc = sd_bus_reply_method_errnof(a->msg, rc, "can't send the response: %m");
+	return rc;
+}
+
 static void send_answer(void *arg)
 {
 	struct answer *a = arg;
 	sd_bus_error err = SD_BUS_ERROR_NULL;
+	char *fixed = NULL;
 	int rc;
 
 	if (!dbus_conn_is_open(a->conn)) {
@@ -50,37 +87,40 @@ static void send_answer(void *arg)
 	} else if (a->error) {
 		/* a NULL message gives an error without body: "no info" comes back as NULL */
 		err.name = a->error;
-		err.message = a->info;
+		err.message = a->info ? dbus_text_plain(a->info, "reply info", &fixed) : NULL;
 		rc = sd_bus_reply_method_error(a->msg, &err);
+	} else if (a->typed) {
+		rc = send_typed(a);
 	} else {
-		rc = sd_bus_reply_method_return(a->msg, "ss", a->response, a->info ? a->info : "");
+		rc = sd_bus_reply_method_return(a->msg, "ss", a->response,
+						dbus_text_plain(a->info ? a->info : "", "reply info", &fixed));
 	}
 	if (rc < 0)
 		LOGW("D-Bus: can't send a reply to %s: %s", sd_bus_message_get_sender(a->msg), strerror(-rc));
+	free(fixed);
 	sd_bus_message_unref(a->msg);
+	json_object_put(a->object);
+	dbus_schema_unref(a->schema);
 	free(a);
 }
 
 static void call_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
 {
 	struct dbus_call *c = (struct dbus_call *)x;
-	char *fixed_response = NULL, *fixed_info;
-	/* sd-bus refuses strings that are not UTF-8: a binding's bad string is repaired */
-	const char *response = status ? NULL : utf8_json_text(object, DBUS_JSON_TEXT, NULL, &fixed_response);
-	char *error = status ? dbus_name_error_of_status(status) : NULL;
-	const char *text = utf8_str(info, "a reply info", &fixed_info);
-	size_t lr = response ? strlen(response) + 1 : 0, li = text ? strlen(text) + 1 : 0;
+	char *text_copy = NULL, *error = status ? dbus_name_error_of_status(status) : NULL;
+	/* a JSON call: the text now, on the replying thread */
+	const char *response = status || c->typed ? NULL : dbus_text_json(object, &text_copy);
+	size_t lr = response ? strlen(response) + 1 : 0, li = info ? strlen(info) + 1 : 0;
 	size_t le = error ? strlen(error) + 1 : 0;
 	struct answer *a = malloc(sizeof *a + lr + li + le);
 	char *at;
 
-	if (!a || (status && !error)) {
+	if (!a || (status && !error) || (!status && !c->typed && !response)) {
 		/* out of memory: the caller gets NoReply when we release the message */
 		LOGE("D-Bus: out of memory, reply of %s/%s lost", x->api, x->verb);
 		free(a);
 		free(error);
-		free(fixed_response);
-		free(fixed_info);
+		free(text_copy);
 		json_object_put(object);
 		return;
 	}
@@ -90,17 +130,23 @@ static void call_reply(struct xreq *x, const char *status, const char *info, str
 	c->msg = NULL;
 	a->response = response ? memcpy(at, response, lr) : NULL;
 	at += lr;
-	a->info = text ? memcpy(at, text, li) : NULL;
+	a->info = info ? memcpy(at, info, li) : NULL;
 	at += li;
 	a->error = error ? memcpy(at, error, le) : NULL;
 	free(error);
-	free(fixed_response);
-	free(fixed_info);
-	json_object_put(object);
+	free(text_copy);
+	/* a typed call: the object itself goes to the main thread (it is ours: replies consume it) */
+	a->typed = status ? NULL : c->typed;
+	a->object = a->typed ? object : NULL;
+	a->schema = a->typed && c->schema ? dbus_schema_ref(c->schema) : NULL;
+	if (!a->typed)
+		json_object_put(object);
 	/* posted even on the main thread: events posted before the reply go first */
 	if (mainloop_post(send_answer, a) < 0) {
 		LOGE("D-Bus: out of memory, reply of %s/%s lost", x->api, x->verb);
 		c->msg = a->msg;	/* released on the main thread by destroy's post */
+		json_object_put(a->object);
+		dbus_schema_unref(a->schema);
 		free(a);
 	}
 }
@@ -119,6 +165,7 @@ static void call_destroy(struct xreq *x)
 		LOGE("D-Bus: out of memory, a message leaks");
 	dbus_peer_pending_done(c->peer);
 	dbus_peer_unref(c->peer);
+	dbus_schema_unref(c->schema);
 	atomic_fetch_sub(&live_calls, 1);
 	free(c);
 }
@@ -126,7 +173,7 @@ static void call_destroy(struct xreq *x)
 static int call_subscribe(struct xreq *x, struct evt *evt)
 {
 	struct dbus_call *c = (struct dbus_call *)x;
-	int rc = dbus_peer_subscribe(c->peer, evt);
+	int rc = dbus_peer_subscribe(c->peer, evt, c->typed != NULL);
 
 	if (rc >= 0 && c->link_path)
 		dbus_event_post_subscription(c->conn, dbus_peer_name(c->peer), c->link_path, c->cookie,
@@ -137,7 +184,7 @@ static int call_subscribe(struct xreq *x, struct evt *evt)
 static int call_unsubscribe(struct xreq *x, struct evt *evt)
 {
 	struct dbus_call *c = (struct dbus_call *)x;
-	int rc = dbus_peer_unsubscribe(c->peer, evt);
+	int rc = dbus_peer_unsubscribe(c->peer, evt, c->typed != NULL);
 
 	if (rc >= 0 && c->link_path)
 		dbus_event_post_subscription(c->conn, dbus_peer_name(c->peer), c->link_path, c->cookie,
@@ -173,6 +220,8 @@ int dbus_call_start(const struct dbus_call_params *p)
 	c->link_path = p->link_path ? memcpy(c->names + la + lv, p->link_path, lp) : NULL;
 	c->conn = p->conn;
 	c->peer = dbus_peer_ref(p->peer);
+	c->typed = p->typed;
+	c->schema = p->schema ? dbus_schema_ref(p->schema) : NULL;
 	c->msg = sd_bus_message_ref(p->msg);
 	if (sd_bus_message_get_cookie(p->msg, &c->cookie) < 0)
 		c->cookie = 0;

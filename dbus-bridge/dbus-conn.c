@@ -37,7 +37,14 @@ int dbus_conn_get(int system, struct dbus_conn **out)
 	rc = system ? sd_bus_open_system_with_description(&bus, "afb-daemon")
 		    : sd_bus_open_user_with_description(&bus, "afb-daemon");
 	if (rc < 0) {
-		LOGE("D-Bus: can't connect to the %s bus: %s", system ? "system" : "user", strerror(-rc));
+		if (system)
+			LOGE("D-Bus: can't connect to the system bus: %s (is dbus-daemon running? systemctl status dbus)",
+			     strerror(-rc));
+		else
+			LOGE("D-Bus: can't connect to the user bus: %s: there is no session bus here. Run afb-daemon "
+			     "in a login session, or under a bus of its own (dbus-run-session -- afb-daemon ...), or "
+			     "set DBUS_SESSION_BUS_ADDRESS; or export on the system bus (--dbus-server=system:API)",
+			     strerror(-rc));
 		return rc;
 	}
 	rc = sd_bus_attach_event(bus, mainloop_event(), SD_EVENT_PRIORITY_NORMAL);

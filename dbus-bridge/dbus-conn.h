@@ -27,6 +27,7 @@ struct dbus_conn {
 	sd_bus_slot *manager;		/* the ObjectManager on /org/afb */
 	struct evt_listener *broadcaster; /* emits the broadcasts of exported apis */
 	struct dbus_export *exports;	/* exported apis, list of dbus-export.c */
+	struct dbus_export *removed;	/* exports removed while being described (dbus-export.c) */
 	struct dbus_import *imports;	/* imported apis, list of dbus-import.c */
 	struct dbus_peer *peers;	/* peers calling us, list of dbus-peer.c */
 };

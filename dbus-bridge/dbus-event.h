@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Events on the bus: the signals org.afb.Api1.Event(s name, s data_json)
- * and org.afb.Link1.Subscription(t cookie, s event, b subscribed).
+ * Events on the bus: the signals org.afb.Api1.Event(s name, s data_json),
+ * their typed forms, and org.afb.Link1.Subscription(t cookie, s event, b
+ * subscribed).
+ *
+ * Typed: an event that the description of its exported api declares
+ * (dbus-schema.h) is the signal NAME of the typed interface
+ * org.afb.typed.<label of API>, its data laid out as declared; any other
+ * event, or data that does not match its declaration, is the signal
+ * org.afb.Typed1.Event(s name, v data); data nested too deeply for D-Bus
+ * is sent as org.afb.Api1.Event.
  *
  * An event "API/NAME" is emitted on the object of API
  * (/org/afb/api/<label of API>):
  *  - a push reaches the peers subscribed to it, each by a signal whose
  *    destination is that peer (no one else receives it);
- *  - a broadcast is one signal without destination, emitted only when API
- *    is exported on that bus (so that an imported api's broadcasts are not
- *    sent back to the bus they came from).
+ *  - a broadcast is one signal without destination in each flavour (JSON
+ *    and typed), emitted only when API is exported on that bus (so that an
+ *    imported api's broadcasts are not sent back to the bus they came
+ *    from).
  *
  * The functions below may be called from any thread: they serialize what
  * they need now and emit later on the main thread, in calling order.
@@ -22,9 +31,9 @@ struct dbus_conn;
 struct evt_listener;
 struct json_object;
 
-/* Emits a push of 'event' with 'data' (borrowed) to 'destination'. */
+/* Emits a push of 'event' with 'data' (borrowed) to 'destination', as JSON or typed. */
 void dbus_event_post_push(struct dbus_conn *conn, const char *destination, const char *event,
-			  struct json_object *data);
+			  struct json_object *data, int typed);
 
 /*
  * Tells 'destination' that its call 'cookie' to the object 'path'

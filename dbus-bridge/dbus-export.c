@@ -14,10 +14,19 @@
 #include "dbus-json.h"
 #include "dbus-name.h"
 #include "dbus-peer.h"
+#include "dbus-schema.h"
+#include "dbus-shape.h"
 #include "dbus-trust.h"
+#include "dbus-typed.h"
 #include "jobs.h"
 #include "mainloop.h"
 #include "verbose.h"
+
+/* A method of the typed per-api interface: its vtable entry's userdata (by offset). */
+struct typed_method {
+	struct dbus_export *ex;
+	const struct dbus_schema_verb *verb;
+};
 
 struct dbus_export {
 	struct dbus_export *next;	/* conn->exports */
@@ -26,15 +35,17 @@ struct dbus_export {
 	const struct dbus_trust *trust;
 	char *name;			/* the api's name */
 	char *busname;			/* also the name of the per-api interface */
+	char *typed_itf;		/* the typed per-api interface, NULL when its name is too long */
 	char *path;
-	char *info;			/* description.info.description, or "" */
-	int nverbs;
-	char **verbs;			/* verb names, for the Verbs property */
-	char **members;			/* their member names (NULL when not representable) */
+	struct dbus_schema *schema;	/* what its last description says; NULL before */
 	sd_bus_vtable *vtable;		/* the per-api interface */
-	sd_bus_slot *slot_api, *slot_link, *slot_verbs, *slot_name;
+	sd_bus_vtable *typed_vtable;	/* the typed per-api interface */
+	struct typed_method *typed_methods;
+	sd_bus_slot *slot_api, *slot_link, *slot_typed1, *slot_verbs, *slot_typed, *slot_name;
 	int registered;
 	int stale;			/* a refresh was asked before the registration */
+	int pending;			/* descriptions of it in progress (main thread) */
+	int removed;			/* removed while 'pending': in conn->removed, freed by the last */
 };
 
 static size_t max_args = 1 << 20;
@@ -59,24 +70,32 @@ const char *dbus_export_path(const struct dbus_export *ex)
 	return ex->path;
 }
 
+struct dbus_schema *dbus_export_schema(const struct dbus_export *ex)
+{
+	return ex->schema;
+}
+
+const char *dbus_export_typed_interface(const struct dbus_export *ex)
+{
+	return ex->typed_itf;
+}
+
 /* ---- calls ---- */
 
-/* Serves a call of 'verb'. Returns what a vtable handler returns. */
-static int serve(struct dbus_export *ex, sd_bus_message *m, const char *verb, const char *args_text,
-		 const char *session_key, int link_validated, int link, sd_bus_error *error)
+/*
+ * Serves a call of 'verb' with 'args' (consumed); 'typed': the shape of a
+ * typed response (held by 'schema' when not static), NULL for JSON.
+ * Returns what a vtable handler returns.
+ */
+static int serve(struct dbus_export *ex, sd_bus_message *m, const char *verb, struct json_object *args,
+		 const char *session_key, int link_validated, int link, const struct dbus_shape *typed,
+		 struct dbus_schema *schema, sd_bus_error *error)
 {
-	struct dbus_call_params params = { .conn = ex->conn, .msg = m, .api = ex->name, .verb = verb };
-	struct json_object *args = NULL;
+	struct dbus_call_params params = { .conn = ex->conn, .msg = m, .api = ex->name, .verb = verb,
+					   .typed = typed, .schema = schema };
 	struct dbus_peer *peer;
 	int rc;
 
-	if (strlen(args_text) > max_args)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-					 "args_json is larger than %zu bytes", max_args);
-	rc = dbus_json_parse(args_text, &args);
-	if (rc < 0)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "args_json is not valid JSON%s",
-					 rc == -E2BIG ? " (nested too deeply)" : "");
 	rc = dbus_peer_get(ex->conn, m, &peer);
 	if (rc >= 0)
 		rc = dbus_peer_session(peer, session_key, &params.session);
@@ -105,6 +124,23 @@ static int serve(struct dbus_export *ex, sd_bus_message *m, const char *verb, co
 	return 1;	/* replied later */
 }
 
+/* Serves a JSON call: 'args_text' is args_json. */
+static int serve_json(struct dbus_export *ex, sd_bus_message *m, const char *verb, const char *args_text,
+		      const char *session_key, int link_validated, int link, sd_bus_error *error)
+{
+	struct json_object *args = NULL;
+	int rc;
+
+	if (strlen(args_text) > max_args)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+					 "args_json is larger than %zu bytes", max_args);
+	rc = dbus_json_parse(args_text, &args);
+	if (rc < 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "args_json is not valid JSON%s",
+					 rc == -E2BIG ? " (nested too deeply)" : "");
+	return serve(ex, m, verb, args, session_key, link_validated, link, NULL, NULL, error);
+}
+
 static int on_call(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	const char *verb, *args;
@@ -112,7 +148,7 @@ static int on_call(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 	if (rc < 0)
 		return rc;
-	return serve(userdata, m, verb, args, NULL, 1, 0, error);
+	return serve_json(userdata, m, verb, args, NULL, 1, 0, error);
 }
 
 static int on_verb(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -126,7 +162,7 @@ static int on_verb(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	verb = dbus_name_unescape(sd_bus_message_get_member(m));
 	if (!verb)
 		return sd_bus_error_set_errno(error, -ENOMEM);
-	rc = serve(userdata, m, verb, args, NULL, 1, 0, error);
+	rc = serve_json(userdata, m, verb, args, NULL, 1, 0, error);
 	free(verb);
 	return rc;
 }
@@ -139,7 +175,54 @@ static int on_link_call(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 	if (rc < 0)
 		return rc;
-	return serve(userdata, m, verb, args, key, validated, 1, error);
+	return serve_json(userdata, m, verb, args, key, validated, 1, error);
+}
+
+/* ---- typed calls: arguments read as values, no JSON text ---- */
+
+static int typed_args_error(sd_bus_error *error, int rc)
+{
+	if (rc == -EMSGSIZE)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+					 "the arguments are larger than %zu bytes", max_args);
+	if (rc == -EEXIST)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "a member is given twice: as an argument and in the options");
+	if (rc == -E2BIG)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "the arguments are nested deeper than %d",
+					 DBUS_JSON_MAX_DEPTH);
+	if (rc == -ENOMEM)
+		return rc;
+	return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", dbus_typed_error_text(rc));
+}
+
+/* org.afb.Typed1.Call(s verb, v args) -> (v response, s info) */
+static int on_typed_call(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct json_object *args = NULL;
+	size_t budget = max_args;
+	const char *verb;
+	int rc = sd_bus_message_read_basic(m, 's', &verb);
+
+	if (rc < 0)
+		return rc;
+	rc = dbus_typed_read(m, &args, &budget);
+	if (rc < 0)
+		return typed_args_error(error, rc);
+	return serve(userdata, m, verb, args, NULL, 1, 0, &dbus_shape_response, NULL, error);
+}
+
+/* A method of org.afb.typed.<label>: its arguments and results as its verb's shapes say. */
+static int on_typed_verb(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct typed_method *tm = userdata;
+	struct json_object *args = NULL;
+	size_t budget = max_args;
+	int rc = dbus_shape_read(&tm->verb->in, m, &args, &budget);
+
+	if (rc < 0)
+		return typed_args_error(error, rc);
+	return serve(tm->ex, m, tm->verb->name, args, NULL, 1, 0, &tm->verb->out, tm->ex->schema, error);
 }
 
 static int on_end_session(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -162,31 +245,51 @@ static int on_end_session(sd_bus_message *m, void *userdata, sd_bus_error *error
 
 struct describing {
 	struct dbus_conn *conn;
-	struct api *api;
-	sd_bus_message *msg;	/* the Describe call, or NULL at registration */
-	struct dbus_export *ex;	/* at registration */
+	struct api *api;	/* one reference */
+	sd_bus_message *msg;	/* the Describe call, or NULL at registration or refresh */
+	struct dbus_export *ex;	/* at registration or refresh (counted in its 'pending') */
 	struct json_object *desc;
 	char *text;
 };
 
 static void register_export(struct dbus_export *ex, struct json_object *desc);
 static void refresh_export(struct dbus_export *ex, struct json_object *desc);
+static void export_free(struct dbus_export *ex);
+
+/* Frees 'ex', removed from the bus while it was being described. */
+static void free_removed(struct dbus_export *ex)
+{
+	struct dbus_export **p;
+
+	for (p = &ex->conn->removed; *p != ex; p = &(*p)->next)
+		;
+	*p = ex->next;
+	export_free(ex);
+}
 
 static void described(void *arg)
 {
 	struct describing *d = arg;
+	struct dbus_export *ex = d->ex;
 	int rc;
 
 	if (!d->msg) {
-		/* closed: the exports were freed */
-		if (dbus_conn_is_open(d->conn) && !d->ex->registered) {
-			register_export(d->ex, d->desc);
-			if (d->ex->stale) {
-				d->ex->stale = 0;
-				dbus_export_refresh(d->conn, d->ex->name);
+		/* once closed, the exports were freed */
+		if (dbus_conn_is_open(d->conn)) {
+			ex->pending--;
+			if (ex->removed) {
+				if (!ex->pending)
+					free_removed(ex);
+			} else if (!ex->registered) {
+				register_export(ex, d->desc);
+				if (ex->stale) {
+					ex->stale = 0;
+					dbus_export_refresh(d->conn, ex->name);
+				}
+			} else {
+				refresh_export(ex, d->desc);
 			}
-		} else if (dbus_conn_is_open(d->conn))
-			refresh_export(d->ex, d->desc);
+		}
 	} else {
 		rc = dbus_conn_is_open(d->conn)
 			? sd_bus_reply_method_return(d->msg, "s", d->text ? d->text : "null") : 0;
@@ -194,6 +297,7 @@ static void described(void *arg)
 			LOGW("D-Bus: can't reply to Describe: %s", strerror(-rc));
 		sd_bus_message_unref(d->msg);
 	}
+	api_unref(d->api);
 	json_object_put(d->desc);
 	free(d->text);
 	free(d);
@@ -228,6 +332,7 @@ static void describe_job(int signum, void *arg)
 	int is_call = d->msg != NULL;	/* 'd' is freed by the loop once posted */
 
 	if (signum && !is_call) {
+		api_unref(d->api);
 		free(d);	/* no export to register any more */
 	} else {
 		if (!signum && d->api->itf->describe)
@@ -236,6 +341,7 @@ static void describe_job(int signum, void *arg)
 			d->text = dbus_json_text(d->desc);
 		if (mainloop_post(described, d) < 0) {
 			LOGE("D-Bus: out of memory, describe of %s lost", d->api->name);
+			api_unref(d->api);
 			json_object_put(d->desc);
 			free(d->text);
 			free(d);	/* leaks a message reference rather than touching it here */
@@ -244,10 +350,18 @@ static void describe_job(int signum, void *arg)
 	describers_done(is_call);
 }
 
-static int describe_async(struct describing *d)
+/*
+ * Asks the description of the api of 'ex' on a worker: for the Describe
+ * call 'msg', or (msg NULL) to register or refresh 'ex'. Main thread.
+ * Returns 0, -EBUSY (too many Describe calls), -ENOMEM.
+ */
+static int describe_async(struct dbus_export *ex, sd_bus_message *msg)
 {
-	int rc, is_call = d->msg != NULL;
+	struct describing *d = calloc(1, sizeof *d);
+	int rc, is_call = msg != NULL;
 
+	if (!d)
+		return -ENOMEM;
 	pthread_mutex_lock(&describers_lock);
 	if (is_call && describe_calls >= MAX_DESCRIBE_CALLS) {
 		pthread_mutex_unlock(&describers_lock);
@@ -257,12 +371,21 @@ static int describe_async(struct describing *d)
 	describe_calls += is_call;
 	describers++;
 	pthread_mutex_unlock(&describers_lock);
+	d->conn = ex->conn;
+	d->api = api_ref(ex->api);	/* the export may go first */
+	d->msg = msg ? sd_bus_message_ref(msg) : NULL;
+	d->ex = msg ? NULL : ex;
 	rc = jobs_queue(NULL, 0, describe_job, d);
 	if (rc < 0) {
 		describers_done(is_call);
+		sd_bus_message_unref(d->msg);
+		api_unref(d->api);
 		free(d);
+		return rc;
 	}
-	return rc;
+	if (!msg)
+		ex->pending++;
+	return 0;
 }
 
 int dbus_export_wait_describers(int timeout_ms)
@@ -287,18 +410,9 @@ int dbus_export_wait_describers(int timeout_ms)
 
 static int on_describe(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	struct dbus_export *ex = userdata;
-	struct describing *d = calloc(1, sizeof *d);
-	int rc;
+	int rc = describe_async(userdata, m);
 
-	if (!d)
-		return -ENOMEM;
-	d->conn = ex->conn;
-	d->api = ex->api;
-	d->msg = sd_bus_message_ref(m);
-	rc = describe_async(d);
 	if (rc < 0) {
-		sd_bus_message_unref(m);
 		if (rc == -EBUSY)
 			return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
 						 "more than %d Describe calls in progress", MAX_DESCRIBE_CALLS);
@@ -318,7 +432,7 @@ static int get_name(sd_bus *bus, const char *path, const char *itf, const char *
 static int get_info(sd_bus *bus, const char *path, const char *itf, const char *property,
 		    sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
-	return sd_bus_message_append(reply, "s", ((struct dbus_export *)userdata)->info);
+	return sd_bus_message_append(reply, "s", ((struct dbus_export *)userdata)->schema->info);
 }
 
 static int get_verbs(sd_bus *bus, const char *path, const char *itf, const char *property,
@@ -327,8 +441,8 @@ static int get_verbs(sd_bus *bus, const char *path, const char *itf, const char 
 	struct dbus_export *ex = userdata;
 	int i, rc = sd_bus_message_open_container(reply, 'a', "s");
 
-	for (i = 0; rc >= 0 && i < ex->nverbs; i++)
-		rc = sd_bus_message_append(reply, "s", ex->verbs[i]);
+	for (i = 0; rc >= 0 && i < ex->schema->nverbs; i++)
+		rc = sd_bus_message_append(reply, "s", ex->schema->verbs[i].name);
 	return rc < 0 ? rc : sd_bus_message_close_container(reply);
 }
 
@@ -362,74 +476,111 @@ static const sd_bus_vtable link_vtable[] = {
 	SD_BUS_VTABLE_END
 };
 
+static const sd_bus_vtable typed1_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD_WITH_NAMES("Call", "sv", SD_BUS_PARAM(verb) SD_BUS_PARAM(args),
+				 "vs", SD_BUS_PARAM(response) SD_BUS_PARAM(info),
+				 on_typed_call, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_SIGNAL_WITH_NAMES("Event", "sv", SD_BUS_PARAM(name) SD_BUS_PARAM(data), 0),
+	SD_BUS_VTABLE_END
+};
+
 static void free_verbs(struct dbus_export *ex)
 {
-	int i;
-
-	for (i = 0; i < ex->nverbs; i++) {
-		free(ex->verbs[i]);
-		free(ex->members[i]);
-	}
-	free(ex->verbs);
-	free(ex->members);
 	free(ex->vtable);
-	free(ex->info);
-	ex->verbs = ex->members = NULL;
-	ex->vtable = NULL;
-	ex->info = NULL;
-	ex->nverbs = 0;
+	free(ex->typed_vtable);
+	free(ex->typed_methods);
+	dbus_schema_unref(ex->schema);
+	ex->vtable = ex->typed_vtable = NULL;
+	ex->typed_methods = NULL;
+	ex->schema = NULL;
 }
 
-/* Reads the verbs and info of 'desc' (OpenAPI: info.description, paths "/<verb>"). */
+/* Reads the verbs, events and info of 'desc' (dbus-schema.h). */
 static int read_description(struct dbus_export *ex, struct json_object *desc)
 {
-	struct json_object *info, *text, *paths;
-	int n = 0;
-
 	free_verbs(ex);
-
-	if (json_object_object_get_ex(desc, "info", &info) && json_object_object_get_ex(info, "description", &text)
-	    && json_object_is_type(text, json_type_string))
-		ex->info = strdup(json_object_get_string(text));
-	else
-		ex->info = strdup("");
-	if (!ex->info)
-		return -ENOMEM;
-	if (!json_object_object_get_ex(desc, "paths", &paths) || !json_object_is_type(paths, json_type_object))
-		return 0;
-	ex->verbs = calloc((size_t)json_object_object_length(paths) + 1, sizeof *ex->verbs);
-	ex->members = calloc((size_t)json_object_object_length(paths) + 1, sizeof *ex->members);
-	if (!ex->verbs || !ex->members)
-		return -ENOMEM;
-	json_object_object_foreach(paths, key, value) {
-		(void)value;
-		if (key[0] != '/')
-			continue;
-		if (!(ex->verbs[n] = strdup(key + 1)))
-			return -ENOMEM;
-		ex->members[n] = dbus_name_member_of_verb(key + 1);
-		if (!ex->members[n])
-			LOGW("D-Bus: api %s: verb %s has no method (name too long); use Call", ex->name, key + 1);
-		ex->nverbs = ++n;
-	}
-	return 0;
+	ex->schema = dbus_schema_new(desc, ex->name);
+	return ex->schema ? 0 : -ENOMEM;
 }
 
+/* The per-api JSON interface: each verb (s args_json) -> (s response_json, s info). */
 static int build_vtable(struct dbus_export *ex)
 {
+	const struct dbus_schema *s = ex->schema;
 	int i, n = 0;
 
-	ex->vtable = calloc((size_t)ex->nverbs + 2, sizeof *ex->vtable);
+	ex->vtable = calloc((size_t)s->nverbs + 2, sizeof *ex->vtable);
 	if (!ex->vtable)
 		return -ENOMEM;
 	ex->vtable[n++] = (sd_bus_vtable)SD_BUS_VTABLE_START(0);
-	for (i = 0; i < ex->nverbs; i++)
-		if (ex->members[i])
-			ex->vtable[n++] = (sd_bus_vtable)SD_BUS_METHOD_WITH_NAMES(ex->members[i], "s",
+	for (i = 0; i < s->nverbs; i++)
+		if (s->verbs[i].member)
+			ex->vtable[n++] = (sd_bus_vtable)SD_BUS_METHOD_WITH_NAMES(s->verbs[i].member, "s",
 				SD_BUS_PARAM(args_json), "ss", SD_BUS_PARAM(response_json) SD_BUS_PARAM(info),
 				on_verb, SD_BUS_VTABLE_UNPRIVILEGED);
 	ex->vtable[n++] = (sd_bus_vtable)SD_BUS_VTABLE_END;
 	return 0;
+}
+
+/*
+ * The typed per-api interface: each verb with its typed signature, each
+ * declared event a signal. A method's userdata is its typed_method: the
+ * array given at registration plus the entry's offset.
+ */
+static int build_typed_vtable(struct dbus_export *ex)
+{
+	const struct dbus_schema *s = ex->schema;
+	sd_bus_vtable *vt;
+	int i, n = 0;
+
+	vt = ex->typed_vtable = calloc((size_t)(s->nverbs + s->nevents) + 2, sizeof *vt);
+	ex->typed_methods = calloc((size_t)s->nverbs + 1, sizeof *ex->typed_methods);
+	if (!vt || !ex->typed_methods)
+		return -ENOMEM;
+	vt[n++] = (sd_bus_vtable)SD_BUS_VTABLE_START(0);
+	for (i = 0; i < s->nverbs; i++) {
+		if (!s->verbs[i].member)
+			continue;
+		ex->typed_methods[i].ex = ex;
+		ex->typed_methods[i].verb = &s->verbs[i];
+		/* what SD_BUS_METHOD_WITH_NAMES_OFFSET sets, from strings made at run time */
+		vt[n].type = _SD_BUS_VTABLE_METHOD;
+		vt[n].flags = SD_BUS_VTABLE_UNPRIVILEGED;
+		vt[n].x.method.member = s->verbs[i].member;
+		vt[n].x.method.signature = s->verbs[i].in.signature;
+		vt[n].x.method.result = s->verbs[i].out_signature;
+		vt[n].x.method.handler = on_typed_verb;
+		vt[n].x.method.offset = (size_t)i * sizeof *ex->typed_methods;
+		vt[n].x.method.names = s->verbs[i].names;
+		n++;
+	}
+	for (i = 0; i < s->nevents; i++) {
+		if (!s->events[i].member)
+			continue;
+		vt[n].type = _SD_BUS_VTABLE_SIGNAL;
+		vt[n].x.signal.member = s->events[i].member;
+		vt[n].x.signal.signature = s->events[i].data.signature;
+		vt[n].x.signal.names = s->events[i].data.names;
+		n++;
+	}
+	vt[n++] = (sd_bus_vtable)SD_BUS_VTABLE_END;
+	return 0;
+}
+
+/* Builds and adds the two per-api interfaces. */
+static int add_verbs(struct dbus_export *ex)
+{
+	int rc = build_vtable(ex);
+
+	if (rc >= 0)
+		rc = build_typed_vtable(ex);
+	if (rc >= 0)
+		rc = sd_bus_add_object_vtable(ex->conn->bus, &ex->slot_verbs, ex->path, ex->busname, ex->vtable, ex);
+	if (rc >= 0 && ex->typed_itf)
+		rc = sd_bus_add_object_vtable(ex->conn->bus, &ex->slot_typed, ex->path, ex->typed_itf,
+					      ex->typed_vtable, ex->typed_methods);
+	return rc;
 }
 
 static int on_name(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -463,18 +614,17 @@ static void refresh_export(struct dbus_export *ex, struct json_object *desc)
 	int rc;
 
 	ex->slot_verbs = sd_bus_slot_unref(ex->slot_verbs);
+	ex->slot_typed = sd_bus_slot_unref(ex->slot_typed);
 	rc = read_description(ex, desc);
 	if (rc >= 0)
-		rc = build_vtable(ex);
-	if (rc >= 0)
-		rc = sd_bus_add_object_vtable(ex->conn->bus, &ex->slot_verbs, ex->path, ex->busname, ex->vtable, ex);
+		rc = add_verbs(ex);
 	if (rc >= 0)
 		rc = sd_bus_emit_properties_changed(ex->conn->bus, ex->path, DBUS_NAME_API_ITF, "Info", "Verbs", NULL);
 	if (rc < 0)
 		LOGE("D-Bus: api %s: can't refresh its verbs on the %s bus: %s", ex->name,
 		     dbus_conn_kind(ex->conn), strerror(-rc));
 	else
-		LOGI("D-Bus: api %s: %d verbs on the %s bus", ex->name, ex->nverbs, dbus_conn_kind(ex->conn));
+		LOGI("D-Bus: api %s: %d verbs on the %s bus", ex->name, ex->schema->nverbs, dbus_conn_kind(ex->conn));
 }
 
 static void register_export(struct dbus_export *ex, struct json_object *desc)
@@ -484,13 +634,13 @@ static void register_export(struct dbus_export *ex, struct json_object *desc)
 
 	rc = read_description(ex, desc);
 	if (rc >= 0)
-		rc = build_vtable(ex);
-	if (rc >= 0)
 		rc = sd_bus_add_object_vtable(bus, &ex->slot_api, ex->path, DBUS_NAME_API_ITF, api_vtable, ex);
 	if (rc >= 0)
 		rc = sd_bus_add_object_vtable(bus, &ex->slot_link, ex->path, DBUS_NAME_LINK_ITF, link_vtable, ex);
 	if (rc >= 0)
-		rc = sd_bus_add_object_vtable(bus, &ex->slot_verbs, ex->path, ex->busname, ex->vtable, ex);
+		rc = sd_bus_add_object_vtable(bus, &ex->slot_typed1, ex->path, DBUS_NAME_TYPED_ITF, typed1_vtable, ex);
+	if (rc >= 0)
+		rc = add_verbs(ex);
 	if (rc >= 0)
 		ex->registered = 1;
 	if (rc >= 0)
@@ -500,20 +650,31 @@ static void register_export(struct dbus_export *ex, struct json_object *desc)
 	if (rc < 0)
 		LOGE("D-Bus: api %s: can't export on the %s bus: %s", ex->name, dbus_conn_kind(ex->conn),
 		     strerror(-rc));
+	if (!ex->typed_itf)
+		LOGW("D-Bus: api %s: no typed interface (its name would be longer than 255 bytes)", ex->name);
 }
 
 /* ---- life ---- */
 
-static void export_free(struct dbus_export *ex)
+/* Its object leaves the bus (and its name request is forgotten). */
+static void detach(struct dbus_export *ex)
 {
 	ex->slot_name = sd_bus_slot_unref(ex->slot_name);
+	ex->slot_typed = sd_bus_slot_unref(ex->slot_typed);
 	ex->slot_verbs = sd_bus_slot_unref(ex->slot_verbs);
+	ex->slot_typed1 = sd_bus_slot_unref(ex->slot_typed1);
 	ex->slot_link = sd_bus_slot_unref(ex->slot_link);
 	ex->slot_api = sd_bus_slot_unref(ex->slot_api);
+}
+
+static void export_free(struct dbus_export *ex)
+{
+	detach(ex);
 	free_verbs(ex);
 	api_unref(ex->api);
 	free(ex->name);
 	free(ex->busname);
+	free(ex->typed_itf);
 	free(ex->path);
 	free(ex);
 }
@@ -521,34 +682,26 @@ static void export_free(struct dbus_export *ex)
 int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_trust *trust)
 {
 	struct dbus_export *ex;
-	struct describing *d;
 	int rc;
 
 	if (dbus_export_find(conn, api->name))
 		return -EEXIST;
 	ex = calloc(1, sizeof *ex);
-	d = calloc(1, sizeof *d);
-	if (!ex || !d) {
-		free(ex);
-		free(d);
+	if (!ex)
 		return -ENOMEM;
-	}
 	ex->conn = conn;
 	ex->api = api_ref(api);
 	ex->trust = trust;
 	ex->name = strdup(api->name);
 	ex->busname = dbus_name_of_api(api->name);
+	ex->typed_itf = dbus_name_typed_of_api(api->name);	/* NULL: too long, no typed interface */
 	ex->path = dbus_name_path_of_api(api->name);
 	if (!ex->name || !ex->busname || !ex->path) {
 		rc = ex->name && ex->path ? -ENAMETOOLONG : -ENOMEM;
 		export_free(ex);
-		free(d);
 		return rc;
 	}
-	d->conn = conn;
-	d->api = api;
-	d->ex = ex;
-	rc = describe_async(d);
+	rc = describe_async(ex, NULL);
 	if (rc < 0) {
 		export_free(ex);
 		return rc;
@@ -561,7 +714,6 @@ int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_t
 int dbus_export_refresh(struct dbus_conn *conn, const char *api)
 {
 	struct dbus_export *ex = dbus_export_find(conn, api);
-	struct describing *d;
 
 	if (!ex)
 		return 0;
@@ -569,13 +721,42 @@ int dbus_export_refresh(struct dbus_conn *conn, const char *api)
 		ex->stale = 1;	/* its first description is on its way, maybe outdated */
 		return 0;
 	}
-	d = calloc(1, sizeof *d);
-	if (!d)
-		return -ENOMEM;
-	d->conn = conn;
-	d->api = ex->api;
-	d->ex = ex;
-	return describe_async(d);
+	return describe_async(ex, NULL);
+}
+
+struct api *dbus_export_api(const struct dbus_export *ex)
+{
+	return ex->api;
+}
+
+void dbus_export_remove(struct dbus_conn *conn, struct dbus_export *ex)
+{
+	struct dbus_export **p;
+	int rc = 0;
+
+	for (p = &conn->exports; *p != ex; p = &(*p)->next)
+		;
+	*p = ex->next;
+	if (ex->registered) {
+		/* InterfacesRemoved lists the interfaces: before the vtables go */
+		rc = sd_bus_emit_object_removed(conn->bus, ex->path);
+		/* after the request, if it is still in flight: the bus handles them in order */
+		if (rc >= 0)
+			rc = sd_bus_release_name_async(conn->bus, NULL, ex->busname, NULL, NULL);
+		if (rc < 0)
+			LOGW("D-Bus: api %s: can't leave the %s bus cleanly: %s", ex->name, dbus_conn_kind(conn),
+			     strerror(-rc));
+	}
+	LOGN("D-Bus: api %s removed from the %s bus", ex->name, dbus_conn_kind(conn));
+	if (!ex->pending) {
+		export_free(ex);
+		return;
+	}
+	/* its description is on its way: gone from the bus now, freed when it comes */
+	detach(ex);
+	ex->removed = 1;
+	ex->next = conn->removed;
+	conn->removed = ex;
 }
 
 void dbus_export_release_all(struct dbus_conn *conn)
@@ -584,6 +765,10 @@ void dbus_export_release_all(struct dbus_conn *conn)
 
 	while ((ex = conn->exports)) {
 		conn->exports = ex->next;
+		export_free(ex);
+	}
+	while ((ex = conn->removed)) {
+		conn->removed = ex->next;
 		export_free(ex);
 	}
 }

@@ -8,6 +8,10 @@
  *  - org.afb.Api1: Call(s verb, s args_json) -> (s response_json, s info),
  *    Describe() -> (s), properties Name, Info, Verbs, signal Event(s, s);
  *  - org.afb.api.<label>: one method per verb (s args_json) -> (s, s);
+ *  - org.afb.Typed1: Call(s verb, v args) -> (v response, s info), signal
+ *    Event(s name, v data): the typed mapping (dbus-typed.h);
+ *  - org.afb.typed.<label>: one method per verb with typed arguments and
+ *    results, a signal per declared event (dbus-schema.h);
  *  - org.afb.Link1: the binder-to-binder extension (docs/dbus.md).
  * The ObjectManager of /org/afb lists every exported api of the connection.
  *
@@ -22,6 +26,7 @@
 struct api;
 struct dbus_conn;
 struct dbus_export;
+struct dbus_schema;
 struct dbus_trust;
 
 /*
@@ -36,11 +41,27 @@ int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_t
 struct dbus_export *dbus_export_find(struct dbus_conn *conn, const char *api);
 const char *dbus_export_path(const struct dbus_export *ex);
 
+/* What its description says (NULL until it is registered). Main thread. */
+struct dbus_schema *dbus_export_schema(const struct dbus_export *ex);
+
+/* Its typed per-api interface, NULL when its name would be too long. */
+const char *dbus_export_typed_interface(const struct dbus_export *ex);
+
 /*
  * Asks the description of the export of 'api' again and replaces its
  * per-api interface (an imported api whose remote appeared). Main thread.
  */
 int dbus_export_refresh(struct dbus_conn *conn, const char *api);
+
+/* The api of the export. */
+struct api *dbus_export_api(const struct dbus_export *ex);
+
+/*
+ * Removes the export 'ex' from 'conn' (its api left the apiset): its
+ * object and name leave the bus (InterfacesRemoved of the ObjectManager).
+ * Main thread.
+ */
+void dbus_export_remove(struct dbus_conn *conn, struct dbus_export *ex);
 
 /* Largest args_json accepted, in bytes (the daemon's --max-body). */
 void dbus_export_set_max_args(size_t max);

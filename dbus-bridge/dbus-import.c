@@ -27,6 +27,7 @@ struct fetch;
 struct dbus_import {
 	struct dbus_import *next;	/* conn->imports, main thread */
 	struct dbus_conn *conn;
+	struct apiset *set;		/* the set it is in */
 	atomic_int refcount;		/* the apiset, session keys, calls and fetches in flight */
 	atomic_int released;		/* the bridge stopped: fail every call */
 	char *name;			/* the local (and remote) api name */
@@ -314,13 +315,6 @@ static void import_call(void *closure, struct xreq *xreq)
 
 /* ---- description ---- */
 
-static void (*described_hook)(const char *api);
-
-void dbus_import_set_hook(void (*described)(const char *api))
-{
-	described_hook = described;
-}
-
 /* A Describe call in flight. */
 struct fetch {
 	struct fetch *prev, *next;	/* imp->fetches, main thread */
@@ -341,6 +335,20 @@ static void fetch_free(struct fetch *f)
 	free(f);
 }
 
+/*
+ * Its description changed: the apiset tells its watchers (the exports of
+ * this api on D-Bus and proto-ws follow its verbs). Main thread.
+ */
+static void announce_change(struct dbus_import *imp)
+{
+	struct api *api = apiset_lookup(imp->set, imp->name);
+
+	/* still this import (not another api of that name, after a removal) */
+	if (api && api->closure == imp)
+		apiset_changed(imp->set, api);
+	api_unref(api);
+}
+
 static int on_described(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	struct fetch *f = userdata;
@@ -357,8 +365,8 @@ static int on_described(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
 		imp->desc = desc;
 		pthread_mutex_unlock(&imp->lock);
 	}
-	if (changed && described_hook)
-		described_hook(imp->name);
+	if (changed)
+		announce_change(imp);
 	fetch_free(f);
 	return 0;
 }
@@ -580,6 +588,7 @@ int dbus_import_add(struct dbus_conn *conn, struct apiset *set, const char *name
 	if (!imp)
 		return -ENOMEM;
 	imp->conn = conn;
+	imp->set = set;
 	atomic_init(&imp->refcount, 1);
 	pthread_mutex_init(&imp->lock, NULL);
 	imp->name = strdup(name);

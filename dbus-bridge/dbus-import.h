@@ -18,7 +18,8 @@
  *
  * Its description is the one the remote gave when it was last seen (asked
  * when the owner of the name changes), NULL before: describing never waits
- * for the bus.
+ * for the bus. A new description is announced as a change of the api
+ * (apiset_changed), that the exports of the api follow.
  */
 #pragma once
 
@@ -31,13 +32,6 @@ struct dbus_conn;
  * Main thread. Returns 0 or -errno (-EEXIST: an api of that name exists).
  */
 int dbus_import_add(struct dbus_conn *conn, struct apiset *set, const char *name);
-
-/*
- * 'described' is called (main thread) when the description of an import
- * changed: its owner appeared and told it. Exports of the import refresh
- * their verbs then.
- */
-void dbus_import_set_hook(void (*described)(const char *api));
 
 /* True when 'api' is imported from 'conn' (so it is not exported back there). */
 int dbus_import_is_from(const struct api *api, const struct dbus_conn *conn);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "dbus-json.h"
+#include "dbus-text.h"
 #include "utf8.h"
 
 int dbus_json_parse(const char *text, struct json_object **out)
@@ -45,8 +46,8 @@ int dbus_json_parse(const char *text, struct json_object **out)
 
 char *dbus_json_text(struct json_object *obj)
 {
-	char *repaired;
-	const char *text = utf8_json_text(obj, DBUS_JSON_TEXT, NULL, &repaired);
+	char *made;
+	const char *text = dbus_text_json(obj, &made);
 
-	return repaired ? repaired : text ? strdup(text) : NULL;
+	return made ? made : text ? strdup(text) : NULL;
 }

@@ -19,8 +19,8 @@ struct json_object;
 int dbus_json_parse(const char *text, struct json_object **out);
 
 /*
- * The text of 'obj' (NULL: "null"), malloc'ed, valid UTF-8 (a binding's
- * bad string is repaired, see binder/core/utf8.h: sd-bus refuses to send
- * a string that is not UTF-8). NULL without memory.
+ * The text of 'obj' (NULL: "null"), malloc'ed, that sd-bus sends
+ * (dbus_text_json of dbus-text.h: a binding's bad string is repaired,
+ * noncharacters are escaped). NULL without memory.
  */
 char *dbus_json_text(struct json_object *obj);

@@ -88,15 +88,26 @@ bad:
 	return NULL;
 }
 
-char *dbus_name_of_api(const char *api)
+/* 'prefix' and the label of 'text', NULL when longer than a D-Bus name may be */
+static char *limited(const char *prefix, const char *text)
 {
-	char *name = escape_after(DBUS_NAME_API_PREFIX, api, 0);
+	char *name = escape_after(prefix, text, 0);
 
 	if (name && strlen(name) > DBUS_NAME_MAX) {
 		free(name);
 		return NULL;
 	}
 	return name;
+}
+
+char *dbus_name_of_api(const char *api)
+{
+	return limited(DBUS_NAME_API_PREFIX, api);
+}
+
+char *dbus_name_typed_of_api(const char *api)
+{
+	return limited(DBUS_NAME_TYPED_PREFIX, api);
 }
 
 char *dbus_name_path_of_api(const char *api)
@@ -115,13 +126,7 @@ char *dbus_name_api_of_path(const char *path)
 
 char *dbus_name_member_of_verb(const char *verb)
 {
-	char *name = dbus_name_escape(verb);
-
-	if (name && strlen(name) > DBUS_NAME_MAX) {
-		free(name);
-		return NULL;
-	}
-	return name;
+	return limited("", verb);
 }
 
 char *dbus_name_error_of_status(const char *status)

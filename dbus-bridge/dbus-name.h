@@ -11,6 +11,7 @@
  * produce.
  *
  *   api "hello"          bus name and per-api interface org.afb.api.hello
+ *                        typed per-api interface org.afb.typed.hello
  *                        object /org/afb/api/hello
  *   api "my-api"         org.afb.api.my_2dapi, /org/afb/api/my_2dapi
  *   verb "ping"          member ping
@@ -29,6 +30,8 @@
 #define DBUS_NAME_ERROR_PREFIX	"org.afb.Error."	/* failures */
 #define DBUS_NAME_API_ITF	"org.afb.Api1"		/* the static interface of every api */
 #define DBUS_NAME_LINK_ITF	"org.afb.Link1"		/* binder-to-binder extension */
+#define DBUS_NAME_TYPED_ITF	"org.afb.Typed1"	/* the static typed interface of every api */
+#define DBUS_NAME_TYPED_PREFIX	"org.afb.typed."	/* typed per-api interfaces */
 #define DBUS_NAME_MAX		255
 
 /* The label of 's' (any bytes but NUL). */
@@ -39,6 +42,9 @@ char *dbus_name_unescape(const char *label);
 
 /* "org.afb.api.<label>": the bus name and per-api interface of 'api'; NULL if too long. */
 char *dbus_name_of_api(const char *api);
+
+/* "org.afb.typed.<label>": the typed per-api interface of 'api'; NULL if too long. */
+char *dbus_name_typed_of_api(const char *api);
 
 /* "/org/afb/api/<label>" (no length limit on paths). */
 char *dbus_name_path_of_api(const char *api);

@@ -24,13 +24,13 @@ struct dbus_peer {
 	struct dbus_conn *conn;
 	atomic_int refcount;		/* the conn's list holds one until the peer leaves */
 	atomic_int pending;
-	uintptr_t id;			/* the listener's closure: never a pointer that may dangle */
+	uintptr_t id;			/* in the listeners' closures: never a pointer that may dangle */
 	pthread_mutex_t lock;		/* 'gone' against subscriptions made by workers */
 	atomic_int gone;
 	struct dbus_creds creds;
 	int groups_asked;		/* dbus_peer_query_groups was done */
 	struct session *session;	/* the peer's own session */
-	struct evt_listener *listener;
+	struct evt_listener *listeners[2];	/* pushes as JSON (0) or typed signals (1, under 'lock') */
 	struct peer *client;		/* the core's peer object (core/peer.h) */
 	sd_bus_track *track;		/* main thread */
 	struct subsession *subs;	/* main thread */
@@ -41,7 +41,7 @@ struct dbus_peer {
 /*
  * Listeners may be called by a pushing thread after the peer left (the
  * core gives listeners no release hook), so their closure is an id looked
- * up here, never a pointer.
+ * up here, never a pointer: (id << 1) | typed.
  */
 #define ID_BUCKETS 64
 static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -88,12 +88,12 @@ static struct dbus_peer *id_find_ref(uintptr_t id)
 
 static void on_push(void *closure, const char *event, int eventid, struct json_object *object)
 {
-	struct dbus_peer *p = id_find_ref((uintptr_t)closure);
+	struct dbus_peer *p = id_find_ref((uintptr_t)closure >> 1);
 
 	if (!p)
 		return;
 	if (!atomic_load(&p->gone))
-		dbus_event_post_push(p->conn, p->name, event, object);
+		dbus_event_post_push(p->conn, p->name, event, object, (int)((uintptr_t)closure & 1));
 	dbus_peer_unref(p);
 }
 
@@ -101,24 +101,34 @@ static const struct evt_listener_itf listener_itf = {
 	.push = on_push,	/* no broadcast: the conn's broadcaster emits one signal for all */
 };
 
-int dbus_peer_subscribe(struct dbus_peer *p, struct evt *evt)
+int dbus_peer_subscribe(struct dbus_peer *p, struct evt *evt, int typed)
 {
 	int rc;
 
 	pthread_mutex_lock(&p->lock);
-	rc = p->gone ? -ENOENT : evt_subscribe(p->listener, evt);
+	/* the typed listener is made on the first typed subscription */
+	if (!p->gone && typed && !p->listeners[1])
+		p->listeners[1] = evt_listener_new(&listener_itf, (void *)(p->id << 1 | 1));
+	rc = p->gone ? -ENOENT : !p->listeners[!!typed] ? -ENOMEM : evt_subscribe(p->listeners[!!typed], evt);
 	pthread_mutex_unlock(&p->lock);
 	return rc;
 }
 
-int dbus_peer_unsubscribe(struct dbus_peer *p, struct evt *evt)
+int dbus_peer_unsubscribe(struct dbus_peer *p, struct evt *evt, int typed)
 {
 	int rc;
 
 	pthread_mutex_lock(&p->lock);
-	rc = p->gone ? -ENOENT : evt_unsubscribe(p->listener, evt);
+	rc = p->gone || !p->listeners[!!typed] ? -ENOENT : evt_unsubscribe(p->listeners[!!typed], evt);
 	pthread_mutex_unlock(&p->lock);
 	return rc;
+}
+
+static void release_listeners(struct dbus_peer *p)
+{
+	for (int i = 0; i < 2; i++)
+		if (p->listeners[i])
+			evt_listener_unsubscribe_all(p->listeners[i]);
 }
 
 /* ---- life ---- */
@@ -147,8 +157,9 @@ void dbus_peer_unref(struct dbus_peer *p)
 	if (!p || atomic_fetch_sub(&p->refcount, 1) != 1)
 		return;
 	/* gone already: no track, no sub-session, not in the tables */
-	evt_listener_unsubscribe_all(p->listener);
-	evt_listener_unref(p->listener);
+	release_listeners(p);
+	for (int i = 0; i < 2; i++)
+		evt_listener_unref(p->listeners[i]);
 	peer_unref(p->client);
 	pthread_mutex_destroy(&p->lock);
 	atomic_fetch_sub(&peer_count, 1);
@@ -170,7 +181,7 @@ static void peer_leave(struct dbus_peer *p)
 	atomic_store(&p->gone, 1);
 	pthread_mutex_unlock(&p->lock);
 	/* requests still running keep a reference; their subscriptions are refused from now */
-	evt_listener_unsubscribe_all(p->listener);
+	release_listeners(p);
 	p->track = sd_bus_track_unref(p->track);
 	release_sessions(p);
 	LOGI("D-Bus: peer %s left the %s bus", p->name, dbus_conn_kind(p->conn));
@@ -344,9 +355,9 @@ int dbus_peer_get(struct dbus_conn *conn, sd_bus_message *m, struct dbus_peer **
 	id_insert(p);
 	read_creds(m, &p->creds);
 	p->session = session_new(0);
-	p->listener = evt_listener_new(&listener_itf, (void *)p->id);
+	p->listeners[0] = evt_listener_new(&listener_itf, (void *)(p->id << 1));
 	p->client = peer_new(PEER_DBUS, sender, NULL);
-	rc = p->session && p->listener && p->client ? 0 : -ENOMEM;
+	rc = p->session && p->listeners[0] && p->client ? 0 : -ENOMEM;
 	if (rc >= 0)
 		rc = sd_bus_track_new(conn->bus, &p->track, on_track_gone, p);
 	if (rc >= 0)

@@ -4,8 +4,9 @@
  *
  * A peer gets, on its first call: its credentials from the bus (once: a
  * unique name is one connection, whose uid never changes), its own
- * session, an event listener (pushes become Event signals addressed to
- * it), and a bus track. When it leaves the bus, its subscriptions are
+ * session, two event listeners (pushes become signals addressed to it:
+ * org.afb.Api1.Event for the subscriptions of JSON calls, typed signals
+ * for those of typed calls), and a bus track. When it leaves the bus, its subscriptions are
  * dropped at once and its sessions are released.
  *
  * Binder peers (org.afb.Link1 callers) name sub-sessions, one per session
@@ -62,9 +63,12 @@ void dbus_peer_end_session(struct dbus_peer *peer, const char *key);
 int dbus_peer_pending_add(struct dbus_peer *peer);
 void dbus_peer_pending_done(struct dbus_peer *peer);
 
-/* (Un)subscribes the peer. Returns 0, -ENOENT (the peer left) or the error of evt. */
-int dbus_peer_subscribe(struct dbus_peer *peer, struct evt *evt);
-int dbus_peer_unsubscribe(struct dbus_peer *peer, struct evt *evt);
+/*
+ * (Un)subscribes the peer, for events as JSON (typed = 0) or typed signals.
+ * Returns 0, -ENOENT (the peer left) or the error of evt.
+ */
+int dbus_peer_subscribe(struct dbus_peer *peer, struct evt *evt, int typed);
+int dbus_peer_unsubscribe(struct dbus_peer *peer, struct evt *evt, int typed);
 
 /* The daemon stops: every peer of 'conn' leaves. */
 void dbus_peer_release_all(struct dbus_conn *conn);

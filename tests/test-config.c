@@ -5,6 +5,7 @@
  * of bad options and files (docs/running.md).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <json-c/json.h>
@@ -188,6 +189,47 @@ static void t_help(void)
 	CHECK_CONTAINS(log, "sd:NAME");
 }
 
+#if WITH_DBUS
+/* no session bus: the D-Bus error comes before HTTP listens, and says what to do */
+static void t_no_session_bus(void)
+{
+	const char *saved = getenv("DBUS_SESSION_BUS_ADDRESS"), *xdg = getenv("XDG_RUNTIME_DIR");
+	char *keep = saved ? afbt_strdup(saved) : NULL, *keepxdg = xdg ? afbt_strdup(xdg) : NULL;
+	const char *log;
+	int status;
+
+	unsetenv("DBUS_SESSION_BUS_ADDRESS");
+	setenv("XDG_RUNTIME_DIR", afbt_tempdir(), 1);	/* no bus socket in there */
+	status = afbt_daemon_run(RUN_TIMEOUT, 1, &log, "--binding", afbt_binding("hello"), "--dbus-server", "hello",
+				 NULL);
+	if (keep)
+		setenv("DBUS_SESSION_BUS_ADDRESS", keep, 1);
+	if (keepxdg)
+		setenv("XDG_RUNTIME_DIR", keepxdg, 1);
+	else
+		unsetenv("XDG_RUNTIME_DIR");
+	afbt_note("%s", log);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	CHECK(afbt_find_line(log, "ERROR", "user bus") != NULL);
+	CHECK_CONTAINS(log, "dbus-run-session");
+	CHECK_CONTAINS(log, "DBUS_SESSION_BUS_ADDRESS");
+	/* before serving anything */
+	CHECK(!strstr(log, "listening") && !strstr(log, "serving HTTP"));
+}
+#endif
+
+/* --ldpaths on the samples' folder of the build loads the samples only (the test bindings are apart) */
+static void t_ldpaths_samples(void)
+{
+	const char *dir = getenv("AFB_BINDINGS_DIR");
+	struct afbt_daemon *d = afbt_daemon_start("--ldpaths", dir, NULL);
+
+	CHECK_REPLY(afbt_get(d, NULL, "/api/hello/ping"), 200, "success");
+	CHECK_REPLY(afbt_get(d, NULL, "/api/tictactoe/board"), 200, "success");
+	CHECK_NOT_CONTAINS(afbt_daemon_log(d), "ERROR");
+	afbt_daemon_stop(d);
+}
+
 int main(int argc, char **argv)
 {
 	afbt_init(argc, argv);
@@ -197,5 +239,9 @@ int main(int argc, char **argv)
 	afbt_run("serving-from-file", t_serving_from_file);
 	afbt_run("bad", t_bad);
 	afbt_run("help", t_help);
+#if WITH_DBUS
+	afbt_run("no-session-bus", t_no_session_bus);
+#endif
+	afbt_run("ldpaths-samples", t_ldpaths_samples);
 	return afbt_done();
 }

@@ -55,7 +55,7 @@ static void refused_alone(const char *name, const char *reason)
 
 static void t_nosym(void)      { refused_alone("nosym", "afbBindingV1Register"); }
 static void t_badversion(void) { refused_alone("badversion", "version"); }
-static void t_badname(void)    { refused_alone("badname", "name"); }
+static void t_badname(void)    { refused_alone("badname", "invalid api name 'bad/name'"); }
 static void t_nullreg(void)    { refused_alone("nullreg", "NULL"); }
 static void t_initfail(void)   { refused_alone("initfail", "ServiceInit"); }
 static void t_noverbs(void)    { refused_alone("noverbs", "verb"); }

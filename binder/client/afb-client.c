@@ -2,7 +2,7 @@
 /*
  * afb-client: calls verbs of afb-daemon over WebSocket (x-afb-ws-json1).
  *
- *   afb-client [--json] [--keep] ws://HOST:PORT/api?token=T API VERB [ARGS]
+ *   afb-client [--json] [--keep] ws[s]://HOST:PORT/api?token=T API VERB [ARGS]
  *	calls one verb, prints its reply, exits 0 on success, 1 on failure
  *   afb-client [--json] [--keep] ws://HOST:PORT/api?token=T
  *	reads "API VERB [ARGS]" lines from stdin, sends them at once
@@ -15,6 +15,8 @@
  * pretty JSON; with --json, each received message as one line of JSON.
  * Exit status: 0 ok, 1 the single call failed, 2 usage, 3 connection or
  * protocol error. Frames are masked with random keys (RFC 6455 5.3).
+ * wss:// goes through GnuTLS: the server's certificate is checked against
+ * the system's CAs (or --cacert FILE) and the host name, unless --insecure.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -54,6 +56,7 @@ struct outbuf {
 
 struct client {
 	int fd;
+	struct wsclient_tls *tls;	/* wss:// */
 	struct wsmsg_rx rx;
 	char *extra;
 	size_t extra_len, extra_off;
@@ -115,7 +118,7 @@ static void flush(struct client *c)
 	ssize_t n;
 
 	while ((o = c->out_head) != NULL) {
-		n = send(c->fd, o->data + o->off, o->len - o->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = wsclient_send(c->fd, c->tls, o->data + o->off, o->len - o->off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -355,7 +358,7 @@ static ssize_t on_read(void *closure, void *buf, size_t size)
 		return (ssize_t)n;
 	}
 	do
-		r = recv(c->fd, buf, size, MSG_DONTWAIT);
+		r = wsclient_recv(c->fd, c->tls, buf, size);
 	while (r < 0 && errno == EINTR);
 	if (r > 0)
 		return r;
@@ -423,7 +426,7 @@ static void pump(struct client *c)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: afb-client [OPTION]... ws://HOST:PORT/PATH?token=TOKEN [API VERB [ARGS]]\n"
+		"usage: afb-client [OPTION]... ws[s]://HOST:PORT/PATH?token=TOKEN [API VERB [ARGS]]\n"
 		"Calls verbs of afb-daemon over WebSocket (x-afb-ws-json1).\n\n"
 		"With API VERB, calls it with ARGS (JSON; other text is a JSON string),\n"
 		"prints the reply and exits 0 on success, 1 on failure. Without, reads\n"
@@ -431,6 +434,9 @@ static void usage(FILE *out)
 		"replies and events as they come. Exit status 3: connection or protocol error.\n\n"
 		"  -j, --json      print each received message as one line of JSON\n"
 		"  -k, --keep      stay connected for events after the replies\n"
+		"      --cacert=FILE  wss://: trust the CA certificates of FILE (PEM)\n"
+		"                     instead of the system's\n"
+		"      --insecure     wss://: do not check the server's certificate\n"
 		"  -h, --help      print this help and exit\n"
 		"  -V, --version   print the version and exit\n");
 }
@@ -487,10 +493,13 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "insecure", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct wsclient_tls_options tls_options = { NULL, 0 };
 	struct client c;
 	struct wsurl url;
 	char error[256];
@@ -505,6 +514,8 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'j': c.json = 1; break;
 		case 'k': c.keep = 1; break;
+		case 'C': tls_options.cafile = optarg; break;
+		case 'I': tls_options.insecure = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("afb-client %s\n", AFB_VERSION); return 0;
 		default: usage(stderr); return EXIT_USAGE;
@@ -517,7 +528,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (wsurl_parse(argv[0], &url) < 0) {
-		fprintf(stderr, "afb-client: bad URL %s (expected ws://HOST:PORT/PATH)\n", argv[0]);
+		fprintf(stderr, "afb-client: bad URL %s (expected ws://HOST:PORT/PATH or wss://...)\n", argv[0]);
 		return EXIT_USAGE;
 	}
 	c.oneshot = argc > 1;
@@ -527,7 +538,8 @@ int main(int argc, char **argv)
 		return EXIT_BROKEN;
 	}
 	json_tokener_set_flags(c.tok, JSON_TOKENER_STRICT);
-	c.fd = wsclient_connect(&url, PROTOCOL, CONNECT_TIMEOUT_MS, &status, &c.extra, &c.extra_len, error, sizeof error);
+	c.fd = wsclient_connect_tls(&url, &tls_options, PROTOCOL, CONNECT_TIMEOUT_MS, &status, &c.extra, &c.extra_len,
+				    &c.tls, error, sizeof error);
 	wsurl_clear(&url);
 	if (c.fd < 0) {
 		fprintf(stderr, "afb-client: %s\n", error);
@@ -539,6 +551,7 @@ int main(int argc, char **argv)
 		call(&c, argv[1], argv[2], argc > 3 ? argv[3] : "");
 	rc = run(&c);
 
+	wsclient_tls_free(c.tls);
 	close(c.fd);
 	wsmsg_rx_deinit(&c.rx);
 	json_tokener_free(c.tok);

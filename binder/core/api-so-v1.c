@@ -23,6 +23,7 @@
 #include "binding-host.h"
 #include "calls.h"
 #include "evt.h"
+#include "hook.h"
 #include "fault.h"
 #include "jobs.h"
 #include "mainloop.h"
@@ -43,6 +44,7 @@ struct api_v1 {
 	const struct afb_binding_v1 *desc;
 	int (*service_init)(struct afb_service);
 	void (*service_event)(const char *, struct json_object *);
+	const char *specification;		/* afbBindingV1Specification, or NULL */
 	struct evt_listener *listener;		/* for service_event */
 	struct subloop *loop;			/* its event loop, nested in the daemon's (subloop.h) */
 	enum state state;
@@ -73,6 +75,8 @@ static void event_drop(void *closure)
 static const char *event_name(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
+	if (hook_wants(HOOK_EVENT, HOOK_EVT_NAME))
+		hook_evt(evt_fullname(closure), evt_id(closure), HOOK_EVT_NAME);
 	return evt_name(closure);
 }
 
@@ -96,6 +100,35 @@ struct afb_event api_so_v1_event(struct evt *evt)
 
 /* ---- the daemon interface ---- */
 
+/* hook_daemon for the api of 'a', when a hook wants 'flag' (data consumed) */
+#define DAEMON_HOOK(a, flag, data) \
+	do { if (hook_wants(HOOK_DAEMON, flag)) hook_daemon((a)->apiname, flag, data); } while (0)
+
+static struct json_object *jobj(void)
+{
+	return json_object_new_object();
+}
+
+static struct json_object *with(struct json_object *o, const char *key, struct json_object *value)
+{
+	json_object_object_add(o, key, value);
+	return o;
+}
+
+static struct json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *broadcast_data(const char *name, struct json_object *object)
+{
+	struct json_object *data = with(jobj(), "name", jstr(name));
+
+	if (object)
+		with(data, "data", json_object_get(object));
+	return data;
+}
+
 static char *full_event_name(struct api_v1 *a, const char *name)
 {
 	char *full;
@@ -109,21 +142,32 @@ static int daemon_event_broadcast(void *closure, const char *name, struct json_o
 {
 	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
+	struct json_object *keep;
 	char *full;
-	int rc;
+	int rc, after;
 
 	if (a->state == PREINIT) {
 		LOGE("binding %s: can't broadcast event %s before its api is registered", a->path, name);
 		json_object_put(object);
 		return 0;
 	}
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_BROADCAST_BEFORE))
+		hook_daemon(a->apiname, HOOK_DAEMON_EVENT_BROADCAST_BEFORE, broadcast_data(name, object));
 	full = full_event_name(a, name);
 	if (!full) {
 		json_object_put(object);
 		return 0;
 	}
+	/* the hook after wants the data the broadcast consumes */
+	after = hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_BROADCAST_AFTER);
+	keep = after ? json_object_get(object) : NULL;
 	rc = evt_broadcast_name(full, object);
 	free(full);
+	if (after) {
+		hook_daemon(a->apiname, HOOK_DAEMON_EVENT_BROADCAST_AFTER,
+			    with(broadcast_data(name, keep), "result", json_object_new_int(rc)));
+		json_object_put(keep);
+	}
 	return rc;
 }
 
@@ -132,6 +176,7 @@ static struct sd_event *daemon_get_event_loop(void *closure)
 	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
 
+	DAEMON_HOOK(a, HOOK_DAEMON_GET_EVENT_LOOP, NULL);
 	/* the binding's callbacks on it run under the fault guard */
 	return a->loop ? subloop_event(a->loop) : mainloop_event();
 }
@@ -139,12 +184,14 @@ static struct sd_event *daemon_get_event_loop(void *closure)
 static struct sd_bus *daemon_get_user_bus(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_GET_USER_BUS, NULL);
 	return host_bus(1);
 }
 
 static struct sd_bus *daemon_get_system_bus(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_GET_SYSTEM_BUS, NULL);
 	return host_bus(0);
 }
 
@@ -153,8 +200,15 @@ static void daemon_vverbose_v2(void *closure, int level, const char *file, int l
 {
 	struct api_v1 *a = closure;
 	char prefix[128];
+	va_list copy;
 
-	if (!verbose_wants(verbosity, level))
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_VVERBOSE)) {
+		va_copy(copy, args);
+		hook_daemon_vverbose(a->apiname, level, file, line, func, fmt, copy);
+		va_end(copy);
+	}
+	/* the api's own verbosity (monitor/set), which its macros checked already */
+	if (!verbose_wants(a->itf.verbosity, level))
 		return;
 	snprintf(prefix, sizeof prefix, "API %s", a->apiname ? a->apiname : "?");
 	verbose_v(level, prefix, file, line, func, fmt, args);
@@ -182,19 +236,51 @@ static struct afb_event daemon_event_make(void *closure, const char *name)
 		evt = evt_new(full);
 		free(full);
 	}
+	if (evt && hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_MAKE))
+		hook_daemon(a->apiname, HOOK_DAEMON_EVENT_MAKE,
+			    with(with(with(jobj(), "name", jstr(name)), "event", jstr(evt_fullname(evt))),
+				 "id", json_object_new_int(evt_id(evt))));
 	return api_so_v1_event(evt);
+}
+
+/* the data of rootdir_* hooks: the result, and the path of 'fd' or the error */
+static struct json_object *fd_data(struct json_object *data, int fd, int error)
+{
+	char link[64], path[PATH_MAX];
+	ssize_t n;
+
+	with(data, "result", json_object_new_int(fd));
+	if (fd < 0)
+		return with(data, "error", jstr(strerror(error)));
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof path - 1);
+	path[n > 0 ? n : 0] = 0;
+	return with(data, "path", jstr(path));
 }
 
 static int daemon_rootdir_get_fd(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_ROOTDIR_GET_FD,
+		    fd_data(jobj(), host_rootdir_fd() == AT_FDCWD ? -1 : host_rootdir_fd(), EBADF));
 	return host_rootdir_fd();
 }
 
 static int daemon_rootdir_open_locale(void *closure, const char *filename, int flags, const char *locale)
 {
 	FAULT_DAEMON_SCOPE;
-	return host_rootdir_open_locale(filename, flags, locale);
+	int fd = host_rootdir_open_locale(filename, flags, locale), error = errno;
+	struct json_object *data;
+
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_ROOTDIR_OPEN_LOCALE)) {
+		data = with(with(jobj(), "file", jstr(filename)), "flags", json_object_new_int(flags));
+		if (locale)
+			with(data, "locale", jstr(locale));
+		hook_daemon(((struct api_v1 *)closure)->apiname, HOOK_DAEMON_ROOTDIR_OPEN_LOCALE,
+			    fd_data(data, fd, error));
+		errno = error;
+	}
+	return fd;
 }
 
 static int daemon_queue_job(void *closure, void (*callback)(int signum, void *arg), void *argument,
@@ -202,20 +288,46 @@ static int daemon_queue_job(void *closure, void (*callback)(int signum, void *ar
 {
 	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
+	int rc = host_queue_job(&a->site, group, timeout, callback, argument) < 0 ? -1 : 0;
 
-	return host_queue_job(&a->site, group, timeout, callback, argument) < 0 ? -1 : 0;
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_QUEUE_JOB, with(jobj(), "result", json_object_new_int(rc)));
+	return rc;
 }
 
 static struct afb_req daemon_unstore_req(void *closure, struct afb_stored_req *sreq)
 {
 	FAULT_DAEMON_SCOPE;
-	return afb_req_unstore(sreq);
+	struct afb_req req;
+
+	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_UNSTORE_REQ, NULL);
+	req = afb_req_unstore(sreq);
+	if (req.closure && HOOK_REQ_ON((struct xreq *)req.closure, UNSTORE))
+		hook_req_unstore(req.closure);
+	return req;
+}
+
+static int require_api(struct api_v1 *a, const char *name, int initialized);
+
+static struct json_object *require_data(const char *name, int initialized)
+{
+	return with(with(jobj(), "name", jstr(name)), "initialized", json_object_new_boolean(initialized));
 }
 
 static int daemon_require_api(void *closure, const char *name, int initialized)
 {
 	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
+	int rc;
+
+	DAEMON_HOOK(a, HOOK_DAEMON_REQUIRE_API, require_data(name, initialized));
+	rc = require_api(a, name, initialized);
+	DAEMON_HOOK(a, HOOK_DAEMON_REQUIRE_API_RESULT,
+		    with(require_data(name, initialized), "result", json_object_new_int(rc)));
+	return rc;
+}
+
+static int require_api(struct api_v1 *a, const char *name, int initialized)
+{
 	struct api *api;
 	int rc;
 
@@ -274,7 +386,6 @@ static const struct afb_daemon_itf daemon_itf = {
 
 /* ---- services ---- */
 
-
 /* the callback of a service call, binding code: under the fault guard */
 struct scall {
 	struct api_v1 *api;
@@ -300,10 +411,30 @@ static void scall_deliver(struct scall *c, int status, struct json_object *resul
 		fault_guard(&c->api->site, "service call callback", NULL, NULL, scall_call, c);
 }
 
+#define SERVICE_HOOK(a, flag, data) \
+	do { if (hook_wants(HOOK_SERVICE, flag)) hook_service((a)->apiname, flag, data); } while (0)
+
+static struct json_object *call_data(const char *api, const char *verb, struct json_object *args)
+{
+	struct json_object *data = with(with(jobj(), "api", jstr(api)), "verb", jstr(verb));
+
+	return args ? with(data, "args", json_object_get(args)) : data;
+}
+
+static struct json_object *result_data(int status, struct json_object *result)
+{
+	struct json_object *data = with(jobj(), "status", json_object_new_int(status));
+
+	return result ? with(data, "result", json_object_get(result)) : data;
+}
+
 static void scall_reply(void *closure, int status, struct json_object *result)
 {
-	scall_deliver(closure, status, result);
-	free(closure);
+	struct scall *c = closure;
+
+	SERVICE_HOOK(c->api, HOOK_SVC_CALL_RESULT, result_data(status, result));
+	scall_deliver(c, status, result);
+	free(c);
 }
 
 /* out of memory before the call: the callback is told as for a failed call */
@@ -332,6 +463,7 @@ static void service_call(void *closure, const char *api, const char *verb, struc
 	c->api = a;
 	c->callback = callback;
 	c->closure = cb_closure;
+	SERVICE_HOOK(a, HOOK_SVC_CALL, call_data(api, verb, args));
 	xreq_call_in_session(NULL, a->listener, api, verb, args, scall_reply, c);
 }
 
@@ -340,8 +472,12 @@ static int service_call_sync(void *closure, const char *api, const char *verb, s
 {
 	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
+	int rc;
 
-	return xreq_call_in_session_sync(NULL, a->listener, api, verb, args, result);
+	SERVICE_HOOK(a, HOOK_SVC_CALLSYNC, call_data(api, verb, args));
+	rc = xreq_call_in_session_sync(NULL, a->listener, api, verb, args, result);
+	SERVICE_HOOK(a, HOOK_SVC_CALLSYNC_RESULT, result_data(rc, *result));
+	return rc;
 }
 
 static const struct afb_service_itf service_itf = {
@@ -362,11 +498,20 @@ static void event_call(void *closure)
 	c->api->service_event(c->event, c->object);
 }
 
+static struct json_object *on_event_data(const char *event, int eventid, struct json_object *object)
+{
+	struct json_object *data = with(with(jobj(), "event", jstr(event)), "id", json_object_new_int(eventid));
+
+	return object ? with(data, "data", json_object_get(object)) : data;
+}
+
 static void listener_push(void *closure, const char *event, int eventid, struct json_object *object)
 {
 	struct event_call c = { closure, event, object };
 
+	SERVICE_HOOK(c.api, HOOK_SVC_ON_EVENT_BEFORE, on_event_data(event, eventid, object));
 	fault_guard(&c.api->site, "event handler", event, NULL, event_call, &c);
+	SERVICE_HOOK(c.api, HOOK_SVC_ON_EVENT_AFTER, on_event_data(event, eventid, object));
 }
 
 static void listener_broadcast(void *closure, const char *event, struct json_object *object)
@@ -445,6 +590,13 @@ static struct json_object *v1_api_describe(void *closure)
 	const struct afb_verb_desc_v1 *v;
 	struct json_object *root, *info, *paths, *path, *get, *responses, *ok, *perm;
 
+	/* the binding's own description, when it gives one that parses (as v2's specification) */
+	if (a->specification) {
+		root = json_tokener_parse(a->specification);
+		if (json_object_is_type(root, json_type_object))
+			return root;
+		json_object_put(root);
+	}
 	root = json_object_new_object();
 	json_object_object_add(root, "openapi", json_object_new_string("3.0.0"));
 	info = json_object_new_object();
@@ -491,7 +643,7 @@ static int v1_api_start(void *closure)
 {
 	struct api_v1 *a = closure;
 	struct init_call c = { a, 0 };
-	int rc;
+	int rc, faulted;
 
 	a->state = INIT;
 	if (a->service_event && !a->listener) {
@@ -499,9 +651,13 @@ static int v1_api_start(void *closure)
 		if (!a->listener)
 			return -ENOMEM;
 	}
-	if (a->service_init && fault_guard(&a->site, "init", "afbBindingV1ServiceInit", NULL, init_call, &c))
-		return -EFAULT;		/* logged: the api failed, the daemon goes on */
-	rc = c.rc;
+	SERVICE_HOOK(a, HOOK_SVC_START_BEFORE, NULL);
+	/* a fault is logged: the api failed, the daemon goes on */
+	faulted = a->service_init && fault_guard(&a->site, "init", "afbBindingV1ServiceInit", NULL, init_call, &c);
+	rc = faulted ? -EFAULT : c.rc;
+	SERVICE_HOOK(a, HOOK_SVC_START_AFTER, with(jobj(), "result", json_object_new_int(rc)));
+	if (faulted)
+		return rc;
 	if (rc < 0) {
 		LOGE("binding %s: afbBindingV1ServiceInit failed (returned %d)", a->path, rc);
 		return rc;
@@ -525,18 +681,32 @@ static void v1_api_destroy(void *closure)
 	free(a);
 }
 
+/* the binding reads itf.verbosity in its logging macros: a plain int of the v1 ABI */
+static int api_get_verbosity(void *closure)
+{
+	return __atomic_load_n(&((struct api_v1 *)closure)->itf.verbosity, __ATOMIC_RELAXED);
+}
+
+static void api_set_verbosity(void *closure, int level)
+{
+	__atomic_store_n(&((struct api_v1 *)closure)->itf.verbosity, level, __ATOMIC_RELAXED);
+}
+
 static const struct api_itf api_itf = {
 	.call = v1_api_call,
 	.describe = v1_api_describe,
 	.start = v1_api_start,
 	.destroy = v1_api_destroy,
+	.get_verbosity = api_get_verbosity,
+	.set_verbosity = api_set_verbosity,
 };
 
 /* ---- loading ---- */
 
-static const char *check_desc(struct api_v1 *a)
+static const char *check_desc(struct api_v1 *a, char *buf, size_t size)
 {
 	const struct afb_binding_v1 *d = a->desc;
+	size_t i, n;
 
 	if (!d)
 		return "afbBindingV1Register returned NULL";
@@ -546,8 +716,17 @@ static const char *check_desc(struct api_v1 *a)
 		return "empty info in the binding description";
 	if (!d->v1.verbs)
 		return "no verb array in the binding description";
-	if (!a->apiname && (!d->v1.prefix || !api_name_is_valid(d->v1.prefix)))
-		return "invalid api name (prefix)";
+	if (!a->apiname && (!d->v1.prefix || !api_name_is_valid(d->v1.prefix))) {
+		if (!d->v1.prefix)
+			return "invalid api name: the prefix of the description is NULL";
+		/* the name as it is, control characters shown as '?' */
+		n = (size_t)snprintf(buf, size, "invalid api name '");
+		for (i = 0; d->v1.prefix[i] && n + 2 < size && i < 64; i++)
+			buf[n++] = (unsigned char)d->v1.prefix[i] < 0x20 || d->v1.prefix[i] == 0x7f ? '?' : d->v1.prefix[i];
+		snprintf(buf + n, size - n, "%s' (the prefix of the description: not empty, no space, control "
+			 "character or any of \"#%%&'/?`)", d->v1.prefix[i] ? "..." : "");
+		return buf;
+	}
 	return NULL;
 }
 
@@ -566,6 +745,7 @@ static void register_call(void *closure)
 int api_so_v1_load(struct apiset *set, const char *path, void *handle)
 {
 	const struct afb_binding_v1 *(*reg)(const struct afb_binding_interface_v1 *);
+	char reason[192];
 	struct register_call c;
 	struct api_v1 *a;
 	const char *why;
@@ -584,7 +764,6 @@ int api_so_v1_load(struct apiset *set, const char *path, void *handle)
 	a->state = PREINIT;
 	/* made here, on the main thread, before the daemon's loop runs */
 	if (mainloop_event()) {
-		host_prepare();
 		if (subloop_new(&a->loop, &a->site) < 0)
 			LOGW("binding %s: no loop of its own: afb_daemon_get_event_loop gives the daemon's", path);
 	}
@@ -600,7 +779,7 @@ int api_so_v1_load(struct apiset *set, const char *path, void *handle)
 		rc = -EFAULT;
 		goto error;
 	}
-	why = check_desc(a);
+	why = check_desc(a, reason, sizeof reason);
 	if (why) {
 		LOGE("binding %s: %s", path, why);
 		rc = -EINVAL;
@@ -613,6 +792,15 @@ int api_so_v1_load(struct apiset *set, const char *path, void *handle)
 	a->site.api = a->apiname;
 	a->service_init = (int (*)(struct afb_service))dlsym(handle, "afbBindingV1ServiceInit");
 	a->service_event = (void (*)(const char *, struct json_object *))dlsym(handle, "afbBindingV1ServiceEvent");
+	a->specification = (const char *)dlsym(handle, "afbBindingV1Specification");
+	if (a->specification) {
+		struct json_object *spec = json_tokener_parse(a->specification);
+
+		if (!json_object_is_type(spec, json_type_object))
+			LOGW("binding %s: afbBindingV1Specification is not a JSON object: "
+			     "the api is described from its verbs", path);
+		json_object_put(spec);
+	}
 	rc = apiset_add(set, a->apiname, a, &api_itf);
 	if (rc < 0) {
 		LOGE("binding %s: can't add api %s: %s", path, a->apiname,

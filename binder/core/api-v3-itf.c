@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <json-c/json.h>
 #include "afb/afb-binding.h"
 #include "api-v3.h"
@@ -91,6 +92,9 @@ static int a_add_alias(struct afb_api_x3 *api, const char *name, const char *as_
 	struct api_v3 *a = A(api);
 	int rc;
 
+	/* an api in the making (its preinit) gets its own aliases once it is declared */
+	if ((!name || !strcasecmp(name, a->name)) && api_v3_in_making(a))
+		return status(api_v3_defer_alias(a, as_name));
 	rc = apiset_add_alias(a->set, name ? name : a->name, as_name);
 	if (rc < 0)
 		LOGE("api %s: can't add the alias %s of %s: %s", a->name, as_name ? as_name : "(null)",
@@ -288,10 +292,17 @@ static void preinit_call(void *closure)
 	c->rc = c->preinit(c->closure, &c->api->x3);
 }
 
+/*
+ * A dynamic api is declared once its preinit made it whole: a client can't
+ * reach it (and start it) half made, and the transports publish it at
+ * once with its verbs. Its name is checked before, and again when it is
+ * declared (another may have taken it meanwhile).
+ */
 struct afb_api_x3 *api_v3_new_api(struct api_v3 *creator, const char *apiname, const char *info, int noconcurrency,
 				  int (*preinit)(void *, struct afb_api_x3 *), void *closure)
 {
 	struct preinit_call c = { preinit, closure, NULL, 0 };
+	struct api *taken;
 	struct api_v3 *a;
 	int rc;
 
@@ -301,19 +312,23 @@ struct afb_api_x3 *api_v3_new_api(struct api_v3 *creator, const char *apiname, c
 		     errno == EINVAL ? "invalid name" : strerror(errno));
 		return NULL;
 	}
-	rc = api_v3_declare(a);
+	taken = apiset_lookup(creator->set, apiname);
+	api_unref(taken);
+	rc = taken ? -EEXIST : 0;
+	if (rc == 0 && preinit) {
+		api_v3_set_making(a, 1);
+		if (api_v3_guard(a, "preinit", NULL, NULL, preinit_call, (c.api = a, &c)) || c.rc < 0)
+			rc = -ECANCELED;
+		api_v3_set_making(a, 0);
+	}
+	if (rc == 0)
+		rc = api_v3_declare(a);
 	if (rc < 0) {
 		LOGE("api %s: can't create the api %s: %s", creator->name, apiname,
-		     rc == -EEXIST ? "an api of that name exists" : strerror(-rc));
+		     rc == -EEXIST ? "an api of that name exists"
+		     : rc == -ECANCELED ? "its preinit failed" : strerror(-rc));
 		api_v3_unref(a);
 		errno = -rc;
-		return NULL;
-	}
-	if (preinit && (api_v3_guard(a, "preinit", NULL, NULL, preinit_call, (c.api = a, &c)) || c.rc < 0)) {
-		LOGE("api %s: the preinit of the api %s failed", creator->name, apiname);
-		api_v3_undeclare(a);
-		api_v3_unref(a);
-		errno = ECANCELED;
 		return NULL;
 	}
 	/* the set's entry holds it; a dynamic api stays open until the binding seals it */

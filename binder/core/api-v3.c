@@ -170,6 +170,7 @@ void api_v3_unref(struct api_v3 *a)
 	}
 	names_free(a->req_apis);
 	names_free(a->req_classes);
+	names_free(a->aliases);
 	json_object_put(a->settings);
 	pthread_rwlock_destroy(&a->lock);
 	free(a->name);
@@ -180,6 +181,7 @@ void api_v3_unref(struct api_v3 *a)
 
 int api_v3_declare(struct api_v3 *a)
 {
+	struct name_list *alias;
 	struct api *api;
 	int rc;
 
@@ -190,7 +192,32 @@ int api_v3_declare(struct api_v3 *a)
 	api_v3_ref(a);
 	a->api = api;
 	api_unref(api);
+	while ((alias = a->aliases)) {
+		a->aliases = alias->next;
+		rc = apiset_add_alias(a->set, a->name, alias->name);
+		if (rc < 0)
+			LOGE("api %s: can't add its alias %s: %s", a->name, alias->name,
+			     rc == -EEXIST ? "the name is taken" : strerror(-rc));
+		free(alias);
+	}
 	return 0;
+}
+
+void api_v3_set_making(struct api_v3 *a, int making)
+{
+	a->making = making;
+}
+
+int api_v3_in_making(struct api_v3 *a)
+{
+	return a->making;
+}
+
+int api_v3_defer_alias(struct api_v3 *a, const char *alias)
+{
+	if (!api_name_is_valid(alias))
+		return -EINVAL;
+	return add_name(&a->aliases, alias, strlen(alias));
 }
 
 void api_v3_undeclare(struct api_v3 *a)

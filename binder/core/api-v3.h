@@ -45,6 +45,8 @@ struct api_v3 {
 	char *path;			/* the binding's file (settings' "binding-path"), shared by its apis */
 	const char *specification;	/* OpenAPI text of a descriptor, or NULL */
 	int noconcurrency;
+	int making;			/* in its preinit, not declared yet (api_v3_new_api) */
+	struct name_list *aliases;	/* its aliases asked while making */
 	atomic_int state;		/* enum api_v3_state */
 	atomic_int sealed;
 	struct subloop *loop;		/* the binding's event loop (borrowed from its creator) */
@@ -84,8 +86,14 @@ static inline struct api_v3 *api_v3_of(struct afb_api_x3 *x3)
 	return (struct api_v3 *)x3;
 }
 
-/* Adds it to its set. 0, -EEXIST (name taken), -EINVAL, -ENOMEM. */
+/* Adds it to its set, with the aliases asked in the making. 0, -EEXIST (name taken), -EINVAL, -ENOMEM. */
 int api_v3_declare(struct api_v3 *a);
+
+/* An api in the making (a dynamic api in its preinit) is not declared yet. */
+void api_v3_set_making(struct api_v3 *a, int making);
+int api_v3_in_making(struct api_v3 *a);
+/* Records an alias of an api in the making, added when it is declared. 0 or -errno. */
+int api_v3_defer_alias(struct api_v3 *a, const char *alias);
 /* Removes it from its set (its entry's reference goes). */
 void api_v3_undeclare(struct api_v3 *a);
 

@@ -38,6 +38,14 @@ struct api_itf {
 	int (*start)(void *closure);
 	/* Optional: the api is being freed (its last reference is gone). */
 	void (*destroy)(void *closure);
+	/*
+	 * Optional: the api's own verbosity, in the levels of verbose.h
+	 * (0 error, 1 warning and notice, 2 info, 3 debug; may be out of
+	 * that range). Without them, the api follows the global verbosity.
+	 * Any thread (monitor/get and monitor/set).
+	 */
+	int (*get_verbosity)(void *closure);
+	void (*set_verbosity)(void *closure, int level);
 };
 
 /* api->state */

@@ -14,6 +14,7 @@
 #include "apiset.h"
 #include "calls.h"
 #include "evt.h"
+#include "hook.h"
 #include "jobs.h"
 #include "peer.h"
 #include "session.h"
@@ -433,20 +434,69 @@ int call_sync_envelope(const struct call_from *from, const char *api, const char
 
 /* ---- the calls of xreq.h ---- */
 
+/* a subcall whose result is traced (hook.h) */
+struct traced_subcall {
+	struct xreq *caller;	/* one reference */
+	unsigned flag;
+	void (*callback)(void *closure, int status, struct json_object *envelope);
+	void *closure;
+};
+
+static void traced_subcall_reply(void *closure, int status, struct json_object *envelope)
+{
+	struct traced_subcall *t = closure;
+
+	hook_req_subcall_result(t->caller, t->flag, status, envelope);
+	t->callback(t->closure, status, envelope);
+	xreq_unref(t->caller);
+	free(t);
+}
+
+static void legacy_subcall(struct xreq *caller, unsigned flag, unsigned result_flag, const char *api,
+			   const char *verb, struct json_object *args,
+			   void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+{
+	struct call_from from = { .caller = caller, .flags = CALL_PASS_EVENTS | CALL_ON_BEHALF };
+	struct traced_subcall *t;
+
+	if (caller->hookflags & flag)
+		hook_req_subcall(caller, flag, api, verb, args);
+	if ((caller->hookflags & result_flag) && (t = malloc(sizeof *t)) != NULL) {
+		t->caller = xreq_addref(caller);
+		t->flag = result_flag;
+		t->callback = callback;
+		t->closure = closure;
+		callback = traced_subcall_reply;
+		closure = t;
+	}
+	call_async_envelope(&from, api, verb, args, callback, closure);
+}
+
 void xreq_subcall(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
 		  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
 {
-	struct call_from from = { .caller = caller, .flags = CALL_PASS_EVENTS | CALL_ON_BEHALF };
+	legacy_subcall(caller, HOOK_REQ_SUBCALL, HOOK_REQ_SUBCALL_RESULT, api, verb, args, callback, closure);
+}
 
-	call_async_envelope(&from, api, verb, args, callback, closure);
+void xreq_subcall_req(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		      void (*callback)(void *closure, int status, struct json_object *envelope), void *closure)
+{
+	legacy_subcall(caller, HOOK_REQ_SUBCALL_REQ, HOOK_REQ_SUBCALL_REQ_RESULT, api, verb, args, callback,
+		       closure);
 }
 
 int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
 		      struct json_object **result)
 {
 	struct call_from from = { .caller = caller, .flags = CALL_PASS_EVENTS | CALL_ON_BEHALF };
+	int status;
 
-	return call_sync_envelope(&from, api, verb, args, result);
+	if (HOOK_REQ_ON(caller, SUBCALLSYNC))
+		hook_req_subcall(caller, HOOK_REQ_SUBCALLSYNC, api, verb, args);
+	status = call_sync_envelope(&from, api, verb, args, result);
+	if (HOOK_REQ_ON(caller, SUBCALLSYNC_RESULT))
+		hook_req_subcall_result(caller, HOOK_REQ_SUBCALLSYNC_RESULT, status, *result);
+	return status;
 }
 
 void xreq_call_in_session(struct session *session, struct evt_listener *listener,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "evt.h"
+#include "hook.h"
 
 /* A subscription: one (event, listener) pair, counted. */
 struct watch {
@@ -20,6 +21,7 @@ struct evt {
 	atomic_int refcount;
 	int id;
 	int dropped;
+	int traced;		/* seen by the event hooks (hook.h) */
 	struct watch *watches;
 	const char *name;	/* points into fullname, after "<api>/" */
 	char fullname[];
@@ -39,7 +41,7 @@ static struct evt_listener *listeners;
 static int listener_count;
 static int next_id = 1;
 
-struct evt *evt_new(const char *fullname)
+static struct evt *make(const char *fullname, int traced)
 {
 	size_t len = strlen(fullname);
 	struct evt *evt = malloc(sizeof *evt + len + 1);
@@ -58,7 +60,20 @@ struct evt *evt_new(const char *fullname)
 	if (next_id > 0x7fffffff)
 		next_id = 1;
 	pthread_mutex_unlock(&lock);
+	evt->traced = traced;
+	if (traced && hook_wants(HOOK_EVENT, HOOK_EVT_CREATE))
+		hook_evt(evt->fullname, evt->id, HOOK_EVT_CREATE);
 	return evt;
+}
+
+struct evt *evt_new(const char *fullname)
+{
+	return make(fullname, 1);
+}
+
+struct evt *evt_new_untraced(const char *fullname)
+{
+	return make(fullname, 0);
 }
 
 struct evt *evt_ref(struct evt *evt)
@@ -112,6 +127,8 @@ void evt_drop(struct evt *evt)
 	struct watch *w;
 	struct evt_listener *l;
 
+	if (evt->traced && hook_wants(HOOK_EVENT, HOOK_EVT_DROP))
+		hook_evt(evt->fullname, evt->id, HOOK_EVT_DROP);
 	pthread_mutex_lock(&lock);
 	evt->dropped = 1;
 	while ((w = evt->watches) != NULL) {
@@ -172,6 +189,9 @@ int evt_push(struct evt *evt, struct json_object *object)
 	int cap = 16, i;
 	struct watch *w;
 
+	if (evt->traced && hook_wants(HOOK_EVENT, HOOK_EVT_PUSH_BEFORE))
+		hook_evt_data(evt->fullname, evt->id, HOOK_EVT_PUSH_BEFORE, object, 0);
+
 	pthread_mutex_lock(&lock);
 	for (w = evt->watches; w; w = w->next_of_evt)
 		if (targets_add(&t, w->listener, &cap) < 0)
@@ -180,15 +200,21 @@ int evt_push(struct evt *evt, struct json_object *object)
 	for (i = 0; i < t.count; i++)
 		t.items[i]->itf->push(t.items[i]->closure, evt->fullname, evt->id, object);
 	targets_release(&t);
+	if (evt->traced && hook_wants(HOOK_EVENT, HOOK_EVT_PUSH_AFTER))
+		hook_evt_data(evt->fullname, evt->id, HOOK_EVT_PUSH_AFTER, object, i);
 	json_object_put(object);
 	return i;
 }
 
-int evt_broadcast_name(const char *fullname, struct json_object *object)
+/* 'id' 0: a broadcast by name, without event object */
+static int broadcast(const char *fullname, int id, int traced, struct json_object *object)
 {
 	struct targets t = { .count = 0, .items = t.local };
 	int cap = 16, i;
 	struct evt_listener *l;
+
+	if (traced && hook_wants(HOOK_EVENT, HOOK_EVT_BROADCAST_BEFORE))
+		hook_evt_data(fullname, id, HOOK_EVT_BROADCAST_BEFORE, object, 0);
 
 	pthread_mutex_lock(&lock);
 	for (l = listeners; l; l = l->next)
@@ -198,13 +224,37 @@ int evt_broadcast_name(const char *fullname, struct json_object *object)
 	for (i = 0; i < t.count; i++)
 		t.items[i]->itf->broadcast(t.items[i]->closure, fullname, object);
 	targets_release(&t);
+	if (traced && hook_wants(HOOK_EVENT, HOOK_EVT_BROADCAST_AFTER))
+		hook_evt_data(fullname, id, HOOK_EVT_BROADCAST_AFTER, object, i);
 	json_object_put(object);
 	return i;
 }
 
+int evt_congested(struct evt *evt)
+{
+	struct targets t = { .count = 0, .items = t.local };
+	int cap = 16, i, congested = 0;
+	struct watch *w;
+
+	pthread_mutex_lock(&lock);
+	for (w = evt->watches; w; w = w->next_of_evt)
+		if (w->listener->itf->congested && targets_add(&t, w->listener, &cap) < 0)
+			break;
+	pthread_mutex_unlock(&lock);
+	for (i = 0; i < t.count && !congested; i++)
+		congested = t.items[i]->itf->congested(t.items[i]->closure);
+	targets_release(&t);
+	return congested;
+}
+
+int evt_broadcast_name(const char *fullname, struct json_object *object)
+{
+	return broadcast(fullname, 0, 1, object);
+}
+
 int evt_broadcast(struct evt *evt, struct json_object *object)
 {
-	return evt_broadcast_name(evt->fullname, object);
+	return broadcast(evt->fullname, evt->id, evt->traced, object);
 }
 
 struct evt_listener *evt_listener_new(const struct evt_listener_itf *itf, void *closure)

@@ -24,10 +24,17 @@ struct evt_listener_itf {
 	void (*remove)(void *closure, const char *event, int eventid);
 	/* optional: the listener is freed (no callback comes after): release 'closure' */
 	void (*destroy)(void *closure);
+	/*
+	 * Optional, main thread: true while the listener's client is behind
+	 * in reading what was sent to it (see evt_congested).
+	 */
+	int (*congested)(void *closure);
 };
 
 /* Creates an event named 'fullname' (copied). NULL on allocation failure. */
 struct evt *evt_new(const char *fullname);
+/* The same, for an event that the event hooks never see (the monitor's traces). */
+struct evt *evt_new_untraced(const char *fullname);
 struct evt *evt_ref(struct evt *evt);
 void evt_unref(struct evt *evt);
 
@@ -43,6 +50,13 @@ int evt_id(const struct evt *evt);
 int evt_push(struct evt *evt, struct json_object *object);
 int evt_broadcast(struct evt *evt, struct json_object *object);
 int evt_broadcast_name(const char *fullname, struct json_object *object);
+
+/*
+ * Main thread: true when a listener subscribed to 'evt' is congested.
+ * A producer that can wait (the monitor's traces) pushes only when false,
+ * so that a slow client does not make the daemon buffer without bound.
+ */
+int evt_congested(struct evt *evt);
 
 struct evt_listener *evt_listener_new(const struct evt_listener_itf *itf, void *closure);
 struct evt_listener *evt_listener_ref(struct evt_listener *listener);

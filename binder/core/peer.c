@@ -43,6 +43,31 @@ struct peer *peer_new(enum peer_kind kind, const char *address, const char *host
 	return p;
 }
 
+/* "ADDR:PORT" or "[ADDR]:PORT" into 'address', "ADDR" into 'host' */
+static void format_inet(const struct sockaddr *sa, char *address, size_t asize, char *host, size_t hsize)
+{
+	unsigned port;
+
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, host, (socklen_t)hsize);
+		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+		snprintf(address, asize, "%s:%u", host, port);
+	} else {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, host, (socklen_t)hsize);
+		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+		snprintf(address, asize, "[%s]:%u", host, port);
+	}
+}
+
+struct peer *peer_new_sockaddr(enum peer_kind kind, const struct sockaddr *sa)
+{
+	char host[INET6_ADDRSTRLEN + 16] = "?", address[PEER_ADDRESS_MAX] = "?";
+
+	if (sa && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6))
+		format_inet(sa, address, sizeof address, host, sizeof host);
+	return peer_new(kind, address, host);
+}
+
 struct peer *peer_new_socket(enum peer_kind kind, int fd)
 {
 	struct sockaddr_storage ss;
@@ -51,22 +76,14 @@ struct peer *peer_new_socket(enum peer_kind kind, int fd)
 	struct peer_creds creds;
 	struct ucred cred;
 	struct peer *p;
-	unsigned port = 0;
 
 	memset(&creds, 0, sizeof creds);
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
 		ss.ss_family = AF_UNSPEC;
 	switch (ss.ss_family) {
 	case AF_INET:
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
-		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		snprintf(address, sizeof address, "%s:%u", host, port);
-		break;
 	case AF_INET6:
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof host);
-		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-		snprintf(address, sizeof address, "[%s]:%u", host, port);
-		break;
+		return peer_new_sockaddr(kind, (struct sockaddr *)&ss);
 	case AF_UNIX:
 		clen = sizeof cred;
 		strcpy(address, "unix");

@@ -76,6 +76,15 @@ struct peer *peer_new(enum peer_kind kind, const char *address, const char *host
  */
 struct peer *peer_new_socket(enum peer_kind kind, int fd);
 
+/*
+ * A new peer at the IPv4 or IPv6 address 'sa' ("ADDR:PORT", host "ADDR"),
+ * without credentials: a connection that reaches the daemon through a
+ * relay (TLS by libmicrohttpd). Another family gives the address "?".
+ * NULL on allocation failure.
+ */
+struct sockaddr;
+struct peer *peer_new_sockaddr(enum peer_kind kind, const struct sockaddr *sa);
+
 /* The shared peer of the daemon's own calls (never freed; references are counted anyway). */
 struct peer *peer_internal(void);
 

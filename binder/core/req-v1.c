@@ -10,6 +10,7 @@
 #include "afb/afb-req-itf.h"
 #include "api-so-v1.h"
 #include "fault.h"
+#include "hook.h"
 #include "perm.h"
 #include "xreq.h"
 #include "verbose.h"
@@ -17,7 +18,7 @@
 static struct json_object *req_json(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
-	return ((struct xreq *)closure)->args;
+	return xreq_json(closure);
 }
 
 static struct afb_arg req_get(void *closure, const char *name)
@@ -86,13 +87,21 @@ static void *req_context_make(void *closure, void *(*create)(void *), void (*fre
 static void req_addref(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
-	xreq_addref(closure);
+	struct xreq *x = closure;
+
+	if (HOOK_REQ_ON(x, ADDREF))
+		hook_req_addref(x);
+	xreq_addref(x);
 }
 
 static void req_unref(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
-	xreq_unref(closure);
+	struct xreq *x = closure;
+
+	if (HOOK_REQ_ON(x, UNREF))
+		hook_req_unref(x);
+	xreq_unref(x);
 }
 
 static void req_session_close(void *closure)
@@ -134,20 +143,17 @@ static int req_subcallsync(void *closure, const char *api, const char *verb, str
 static void req_vverbose(void *closure, int level, const char *file, int line, const char *func,
 			 const char *fmt, va_list args)
 {
-	struct xreq *x = closure;
-	char prefix[128];
-
-	if (!verbose_wants(verbosity, level))
-		return;
-	snprintf(prefix, sizeof prefix, "REQ/API %s", x->api);
-	verbose_v(level, prefix, file, line, func, fmt, args);
+	xreq_vverbose(closure, level, file, line, func, fmt, args);
 }
 
 static struct afb_stored_req *req_store(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
 	struct afb_req *copy = malloc(sizeof *copy);
+	struct xreq *x = closure;
 
+	if (HOOK_REQ_ON(x, STORE))
+		hook_req_store(x);
 	if (!copy)
 		return NULL;
 	*copy = xreq_to_req_v1(xreq_addref(closure));
@@ -209,7 +215,8 @@ static void subcall(struct xreq *caller, const char *api, const char *verb, stru
 	}
 	*sc = *model;
 	sc->caller = xreq_addref(caller);
-	xreq_subcall(caller, api, verb, args, subcall_cb_reply, sc);
+	/* traced as "subcall_req" or "subcall" */
+	(sc->callback_req ? xreq_subcall_req : xreq_subcall)(caller, api, verb, args, subcall_cb_reply, sc);
 }
 
 static void req_subcall(void *closure, const char *api, const char *verb, struct json_object *args,

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <sys/random.h>
 #include "session.h"
+#include "hook.h"
 #include "verbose.h"
 
 #define BUCKETS 1024
@@ -147,6 +148,8 @@ static void destroy(struct session *s)
 {
 	struct cookie *c;
 
+	if (hook_wants(HOOK_SESSION, HOOK_SESSION_CLOSE))
+		hook_session(s->uuid, HOOK_SESSION_CLOSE);
 	while ((c = s->cookies) != NULL) {
 		s->cookies = c->next;
 		if (c->freecb && c->value)
@@ -197,7 +200,11 @@ static struct session *alloc_session(int timeout)
 
 struct session *session_new(int timeout)
 {
-	return alloc_session(timeout);
+	struct session *s = alloc_session(timeout);
+
+	if (s && hook_wants(HOOK_SESSION, HOOK_SESSION_CREATE))
+		hook_session(s->uuid, HOOK_SESSION_CREATE);
+	return s;
 }
 
 static struct session *find(const char *uuid)
@@ -244,6 +251,8 @@ struct session *session_get(const char *uuid, int *created)
 		pthread_mutex_unlock(&lock);
 		if (victim)
 			session_unref(victim);
+		if (s && hook_wants(HOOK_SESSION, HOOK_SESSION_CREATE))
+			hook_session(s->uuid, HOOK_SESSION_CREATE);
 	}
 	if (dead)
 		session_unref(dead);
@@ -319,6 +328,8 @@ void session_renew_token(struct session *s, char *buf)
 	pthread_mutex_unlock(&lock);
 	if (buf)
 		strcpy(buf, token);
+	if (hook_wants(HOOK_SESSION, HOOK_SESSION_RENEW))
+		hook_session(s->uuid, HOOK_SESSION_RENEW);
 }
 
 /* The cookie of 'key', created when 'create'. Lock held. */

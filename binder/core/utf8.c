@@ -131,8 +131,13 @@ char *utf8_repair(const void *text, size_t len, size_t *outlen)
 	return (char *)(o ? o : out);
 }
 
+size_t utf8_sequence(const void *s, const void *end, size_t *bad)
+{
+	return sequence(s, end, bad);
+}
+
 /* Counts a repair; warns the 1st, 2nd, 4th, 8th... time. */
-static void note_repair(const char *what)
+void utf8_note_repair(const char *what)
 {
 	unsigned long n = atomic_fetch_add(&repairs, 1) + 1;
 
@@ -156,7 +161,7 @@ const char *utf8_json_text(struct json_object *obj, int flags, size_t *len, char
 		if (!*tofree)
 			return NULL;
 		text = *tofree;
-		note_repair("a JSON text");
+		utf8_note_repair("a JSON text");
 	}
 	if (len)
 		*len = n;
@@ -168,7 +173,7 @@ const char *utf8_str(const char *s, const char *what, char **tofree)
 	*tofree = NULL;
 	if (utf8_valid_str(s))
 		return s;
-	note_repair(what);
+	utf8_note_repair(what);
 	*tofree = utf8_repair(s, strlen(s), NULL);
 	return *tofree ? *tofree : "?";
 }

@@ -58,5 +58,15 @@ const char *utf8_json_text(struct json_object *obj, int flags, size_t *len, char
  */
 const char *utf8_str(const char *s, const char *what, char **tofree);
 
+/*
+ * For writers that repair as they go (jbuf.c): the length of the
+ * well-formed sequence at 's' (s < end, *s >= 0x80), or 0 with *bad set to
+ * the length of its maximal invalid subpart, which becomes one U+FFFD.
+ */
+size_t utf8_sequence(const void *s, const void *end, size_t *bad);
+
+/* Counts a repair of 'what' (logged the 1st, 2nd, 4th... time). */
+void utf8_note_repair(const char *what);
+
 /* Count of repairs made by utf8_json_text() and utf8_str() (tests, monitoring). */
 unsigned long utf8_repair_count(void);

@@ -5,6 +5,8 @@
 #include "verbose.h"
 
 int verbosity = 1;
+void (*verbose_observer)(int level, const char *file, int line, const char *func, const char *fmt,
+			 va_list args);
 
 static const char *const prefixes[8] = {
 	"<0> EMERGENCY", "<1> ALERT", "<2> CRITICAL", "<3> ERROR",
@@ -15,8 +17,16 @@ void verbose_v(int level, const char *prefix, const char *file, int line, const 
 	       const char *fmt, va_list args)
 {
 	char buf[4096];
+	void (*observer)(int, const char *, int, const char *, const char *, va_list);
+	va_list copy;
 	int n, m;
 
+	observer = __atomic_load_n(&verbose_observer, __ATOMIC_RELAXED);
+	if (observer) {
+		va_copy(copy, args);
+		observer(level, file, line, func, fmt, copy);
+		va_end(copy);
+	}
 	if (level < 0)
 		level = 0;
 	else if (level > 7)

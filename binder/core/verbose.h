@@ -16,6 +16,13 @@ static inline int verbose_wants(int vlevel, int level)
 	return level <= 3 || (level <= 5 ? vlevel >= 1 : level == 6 ? vlevel >= 2 : vlevel >= 3);
 }
 
+/*
+ * Optional observer of every message written (the "global" trace hooks,
+ * set by hook.c): called before the message is written, on its thread.
+ */
+extern void (*verbose_observer)(int level, const char *file, int line, const char *func, const char *fmt,
+				va_list args);
+
 /* 'prefix' (may be NULL) is written between brackets before the message. */
 void verbose_v(int level, const char *prefix, const char *file, int line, const char *func,
 	       const char *fmt, va_list args);

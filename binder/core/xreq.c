@@ -9,8 +9,11 @@
 #include <time.h>
 #include <json-c/json.h>
 #include "xreq.h"
+#include "jbuf.h"
 #include "apiset.h"
 #include "evt.h"
+#include "hook.h"
+#include "reqlog.h"
 #include "jobs.h"
 #include "mainloop.h"
 #include "peer.h"
@@ -151,6 +154,8 @@ void xreq_unref(struct xreq *x)
 	if (!atomic_load(&x->replied))
 		xreq_reply(x, "error", "no reply", NULL);
 	tm_remove(x);
+	if (HOOK_REQ_ON(x, END))
+		hook_req_end(x);
 	if (x->closing && x->api_key)
 		session_close_key(x->session, x->api_key);
 	json_object_put(x->args);
@@ -181,6 +186,10 @@ int xreq_reply(struct xreq *x, const char *status, const char *info, struct json
 		return -EALREADY;
 	}
 	tm_remove(x);
+	if (x->hookflags & (HOOK_REQ_SUCCESS | HOOK_REQ_FAIL))
+		hook_req_reply(x, status, info, object);
+	if (reqlog_enabled())
+		reqlog_reply(x, status, info);
 	x->itf->reply(x, status, info, object);
 	return 0;
 }
@@ -220,6 +229,42 @@ struct json_object *xreq_envelope(struct xreq *x, const char *status, const char
 	return envelope;
 }
 
+void xreq_envelope_text(struct jbuf *b, struct xreq *x, const char *status, const char *info,
+			struct json_object *object, const char *reqid, int tell_uuid)
+{
+	/* the keys of xreq_envelope, in its order */
+	if (object) {
+		jbuf_lit(b, "{\"response\":");
+		jbuf_json(b, object);
+		jbuf_lit(b, ",\"jtype\":\"afb-reply\",\"request\":{\"status\":");
+	} else {
+		jbuf_lit(b, "{\"jtype\":\"afb-reply\",\"request\":{\"status\":");
+	}
+	if (status)
+		jbuf_cstring(b, status, "a reply status");
+	else
+		jbuf_lit(b, "\"success\"");
+	if (info) {
+		jbuf_lit(b, ",\"info\":");
+		jbuf_cstring(b, info, "a reply info");
+	}
+	if (reqid) {
+		jbuf_lit(b, ",\"reqid\":");
+		jbuf_cstring(b, reqid, "a request id");
+	}
+	if (!x->closing) {
+		if (x->refreshed) {
+			jbuf_lit(b, ",\"token\":");
+			jbuf_cstring(b, x->token, "a token");
+		}
+		if (x->created || tell_uuid) {
+			jbuf_lit(b, ",\"uuid\":");
+			jbuf_cstring(b, session_uuid(x->session), "a session uuid");
+		}
+	}
+	jbuf_lit(b, "}}");
+}
+
 /* ---- dispatch ---- */
 
 static void job(int signum, void *arg)
@@ -247,6 +292,9 @@ void xreq_process(struct xreq *x, struct apiset *set)
 {
 	int rc;
 
+	if (reqlog_enabled())
+		x->begin_us = hook_now_us();
+	hook_req_start(x);
 	x->target = apiset_lookup(set, x->api);
 	if (!x->target) {
 		xreq_fail_f(x, "unknown-api", "api %s not found", x->api);
@@ -278,9 +326,10 @@ struct afb_arg xreq_get(struct xreq *x, const char *name)
 	struct afb_arg arg = { NULL, NULL, NULL };
 	struct json_object *value, *file, *path;
 
-	if (!name || !json_object_object_get_ex(x->args, name, &value))
-		return arg;
-	arg.name = name;
+	if (name && json_object_object_get_ex(x->args, name, &value))
+		arg.name = name;
+	else
+		value = NULL;
 	if (x->itf->owns_file && json_object_is_type(value, json_type_object)
 	    && json_object_object_get_ex(value, "file", &file)
 	    && json_object_object_get_ex(value, "path", &path)
@@ -290,7 +339,33 @@ struct afb_arg xreq_get(struct xreq *x, const char *name)
 	} else if (value) {
 		arg.value = json_object_get_string(value);
 	}
+	if (HOOK_REQ_ON(x, GET))
+		hook_req_get(x, name, &arg);
 	return arg;
+}
+
+struct json_object *xreq_json(struct xreq *x)
+{
+	if (HOOK_REQ_ON(x, JSON))
+		hook_req_json(x, x->args);
+	return x->args;
+}
+
+void xreq_vverbose(struct xreq *x, int level, const char *file, int line, const char *func,
+		   const char *fmt, va_list args)
+{
+	char prefix[128];
+	va_list copy;
+
+	if (HOOK_REQ_ON(x, VVERBOSE)) {
+		va_copy(copy, args);
+		hook_req_vverbose(x, level, file, line, func, fmt, copy);
+		va_end(copy);
+	}
+	if (!verbose_wants(verbosity, level))
+		return;
+	snprintf(prefix, sizeof prefix, "REQ/API %s", x->api);
+	verbose_v(level, prefix, file, line, func, fmt, args);
 }
 
 /* ---- sessions ---- */
@@ -332,11 +407,17 @@ int xreq_check_session_flags(struct xreq *x, unsigned flags)
 
 void *xreq_context_get(struct xreq *x)
 {
-	return session_cookie_get(x->session, x->api_key);
+	void *value = session_cookie_get(x->session, x->api_key);
+
+	if (HOOK_REQ_ON(x, CONTEXT_GET))
+		hook_req_context_get(x, value);
+	return value;
 }
 
 void xreq_context_set(struct xreq *x, void *value, void (*freecb)(void*))
 {
+	if (HOOK_REQ_ON(x, CONTEXT_SET))
+		hook_req_context_set(x, value, freecb);
 	if (session_cookie_set(x->session, x->api_key, value, freecb) < 0 && freecb && value)
 		freecb(value);
 }
@@ -348,13 +429,17 @@ void *xreq_context_make(struct xreq *x, void *(*create)(void*), void (*freecb)(v
 
 int xreq_set_loa(struct xreq *x, unsigned loa)
 {
-	if (!x->validated || loa > 7)
-		return -EPERM;
-	return session_set_loa(x->session, x->api_key, loa);
+	int rc = !x->validated || loa > 7 ? -EPERM : session_set_loa(x->session, x->api_key, loa);
+
+	if (HOOK_REQ_ON(x, SESSION_SET_LOA))
+		hook_req_session_set_loa(x, loa, rc == 0);
+	return rc;
 }
 
 void xreq_session_close(struct xreq *x)
 {
+	if (HOOK_REQ_ON(x, SESSION_CLOSE))
+		hook_req_session_close(x);
 	x->closing = 1;
 }
 
@@ -364,16 +449,24 @@ void xreq_session_close(struct xreq *x)
 
 int xreq_subscribe(struct xreq *x, struct evt *evt)
 {
+	int rc;
+
 	if (!x->itf->subscribe) {
 		LOGW("api %s verb %s: no event listener for this request (subscribe refused)", x->api, x->verb);
-		return -EINVAL;
+		rc = -EINVAL;
+	} else {
+		rc = x->itf->subscribe(x, evt);
 	}
-	return x->itf->subscribe(x, evt);
+	if (HOOK_REQ_ON(x, SUBSCRIBE))
+		hook_req_subscribe(x, evt, rc);
+	return rc;
 }
 
 int xreq_unsubscribe(struct xreq *x, struct evt *evt)
 {
-	if (!x->itf->unsubscribe)
-		return -EINVAL;
-	return x->itf->unsubscribe(x, evt);
+	int rc = x->itf->unsubscribe ? x->itf->unsubscribe(x, evt) : -EINVAL;
+
+	if (HOOK_REQ_ON(x, UNSUBSCRIBE))
+		hook_req_unsubscribe(x, evt, rc);
+	return rc;
 }

@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include "afb/afb-req-itf.h"
@@ -80,6 +81,10 @@ struct xreq {
 	/* pending-reply list for --apitimeout */
 	struct xreq *tm_prev, *tm_next;
 	int64_t deadline_us;
+	/* tracing (hook.h) and request logs */
+	unsigned hookflags;		/* HOOK_REQ_* wanted by hooks, set by xreq_process */
+	unsigned hookindex;		/* index of the request in traces */
+	int64_t begin_us;		/* CLOCK_MONOTONIC at xreq_process, when traced or logged */
 };
 
 /*
@@ -113,6 +118,17 @@ struct json_object *xreq_envelope(struct xreq *xreq, const char *status, const c
 				  struct json_object *object);
 
 /*
+ * Writes the text of that envelope into 'b' (jbuf.h), serialized once,
+ * straight into the buffer the transport sends: 'object' is borrowed.
+ * 'reqid' (may be NULL) is written as "reqid" after "info" (HTTP); with
+ * 'tell_uuid', "uuid" is written even when the request did not create the
+ * session (the first reply of a WebSocket whose upgrade made it).
+ */
+struct jbuf;
+void xreq_envelope_text(struct jbuf *b, struct xreq *xreq, const char *status, const char *info,
+			struct json_object *object, const char *reqid, int tell_uuid);
+
+/*
  * Dispatches 'xreq' to its api in 'apiset' on a worker. Consumes one
  * reference. Unknown api and full queue are replied here.
  */
@@ -127,6 +143,13 @@ void xreq_set_timeout(int seconds);
  * otherwise the value is the argument as a string and path is NULL.
  */
 struct afb_arg xreq_get(struct xreq *xreq, const char *name);
+
+/* The arguments, for the binding (traced as "json"). Borrowed. */
+struct json_object *xreq_json(struct xreq *xreq);
+
+/* A log message of the binding about the request (traced as "vverbose"). */
+void xreq_vverbose(struct xreq *xreq, int level, const char *file, int line, const char *func,
+		   const char *fmt, va_list args);
 
 /* Session flags (v1): checks them, renews the token for RENEW. Replies and returns -1 on refusal. */
 int xreq_check_session_flags(struct xreq *xreq, unsigned flags);
@@ -149,6 +172,9 @@ int xreq_unsubscribe(struct xreq *xreq, struct evt *evt);
  */
 void xreq_subcall(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
 		  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure);
+/* The same for afb_req_subcall_req (traced as "subcall_req"). */
+void xreq_subcall_req(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
+		      void (*callback)(void *closure, int status, struct json_object *envelope), void *closure);
 /* Returns 0 or -1; *result gets the envelope (owned by the caller). */
 int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
 		      struct json_object **result);

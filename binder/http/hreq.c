@@ -9,7 +9,8 @@
  *  3. last access call: args are complete, the session is found or made,
  *     the xreq is dispatched (xreq_process) and the connection suspended;
  *  4. the reply hook, on whatever thread replies, serializes the envelope
- *     into a buffer and posts 'deliver' to the main thread (a reply made
+ *     straight into the body that MHD sends (jbuf.h, no copy) and posts
+ *     'deliver' to the main thread (a reply made
  *     on the main thread during dispatch skips the suspension);
  *  5. 'deliver' resumes the connection; MHD calls the access handler
  *     again, which queues the response.
@@ -27,7 +28,9 @@
 #include "hbody.h"
 #include "hsrv-internal.h"
 #include "apiset.h"
+#include "jbuf.h"
 #include "mainloop.h"
+#include "memtrim.h"
 #include "peer.h"
 #include "session.h"
 #include "utf8.h"
@@ -62,9 +65,10 @@ struct hreq {
 	char names[];			/* "api\0verb\0" */
 };
 
-#define hreq_of(x) ((struct hreq *)((char *)(x) - offsetof(struct hreq, xreq)))
+/* a reply body (or a request body) whose release is told to memtrim */
+#define HREQ_LARGE_REPLY (64u << 10)
 
-static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+#define hreq_of(x) ((struct hreq *)((char *)(x) - offsetof(struct hreq, xreq)))
 
 /* ---- life cycle ---- */
 
@@ -113,6 +117,9 @@ void hreq_release(struct hreq *h)
 		unlink_suspended(h);
 	hbody_release_mhd(&h->body);
 	h->con = NULL;
+	/* a large body (its buffer, its args) is being freed: the heap may shrink */
+	if (h->body.received >= HREQ_LARGE_REPLY)
+		memtrim_note(h->body.received);
 	hreq_unref(h);
 }
 
@@ -153,47 +160,16 @@ static unsigned http_status(const char *status, int validated)
 	return MHD_HTTP_INTERNAL_SERVER_ERROR;
 }
 
-/* Adds request.reqid, keeping the reference's key order: status, info, reqid, token, uuid. */
-static void add_reqid(struct json_object *envelope, const char *reqid)
+/* Takes the text written in 'b' as the body (no copy: MHD frees it). */
+static void set_reply(struct hreq *h, unsigned code, struct jbuf *b)
 {
-	static const char *const after[] = { "token", "uuid" };
-	struct json_object *request, *moved[2] = { NULL, NULL };
-	int i;
-
-	if (!json_object_object_get_ex(envelope, "request", &request))
-		return;
-	for (i = 0; i < 2; i++)
-		if (json_object_object_get_ex(request, after[i], &moved[i])) {
-			json_object_get(moved[i]);
-			json_object_object_del(request, after[i]);
-		}
-	json_object_object_add(request, "reqid", json_object_new_string(reqid));
-	for (i = 0; i < 2; i++)
-		if (moved[i])
-			json_object_object_add(request, after[i], moved[i]);
-}
-
-/* Serializes 'envelope' (consumed) into h->reply. */
-static void set_reply(struct hreq *h, unsigned code, struct json_object *envelope)
-{
-	char *repaired = NULL;
-	const char *text;
-	size_t len = 0;
-
 	h->code = code;
-	/* a binding's bad string is repaired (U+FFFD): the body is always UTF-8 */
-	text = envelope ? utf8_json_text(envelope, json_flags, &len, &repaired) : NULL;
-	h->reply = text ? repaired ? repaired : malloc(len) : NULL;
-	if (h->reply) {
-		if (h->reply != repaired)
-			memcpy(h->reply, text, len);
-		h->reply_len = len;
-	} else {
+	h->reply = jbuf_finish(b, &h->reply_len);
+	if (!h->reply) {
 		/* no memory for the body: the status still tells the client */
 		h->code = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		h->reply_len = 0;
 	}
-	json_object_put(envelope);
 }
 
 /* Main thread: the reply is ready, wake the suspended connection. */
@@ -217,12 +193,14 @@ static void deliver(void *arg)
 static void on_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
 {
 	struct hreq *h = hreq_of(x);
-	struct json_object *envelope = xreq_envelope(x, status, info, object);
+	struct jbuf b;
 	int rc;
 
-	if (envelope && h->reqid)
-		add_reqid(envelope, h->reqid);
-	set_reply(h, http_status(status, x->validated), envelope);
+	/* serialized once, into the body MHD sends; a binding's bad string is repaired (U+FFFD) */
+	jbuf_init(&b, 0, 256);
+	xreq_envelope_text(&b, x, status, info, object, h->reqid, 0);
+	json_object_put(object);
+	set_reply(h, http_status(status, x->validated), &b);
 	/* the session may be gone when the cookie is written: copy its uuid now */
 	if (x->created && !x->closing)
 		memcpy(h->uuid, session_uuid(x->session), SESSION_UUID_LEN + 1);
@@ -259,6 +237,18 @@ static const struct xreq_itf hreq_itf = {
 	.owns_file = owns_file,
 };
 
+/* MHD's free callback of a reply body: a large one may shrink the heap. */
+static void free_reply(void *body)
+{
+	free(body);
+}
+
+static void free_large_reply(void *body)
+{
+	free(body);
+	memtrim_note(0);
+}
+
 /* Queues h->reply (handed to MHD) with the api reply headers. */
 static enum MHD_Result queue_reply(struct hreq *h, struct MHD_Connection *con)
 {
@@ -268,7 +258,10 @@ static enum MHD_Result queue_reply(struct hreq *h, struct MHD_Connection *con)
 	int ok;
 
 	h->state = HREQ_DONE;
-	resp = MHD_create_response_from_buffer(h->reply_len, h->reply, MHD_RESPMEM_MUST_FREE);
+	/* the body written by the reply hook is sent as it is */
+	resp = MHD_create_response_from_buffer_with_free_callback(h->reply_len, h->reply,
+								   h->reply_len >= HREQ_LARGE_REPLY ? free_large_reply
+												     : free_reply);
 	if (!resp)
 		return MHD_NO;
 	h->reply = NULL;
@@ -287,20 +280,18 @@ static enum MHD_Result queue_reply(struct hreq *h, struct MHD_Connection *con)
 static enum MHD_Result queue_early_error(struct hreq *h, struct MHD_Connection *con, unsigned code,
 					 const char *info)
 {
-	struct json_object *envelope = json_object_new_object();
-	struct json_object *request = json_object_new_object();
+	struct jbuf b;
 
-	if (envelope && request) {
-		json_object_object_add(envelope, "jtype", json_object_new_string("afb-reply"));
-		json_object_object_add(request, "status",
-				       json_object_new_string(code == MHD_HTTP_INTERNAL_SERVER_ERROR ? "failed"
-												: "bad-request"));
-		json_object_object_add(request, "info", json_object_new_string(info));
-		json_object_object_add(envelope, "request", request);
-		request = NULL;
-	}
-	json_object_put(request);
-	set_reply(h, code, envelope);
+	jbuf_init(&b, 0, 128);
+	jbuf_lit(&b, "{\"jtype\":\"afb-reply\",\"request\":{\"status\":");
+	if (code == MHD_HTTP_INTERNAL_SERVER_ERROR)
+		jbuf_lit(&b, "\"failed\"");
+	else
+		jbuf_lit(&b, "\"bad-request\"");
+	jbuf_lit(&b, ",\"info\":");
+	jbuf_cstring(&b, info, "a reply info");
+	jbuf_lit(&b, "}}");
+	set_reply(h, code, &b);
 	return queue_reply(h, con);
 }
 

@@ -10,6 +10,18 @@
 #include <systemd/sd-event.h>
 
 #include "hsrv.h"
+#include "hconn.h"
+
+/*
+ * Memory of one connection (MHD's pool): the request line and headers
+ * take at most about half of it, the parsed headers and query arguments
+ * (about 32 bytes each) the rest. Above 32 KiB MHD maps pools with mmap:
+ * they go back to the system as soon as the connection closes.
+ */
+#define HSRV_POOL_SIZE (40 * 1024)
+#define HSRV_POOL_INCREMENT 4096
+/* query arguments of one request: more would exhaust the pool (414 beyond) */
+#define HSRV_MAX_ARGS 400
 
 struct files_root;
 struct hreq;
@@ -31,10 +43,12 @@ struct hsrv {
 	int stopping;			/* hsrv_free in progress: close resumed connections */
 	struct files_root *roothttp;	/* relaxed: missing files fall through */
 	struct files_root *aliases;	/* strict, linked through files_root_next */
+	const char *assets[3];		/* built-in files served: "/afb", "/monitoring" (assets.h) */
 	hsrv_upgrade_handler_t upgrade;
 	void *upgrade_closure;
 	char *tls_cert, *tls_key;	/* PEM texts given to MHD (https) */
 	struct hreq *suspended;		/* requests waiting for their reply (shutdown) */
+	struct hgate gate;		/* admission of connections (hconn.c) */
 };
 
 /* Runs MHD now (or soon, when called from inside MHD). */
@@ -49,6 +63,14 @@ void hsrv_kick(struct hsrv *hsrv);
  */
 enum MHD_Result hsrv_queue_simple(struct MHD_Connection *con, unsigned code, const char *body,
 				  const char *header, const char *value);
+
+/*
+ * Queues the refusal of a request before it reaches anything: under the
+ * rootapi, the JSON envelope of docs/http.md (status "bad-request",
+ * 'info'); elsewhere 'info' as text/plain. 'url' may be NULL.
+ */
+enum MHD_Result hsrv_queue_refusal(struct hsrv *hsrv, struct MHD_Connection *con, const char *url, unsigned code,
+				   const char *info);
 
 /*
  * Case-insensitive prefix match of a URL path on a full segment: 'url'

@@ -10,7 +10,7 @@
  * time; MHD is never entered from elsewhere.
  * Routing (first call of the access handler), by decreasing priority:
  * WebSocket hook at <rootapi>, api calls under <rootapi>, aliases,
- * --roothttp, then 404.
+ * the built-in files (/afb/, /monitoring/), --roothttp, then 404.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,9 +25,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <json-c/json.h>
+
 #include "hsrv-internal.h"
 #include "hreq.h"
 #include "files.h"
+#include "assets.h"
 #include "mainloop.h"
 #include "peer.h"
 #include "verbose.h"
@@ -57,6 +60,46 @@ enum MHD_Result hsrv_queue_simple(struct MHD_Connection *con, unsigned code, con
 	    && (!header || MHD_add_response_header(resp, header, value) == MHD_YES))
 		ret = MHD_queue_response(con, code, resp);
 	MHD_destroy_response(resp);
+	return ret;
+}
+
+enum MHD_Result hsrv_queue_refusal(struct hsrv *hsrv, struct MHD_Connection *con, const char *url, unsigned code,
+				   const char *info)
+{
+	struct json_object *envelope, *request;
+	struct MHD_Response *resp;
+	enum MHD_Result ret = MHD_NO;
+	const char *text;
+	char *plain = NULL;
+	int is_api = url && hsrv_match_prefix(url, hsrv->rootapi, hsrv->rootapi_len);
+
+	if (!is_api) {
+		if (asprintf(&plain, "%s\n", info) < 0)
+			return MHD_NO;
+		ret = hsrv_queue_simple(con, code, plain, NULL, NULL);
+		free(plain);
+		return ret;
+	}
+	/* the envelope of requests refused before they reach an api (docs/http.md) */
+	envelope = json_object_new_object();
+	request = json_object_new_object();
+	if (!envelope || !request) {
+		json_object_put(envelope);
+		json_object_put(request);
+		return MHD_NO;
+	}
+	json_object_object_add(envelope, "jtype", json_object_new_string("afb-reply"));
+	json_object_object_add(request, "status", json_object_new_string("bad-request"));
+	json_object_object_add(request, "info", json_object_new_string(info));
+	json_object_object_add(envelope, "request", request);
+	text = json_object_to_json_string_ext(envelope, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	resp = text ? MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY) : NULL;
+	if (resp) {
+		if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") == MHD_YES)
+			ret = MHD_queue_response(con, code, resp);
+		MHD_destroy_response(resp);
+	}
+	json_object_put(envelope);
 	return ret;
 }
 
@@ -168,6 +211,9 @@ static enum MHD_Result route_static(struct hsrv *hsrv, struct MHD_Connection *co
 		if (rc)
 			return rc > 0 ? MHD_YES : MHD_NO;
 	}
+	rc = assets_serve(con, url, method, hsrv->assets);
+	if (rc)
+		return rc > 0 ? MHD_YES : MHD_NO;
 	if (hsrv->roothttp) {
 		rc = files_serve(hsrv->roothttp, con, url, method);
 		if (rc)
@@ -185,13 +231,79 @@ static int has_body(struct MHD_Connection *con)
 	       || MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
 }
 
+/* What check_framing finds in the headers. */
+struct framing {
+	unsigned lengths, encodings;	/* Content-Length and Transfer-Encoding headers */
+	const char *length;		/* the first Content-Length */
+	const char *bad;		/* the first problem */
+	unsigned code;			/* its status */
+};
+
+static int is_chunked(const char *v)
+{
+	size_t n;
+
+	v += strspn(v, " \t");
+	n = strcspn(v, " \t");
+	return n == 7 && !strncasecmp(v, "chunked", 7) && !v[n + strspn(v + n, " \t")];
+}
+
+static enum MHD_Result scan_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing *f = cls;
+
+	if (f->bad)
+		return MHD_NO;
+	if (strpbrk(key, " \t")) {
+		f->bad = "white space in a header name";
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		if (f->lengths++ && strcmp(value, f->length))
+			f->bad = "conflicting Content-Length headers";
+		f->length = value;
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		/* no transfer coding but chunked is implemented, and only once */
+		if (f->encodings++ || !is_chunked(value)) {
+			f->bad = "unsupported Transfer-Encoding (only chunked is)";
+			f->code = MHD_HTTP_NOT_IMPLEMENTED;
+		}
+	}
+	if (f->bad && !f->code)
+		f->code = MHD_HTTP_BAD_REQUEST;
+	return f->bad ? MHD_NO : MHD_YES;
+}
+
+/*
+ * Refuses the shapes of request framing that proxies and servers may read
+ * differently (request smuggling), which libmicrohttpd 0.9.75 accepts:
+ * two different Content-Length, Content-Length with Transfer-Encoding,
+ * a transfer coding other than chunked (MHD would wait for a body it
+ * can't delimit), chunked in HTTP/1.0, white space in a header name
+ * ("Content-Length : 5" is not a Content-Length for MHD). MHD itself
+ * refuses bad Content-Length values and malformed chunks. The refusal
+ * is answered before the body, so MHD closes the connection after it.
+ * Returns 0 or the HTTP status, with *why.
+ */
+static unsigned check_framing(struct MHD_Connection *con, const char *version, const char **why)
+{
+	struct framing f = { 0, 0, NULL, NULL, 0 };
+
+	MHD_get_connection_values(con, MHD_HEADER_KIND, scan_framing, &f);
+	if (!f.bad && f.lengths && f.encodings)
+		f.bad = "Content-Length with Transfer-Encoding", f.code = MHD_HTTP_BAD_REQUEST;
+	if (!f.bad && f.encodings && strcmp(version, MHD_HTTP_VERSION_1_1))
+		f.bad = "Transfer-Encoding before HTTP/1.1", f.code = MHD_HTTP_BAD_REQUEST;
+	*why = f.bad;
+	return f.code;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const char *url, const char *method,
 				 const char *version, const char *upload_data, size_t *upload_data_size,
 				 void **con_cls)
 {
 	struct hsrv *hsrv = cls;
-	const char *tail, *api, *verb;
+	const char *tail, *api, *verb, *why;
 	size_t alen, vlen;
+	unsigned code;
 	int rc;
 
 	if (*con_cls == &deferred) {
@@ -203,10 +315,19 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 		*con_cls = NULL;
 		return route_static(hsrv, con, url, method);
 	}
-	if (*con_cls)
+	if (*con_cls && *con_cls != HCONN_TOO_MANY_ARGS)
 		return hreq_access(*con_cls, con, upload_data, upload_data_size);
 	if (hsrv->stopping)
 		return MHD_NO;
+	/* first call: the request line and headers are complete */
+	hconn_request_started(hsrv, con);
+	if (*con_cls == HCONN_TOO_MANY_ARGS) {
+		*con_cls = NULL;
+		return hsrv_queue_refusal(hsrv, con, url, MHD_HTTP_URI_TOO_LONG, "too many query arguments");
+	}
+	code = check_framing(con, version, &why);
+	if (code)
+		return hsrv_queue_refusal(hsrv, con, url, code, why);
 
 	tail = hsrv_match_prefix(url, hsrv->rootapi, hsrv->rootapi_len);
 	if (tail) {
@@ -233,31 +354,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	if (*con_cls && *con_cls != &deferred)
+	if (*con_cls && *con_cls != &deferred && *con_cls != HCONN_TOO_MANY_ARGS)
 		hreq_release(*con_cls);
 	*con_cls = NULL;
-}
-
-/* Each connection gets its client peer (core/peer.h), in its socket context. */
-static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
-			  enum MHD_ConnectionNotificationCode code)
-{
-	const union MHD_ConnectionInfo *info;
-
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		info = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
-		*socket_context = info ? peer_new_socket(PEER_HTTP, info->connect_fd) : NULL;
-	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		peer_unref(*socket_context);
-		*socket_context = NULL;
-	}
-}
-
-struct peer *hsrv_peer(struct MHD_Connection *con)
-{
-	const union MHD_ConnectionInfo *info = MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-
-	return info ? info->socket_context : NULL;
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		hconn_request_completed(cls, con);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -269,31 +370,11 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = 0;
-	LOGW("http: libmicrohttpd: %s", buf);
+	/* about clients (bad requests, resets...): a client must not flood the log */
+	LOGI("http: libmicrohttpd: %s", buf);
 }
 
 /* ---- setup ---- */
-
-/* Resolves options->interface (numeric or a name) with 'port'. */
-static int make_address(const char *interface, int port, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct addrinfo hints = { .ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM }, *ai;
-	int rc;
-
-	rc = getaddrinfo(interface, NULL, &hints, &ai);
-	if (rc) {
-		LOGE("http: bad interface %s: %s", interface, gai_strerror(rc));
-		return -EINVAL;
-	}
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-	return 0;
-}
 
 /* Reads the whole PEM file 'path' of --'option' into *text (NUL-terminated). */
 static int read_pem(const char *option, const char *path, char **text)
@@ -354,29 +435,31 @@ static void opt(struct mhd_opts *o, enum MHD_OPTION option, intptr_t value, void
 	o->items[o->count] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 }
 
-static struct MHD_Daemon *start(struct hsrv *hsrv, unsigned flags, const struct mhd_opts *o)
-{
-	return MHD_start_daemon(flags, (uint16_t)hsrv->options.port, NULL, NULL, on_access, hsrv,
-				MHD_OPTION_ARRAY, o->items, MHD_OPTION_END);
-}
-
 static int start_daemon(struct hsrv *hsrv)
 {
 	const struct hsrv_options *options = &hsrv->options;
-	struct sockaddr_storage ss;
-	socklen_t sslen = 0;
 	unsigned int flags;
 	unsigned timeout = options->http_timeout > 0 ? (unsigned)options->http_timeout : 0;
 	struct mhd_opts o = { .count = 0 };
 	char *cert = NULL, *key = NULL;
 	int rc = 0;
 
-	/* no internal thread: MHD runs from the sd-event loop */
-	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
+	/*
+	 * No internal thread: MHD runs from the sd-event loop. No listening
+	 * socket either: hconn.c accepts and counts the connections.
+	 */
+	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG
+		| MHD_USE_NO_LISTEN_SOCKET;
 	opt(&o, MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, hsrv);
 	opt(&o, MHD_OPTION_CONNECTION_TIMEOUT, timeout, NULL);
 	opt(&o, MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, hsrv);
-	opt(&o, MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, hsrv);
+	/* hconn.c: counting, deadlines, and the client peer of each connection */
+	opt(&o, MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)hconn_on_notify, hsrv);
+	opt(&o, MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)hconn_on_uri, hsrv);
+	/* ours counts; MHD's must only not get in the way (connections shut down, not yet closed) */
+	opt(&o, MHD_OPTION_CONNECTION_LIMIT, hsrv->gate.max_connections + 1024, NULL);
+	opt(&o, MHD_OPTION_CONNECTION_MEMORY_LIMIT, HSRV_POOL_SIZE, NULL);
+	opt(&o, MHD_OPTION_CONNECTION_MEMORY_INCREMENT, HSRV_POOL_INCREMENT, NULL);
 	if (options->https) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			LOGE("http: this libmicrohttpd has no TLS support: --https is not available");
@@ -392,52 +475,17 @@ static int start_daemon(struct hsrv *hsrv)
 		opt(&o, MHD_OPTION_HTTPS_MEM_KEY, 0, key);
 	}
 	errno = 0;
-	if (options->listen_fd >= 0) {
-		/* socket activation: MHD takes the socket as it is */
-		opt(&o, MHD_OPTION_LISTEN_SOCKET, options->listen_fd, NULL);
-		hsrv->daemon = start(hsrv, flags, &o);
-	} else if (options->interface) {
-		rc = make_address(options->interface, options->port, &ss, &sslen);
-		if (rc < 0)
-			goto end;
-		if (ss.ss_family == AF_INET6)
-			flags |= MHD_USE_IPv6;
-		opt(&o, MHD_OPTION_SOCK_ADDR, 0, &ss);
-		hsrv->daemon = start(hsrv, flags, &o);
-	} else {
-		/* every address: IPv6 and IPv4 on one socket, IPv4 alone without IPv6 */
-		hsrv->daemon = start(hsrv, flags | MHD_USE_DUAL_STACK, &o);
-		if (!hsrv->daemon)
-			hsrv->daemon = start(hsrv, flags, &o);
-	}
+	hsrv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_access, hsrv, MHD_OPTION_ARRAY, o.items,
+					MHD_OPTION_END);
 	if (!hsrv->daemon) {
 		rc = errno ? -errno : -EIO;
-		if (options->listen_fd >= 0)
-			LOGE("http: can't serve on the socket passed by systemd: %s", strerror(-rc));
-		else
-			LOGE("http: can't listen on %s port %d: %s%s", options->interface ? options->interface : "*",
-			     options->port, strerror(-rc),
-			     rc == -EADDRINUSE ? " (another program uses it: choose another --port, or 0 for any free one)" : "");
+		LOGE("http: can't start libmicrohttpd: %s", strerror(-rc));
 	}
 end:
 	/* MHD copies neither: they must live as long as the daemon */
 	hsrv->tls_cert = cert;
 	hsrv->tls_key = key;
 	return rc;
-}
-
-static int find_port(struct hsrv *hsrv)
-{
-	const union MHD_DaemonInfo *info;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-
-	info = MHD_get_daemon_info(hsrv->daemon, MHD_DAEMON_INFO_LISTEN_FD);
-	if (!info || getsockname(info->listen_fd, (struct sockaddr *)&ss, &len) < 0)
-		return -errno ? -errno : -EIO;
-	hsrv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						    : ((struct sockaddr_in *)&ss)->sin_port);
-	return 0;
 }
 
 /* Opens --roothttp and the --alias directories, relative ones against --rootdir. */
@@ -514,7 +562,7 @@ int hsrv_new(struct hsrv **out, const struct hsrv_options *options, struct apise
 	const union MHD_DaemonInfo *info;
 	struct hsrv *hsrv;
 	sd_event *ev = mainloop_event();
-	int rc;
+	int rc, n;
 
 	if (!out || !options || !apiset || !ev)
 		return -EINVAL;
@@ -525,6 +573,13 @@ int hsrv_new(struct hsrv **out, const struct hsrv_options *options, struct apise
 		return -ENOMEM;
 	hsrv->options = *options;
 	hsrv->apiset = apiset;
+	hsrv->gate.fd = -1;
+	hconn_set_limits(hsrv);
+	n = 0;
+	if (!options->no_web_client)
+		hsrv->assets[n++] = "/afb";
+	if (options->monitoring)
+		hsrv->assets[n++] = "/monitoring";
 
 	rc = set_names(hsrv);
 	if (rc >= 0)
@@ -532,7 +587,7 @@ int hsrv_new(struct hsrv **out, const struct hsrv_options *options, struct apise
 	if (rc >= 0)
 		rc = start_daemon(hsrv);
 	if (rc >= 0)
-		rc = find_port(hsrv);
+		rc = hconn_listen(hsrv);
 	if (rc < 0)
 		goto error;
 	snprintf(hsrv->cookie_name, sizeof hsrv->cookie_name, "x-afb-uuid-%d", hsrv->port);
@@ -573,6 +628,7 @@ void hsrv_free(struct hsrv *hsrv)
 			MHD_run(hsrv->daemon);
 		MHD_stop_daemon(hsrv->daemon);
 	}
+	hconn_stop(hsrv);
 	sd_event_source_disable_unref(hsrv->io);
 	sd_event_source_disable_unref(hsrv->timer);
 	sd_event_source_disable_unref(hsrv->kick);
@@ -627,4 +683,16 @@ void hsrv_set_upgrade_handler(struct hsrv *hsrv, hsrv_upgrade_handler_t handler,
 void hsrv_wake(struct hsrv *hsrv)
 {
 	hsrv_kick(hsrv);
+}
+
+void hsrv_get_counts(const struct hsrv *hsrv, struct hsrv_counts *counts)
+{
+	const struct hgate *g = &hsrv->gate;
+
+	counts->open = g->total;
+	counts->refused = g->refused;
+	counts->evicted = g->evicted;
+	counts->expired = g->expired;
+	counts->max_connections = g->max_connections;
+	counts->max_per_address = g->max_per_address;
 }

@@ -34,10 +34,16 @@ struct hsrv_options {
 	size_t max_body;		/* largest body other than uploads */
 	size_t max_upload;		/* largest multipart upload */
 	int http_timeout;		/* idle connections closed after, seconds (0: never) */
+	unsigned max_connections;	/* HTTP and WebSocket connections at once (0: 3/4 of the
+					   open file limit); lowered to stay below that limit */
+	unsigned max_per_address;	/* of them from one client address (0: no limit) */
+	int header_timeout;		/* seconds to send a request line and headers (0: none) */
 	int session_timeout;		/* Max-Age of the session cookie, seconds */
 	int https;			/* TLS (HTTPS and wss) instead of plain HTTP */
 	const char *https_cert;		/* PEM file of the certificate chain (with https) */
 	const char *https_key;		/* PEM file of the private key (with https) */
+	int no_web_client;		/* do not serve /afb/ (AFB.js, afb.mjs: docs/web.md) */
+	int monitoring;			/* serve /monitoring/ (monitoring page, api explorer) */
 };
 
 /*
@@ -57,6 +63,28 @@ void hsrv_free(struct hsrv *hsrv);
 
 /* The actual listening port (options->port may be 0: ephemeral). */
 int hsrv_port(struct hsrv *hsrv);
+
+/*
+ * ws: an upgraded connection goes on counting against the connection
+ * limits (total, per address) until it releases its slot. Call from the
+ * upgrade callback, with the MHD connection being upgraded; NULL when it
+ * is not counted (no harm). Main thread.
+ */
+struct hsrv_slot;
+struct hsrv_slot *hsrv_slot_keep(struct hsrv *hsrv, struct MHD_Connection *con);
+/* Releases the slot (NULL accepted); before hsrv_free. */
+void hsrv_slot_release(struct hsrv_slot *slot);
+
+/* Counters of the admission of connections (tests, monitoring). */
+struct hsrv_counts {
+	unsigned open;		/* connections counted now */
+	unsigned refused;	/* 503 at accept, since start */
+	unsigned evicted;	/* waiting ones closed to admit a new one */
+	unsigned expired;	/* closed for not sending a request in time */
+	unsigned max_connections;	/* the limits in effect */
+	unsigned max_per_address;
+};
+void hsrv_get_counts(const struct hsrv *hsrv, struct hsrv_counts *counts);
 
 /* 1 when the server speaks TLS (HTTPS and wss). */
 int hsrv_is_tls(const struct hsrv *hsrv);

@@ -24,6 +24,12 @@
 #ifndef AFB_VERSION
 #define AFB_VERSION "0.1.0"
 #endif
+#ifndef WITH_DBUS
+#define WITH_DBUS 1
+#endif
+#ifndef WITH_WEBSOCKET
+#define WITH_WEBSOCKET 1
+#endif
 
 enum kind {
 	K_FLAG,		/* int set to 1; in a file: true or false */
@@ -87,13 +93,32 @@ static const char *check_nonempty(const char *v)
 	return *v ? NULL : "a non-empty value";
 }
 
+static const char *check_trace(const char *v)
+{
+	return !strcmp(v, "no") || !strcmp(v, "common") || !strcmp(v, "extra") || !strcmp(v, "all")
+	       ? NULL : "no, common, extra or all";
+}
+
+static const char *check_trace_all(const char *v)
+{
+	return !strcmp(v, "no") || !strcmp(v, "all") ? NULL : "no or all";
+}
+
+static const char *check_trace_common(const char *v)
+{
+	return !strcmp(v, "no") || !strcmp(v, "common") || !strcmp(v, "all") ? NULL : "no, common or all";
+}
+
 enum {
 	O_ROOTAPI = 256, O_ROOTHTTP, O_ALIAS, O_CACHE_EOL, O_UPLOADDIR, O_ROOTDIR, O_MAX_BODY, O_MAX_UPLOAD,
 	O_HTTP_TIMEOUT, O_CNTXTIMEOUT, O_SESSION_MAX, O_APITIMEOUT, O_JOBS, O_MAX_PENDING, O_BINDING,
 	O_LDPATHS, O_NO_HTTPD, O_INTERFACE, O_WS_CLIENT, O_WS_SERVER, O_DBUS_CLIENT, O_DBUS_SERVER,
 	O_RANDOM_TOKEN, O_CONFIG, O_DUMP_CONFIG, O_SET, O_HTTPS, O_HTTPS_CERT, O_HTTPS_KEY,
 	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH, O_PERMISSIONS,
-	O_WS_MAX_MESSAGE	/* ws */
+	O_WS_MAX_MESSAGE,	/* ws */
+	O_HTTP_MAX_CONNECTIONS, O_HTTP_MAX_PER_ADDRESS, O_HTTP_HEADER_TIMEOUT,
+	O_WS_PING_INTERVAL, O_WS_IDLE_TIMEOUT, O_PROTO_WS_MAX_OUTPUT,
+	O_NO_WEB_CLIENT, O_TRACEREQ, O_TRACEDITF, O_TRACEEVT, O_TRACESVC, O_TRACESES
 };
 
 static const struct optdesc options[] = {
@@ -137,9 +162,33 @@ static const struct optdesc options[] = {
 	  "largest multipart upload (default 67108864)" },
 	{ "http-timeout", O_HTTP_TIMEOUT, K_INT, F(http_timeout), "SECONDS", "15", 0, 86400, NULL,
 	  "idle HTTP connections are closed after (default 15)" },
+	{ "http-max-connections", O_HTTP_MAX_CONNECTIONS, K_INT, F(http_max_connections), "COUNT", "0", 0, 10000000, NULL,
+	  "HTTP and WebSocket connections at once; beyond, the one waiting longest for its request is closed, else 503 (default 0: 3/4 of the open file limit)" },
+	{ "http-max-per-address", O_HTTP_MAX_PER_ADDRESS, K_INT, F(http_max_per_address), "COUNT", "128", 0, 10000000, NULL,
+	  "of them from one client address, 0 for no limit (default 128)" },
+	{ "http-header-timeout", O_HTTP_HEADER_TIMEOUT, K_INT, F(http_header_timeout), "SECONDS", "10", 0, 86400, NULL,
+	  "a request line and its headers must arrive within, else 408 and close; 0 for no limit (default 10)" },
 	{ "ws-max-message", O_WS_MAX_MESSAGE, K_SIZE, F(ws_max_message), "BYTES", "1048576", 16, LONG_MAX, NULL,	/* ws */
 	  "largest WebSocket message, all its frames together (default 1048576)" },	/* ws */
+	{ "ws-ping-interval", O_WS_PING_INTERVAL, K_INT, F(ws_ping_interval), "SECONDS", "30", 0, 86400, NULL,
+	  "ping a WebSocket peer silent for so long, 0 for never (default 30)" },
+	{ "ws-idle-timeout", O_WS_IDLE_TIMEOUT, K_INT, F(ws_idle_timeout), "SECONDS", "90", 0, 864000, NULL,
+	  "close a WebSocket peer silent, or not reading, for so long (close 1001), 0 for never (default 90)" },
 	{ "no-httpd", O_NO_HTTPD, K_FLAG, F(no_httpd), NULL, NULL, 0, 0, NULL, "do not start the HTTP server" },
+	{ "no-web-client", O_NO_WEB_CLIENT, K_FLAG, F(no_web_client), NULL, NULL, 0, 0, NULL,
+	  "do not serve the browser clients AFB.js and afb.mjs under /afb/ (served by default)" },
+	{ "monitoring", 'M', K_FLAG, F(monitoring), NULL, NULL, 0, 0, NULL,
+	  "serve the monitoring page and the api explorer at /monitoring/" },
+	{ "tracereq", O_TRACEREQ, K_STRING, F(tracereq), "no|common|extra|all", "no", 0, 0, check_trace,
+	  "log the requests (default no)" },
+	{ "traceditf", O_TRACEDITF, K_STRING, F(traceditf), "no|common|extra|all", "no", 0, 0, check_trace,
+	  "log the calls of bindings to the daemon interface (default no)" },
+	{ "traceevt", O_TRACEEVT, K_STRING, F(traceevt), "no|common|extra|all", "no", 0, 0, check_trace,
+	  "log the events (default no)" },
+	{ "tracesvc", O_TRACESVC, K_STRING, F(tracesvc), "no|all", "no", 0, 0, check_trace_all,
+	  "log the services: start, calls, events received (default no)" },
+	{ "traceses", O_TRACESES, K_STRING, F(traceses), "no|common|all", "no", 0, 0, check_trace_common,
+	  "log the sessions: created, renewed, ended (default no)" },
 	{ "cntxtimeout", O_CNTXTIMEOUT, K_INT, F(cntxtimeout), "SECONDS", "3600", 1, INT_MAX, NULL,
 	  "idle life of a session, extended on use (default 3600)" },
 	{ "session-max", O_SESSION_MAX, K_INT, F(session_max), "COUNT", "200", 1, 10000000, NULL,
@@ -167,6 +216,8 @@ static const struct optdesc options[] = {
 	  "load every *.so below these directories (repeatable)" },
 	{ "call", 'c', K_LIST, F(calls), "API/VERB:JSON", NULL, 0, 0, check_call,
 	  "call a verb once started; its failure stops the daemon (repeatable)" },
+	{ "proto-ws-max-output", O_PROTO_WS_MAX_OUTPUT, K_SIZE, F(proto_ws_max_output), "BYTES", "8388608", 65536, LONG_MAX, NULL,	/* proto-ws */
+	  "output waiting for one proto-ws peer (--ws-client/--ws-server links); beyond, the link is closed (default 8388608)" },	/* proto-ws */
 	{ "ws-client", O_WS_CLIENT, K_LIST, F(ws_clients), "ADDR", NULL, 0, 0, check_nonempty,	/* proto-ws */
 	  "import API from the binder serving it at unix:/PATH/API, unix:@NAME/API, HOST:PORT/API or [V6]:PORT/API (repeatable)" },	/* proto-ws */
 	{ "ws-server", O_WS_SERVER, K_LIST, F(ws_servers), "ADDR", NULL, 0, 0, check_nonempty,	/* proto-ws */
@@ -353,7 +404,8 @@ static void apply(struct afb_config *c, const struct optdesc *o, const char *val
 		usage(stdout, from->prog);
 		exit(0);
 	case K_VERSION:
-		printf("afb-daemon %s (binding API v1, v2, v3)\n", AFB_VERSION);
+		printf("afb-daemon %s (binding API v1, v2, v3%s%s)\n", AFB_VERSION, WITH_DBUS ? ", D-Bus" : "",
+		       WITH_WEBSOCKET ? ", WebSocket" : "");
 		exit(0);
 	}
 }
@@ -611,6 +663,9 @@ struct afb_config *afb_config_parse(int argc, char **argv)
 	}
 	if (optind < argc)
 		fail(&from, "unexpected argument '%s'", argv[optind]);
+	if (!WITH_DBUS && (c->dbus_clients || c->dbus_servers))
+		fail(&from, "--dbus-client and --dbus-server are not available: this afb-daemon is built without D-Bus "
+			    "(meson option dbus)");
 	if (c->https && (!c->https_cert || !c->https_key))
 		fail(&from, "--https needs --https-cert FILE and --https-key FILE (PEM; e.g. made by openssl req -x509)");
 

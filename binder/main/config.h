@@ -32,10 +32,25 @@ struct afb_config {
 	size_t max_body;		/* --max-body bytes (default 1 MiB) */
 	size_t max_upload;		/* --max-upload bytes (default 64 MiB) */
 	int http_timeout;		/* --http-timeout seconds of idle connection (default 15) */
+	int http_max_connections;	/* --http-max-connections (default 0: from RLIMIT_NOFILE) */
+	int http_max_per_address;	/* --http-max-per-address (default 128, 0: none) */
+	int http_header_timeout;	/* --http-header-timeout seconds (default 10, 0: none) */
 	int https;			/* --https: TLS on the HTTP port (plain HTTP off) */
 	char *https_cert;		/* --https-cert PEM file */
 	char *https_key;		/* --https-key PEM file */
 	size_t ws_max_message;		/* --ws-max-message bytes of a WebSocket message (default 1 MiB) */	/* ws */
+	int ws_ping_interval;		/* --ws-ping-interval seconds (default 30, 0: none) */
+	int ws_idle_timeout;		/* --ws-idle-timeout seconds (default 90, 0: never) */
+	size_t proto_ws_max_output;	/* --proto-ws-max-output bytes queued for one link (default 8 MiB) */
+	int no_web_client;		/* --no-web-client: no /afb/ (AFB.js, afb.mjs) */
+	int monitoring;			/* --monitoring: the monitoring page at /monitoring/ */
+
+	/* tracing to the log (docs/web.md): no, common, extra, all */
+	char *tracereq;			/* --tracereq: requests */
+	char *traceditf;		/* --traceditf: daemon interface of bindings */
+	char *traceevt;			/* --traceevt: events */
+	char *tracesvc;			/* --tracesvc: services (no, all) */
+	char *traceses;			/* --traceses: sessions (no, common, all) */
 
 	/* core */
 	int cntxtimeout;		/* --cntxtimeout session idle life (default 3600) */

@@ -20,17 +20,27 @@
 #include "config.h"
 #include "api-ws-client.h"	/* proto-ws */
 #include "api-ws-server.h"	/* proto-ws */
+#include "wslink.h"	/* proto-ws */
+#if WITH_DBUS
 #include "dbus-bridge.h"	/* dbus */
+#endif
 #include "fault.h"
 #include "hsrv.h"
+#if WITH_WEBSOCKET
 #include "wsj1.h"	/* ws */
+#endif
 #include "jobs.h"
 #include "mainloop.h"
+#include "memtrim.h"
+#include "monitor.h"
+#include "tracelog.h"
 #include "session.h"
 #include "settings.h"
 #include "utf8.h"
 #include "verbose.h"
 #include "xreq.h"
+
+struct wsj1;	/* without the WebSocket (meson option websocket) too */
 
 /* seconds given to running verbs to finish when stopping */
 #define STOP_TIMEOUT 5
@@ -154,12 +164,23 @@ static int start_http(struct afb_config *config, struct hsrv **hsrv, struct wsj1
 		.max_body = config->max_body,
 		.max_upload = config->max_upload,
 		.http_timeout = config->http_timeout,
+		.max_connections = (unsigned)config->http_max_connections,
+		.max_per_address = (unsigned)config->http_max_per_address,
+		.header_timeout = config->http_header_timeout,
 		.session_timeout = config->cntxtimeout,
 		.https = config->https,
 		.https_cert = config->https_cert,
 		.https_key = config->https_key,
+		.no_web_client = config->no_web_client,
+		.monitoring = config->monitoring,
 	};
-	struct wsj1_options wsj1_options = { .max_message = config->ws_max_message };	/* ws */
+#if WITH_WEBSOCKET
+	struct wsj1_options wsj1_options = {	/* ws */
+		.max_message = config->ws_max_message,
+		.ping_interval = config->ws_ping_interval,
+		.idle_timeout = config->ws_idle_timeout,
+	};
+#endif
 	struct afb_config_list *item;
 	const char **aliases;
 	size_t n = 0;
@@ -182,16 +203,19 @@ static int start_http(struct afb_config *config, struct hsrv **hsrv, struct wsj1
 		LOGE("can't start the HTTP server: %s", strerror(-rc));
 		return rc;
 	}
+#if WITH_WEBSOCKET
 	rc = wsj1_new(wsj1, *hsrv, &wsj1_options, main_apiset);	/* ws */
 	if (rc < 0) {	/* ws */
 		LOGE("can't start the WebSocket server: %s", strerror(-rc));	/* ws */
 		return rc;	/* ws */
 	}	/* ws */
+#endif
 	LOGN("serving %s on port %d", config->https ? "HTTPS" : "HTTP", hsrv_port(*hsrv));
 	return 0;
 }
 
 /* ---- D-Bus (dbus-bridge/, docs/dbus.md) ---- */
+#if WITH_DBUS
 
 /* dbus: imports, once the bindings are loaded (their names come first) */
 static int start_dbus_clients(struct afb_config *config)
@@ -216,6 +240,8 @@ static int start_dbus_servers(struct afb_config *config)
 	return rc;
 }
 
+#endif /* WITH_DBUS */
+
 /* ---- proto-ws (binder/wsapi/, docs/proto-ws.md) ---- */
 
 /* proto-ws: imports, once the bindings are loaded (their names come first) */
@@ -224,6 +250,7 @@ static int start_ws_clients(struct afb_config *config)
 	struct afb_config_list *item;
 	int rc = 0;
 
+	wslink_set_max_output(config->proto_ws_max_output);
 	for (item = config->ws_clients; item && rc >= 0; item = item->next)
 		rc = ws_client_add(main_apiset, item->value);
 	return rc;
@@ -337,6 +364,7 @@ int main(int argc, char **argv)
 	/* before any thread, before any binding code */
 	if (fault_init(!config->no_sigcatch) < 0)
 		LOGW("can't catch the faults of bindings: a faulting binding will end the daemon");
+	memtrim_init();
 	if (mainloop_init() < 0 || setup_signals() < 0) {
 		LOGE("can't set up the event loop");
 		return 1;
@@ -363,10 +391,21 @@ int main(int argc, char **argv)
 	main_apiset = apiset_new();
 	if (config->permissions && perm_load(config->permissions) < 0)
 		goto end;
-	if (!main_apiset || load_settings(config) < 0 || load_bindings(config) < 0)
+	/* the monitor api first: bindings can't take its name */
+	if (!main_apiset || load_settings(config) < 0 || monitor_add(main_apiset) < 0)
 		goto end;
+	/* before the bindings load: their services and events are traced too */
+	if (tracelog_start(config->tracereq, config->traceditf, config->traceevt, config->tracesvc,
+			   config->traceses) < 0) {
+		LOGE("can't set up the tracing options");
+		goto end;
+	}
+	if (load_bindings(config) < 0)
+		goto end;
+#if WITH_DBUS
 	if (start_dbus_clients(config) < 0)	/* dbus */
 		goto end;
+#endif
 	if (start_ws_clients(config) < 0)	/* proto-ws */
 		goto end;
 	rc = jobs_start(config->jobs, config->max_pending);
@@ -382,8 +421,10 @@ int main(int argc, char **argv)
 		goto end;
 	}
 	/* the exports before HTTP: their failure (no bus...) stops the daemon before it serves */
+#if WITH_DBUS
 	if (start_dbus_servers(config) < 0)	/* dbus */
 		goto end;
+#endif
 	if (start_ws_servers(config) < 0)	/* proto-ws */
 		goto end;
 	if (!config->no_httpd && start_http(config, &hsrv, &wsj1) < 0)
@@ -401,15 +442,21 @@ end:
 		_exit(exitcode);
 	}
 	mainloop_drain();
+#if WITH_DBUS
 	dbus_bridge_stop();	/* dbus: before the apis it serves and imports are freed */
+#endif
 	ws_servers_free();	/* proto-ws: before the apis they serve are freed */
 	ws_clients_free();	/* proto-ws: pending calls fail */
+#if WITH_WEBSOCKET
 	wsj1_free(wsj1);	/* ws: closes the WebSocket connections before MHD stops */
+#endif
 	if (hsrv)
 		hsrv_free(hsrv);
 	apiset_free(main_apiset);
 	api_so_cleanup();
 	session_exit();
+	tracelog_stop();
+	memtrim_cleanup();
 	mainloop_cleanup();
 	if (rootfd >= 0)
 		close(rootfd);

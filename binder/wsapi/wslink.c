@@ -11,15 +11,33 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include "mainloop.h"
+#include "memtrim.h"
 #include "proto-ws.h"
 #include "verbose.h"
 #include "wsframe.h"
 #include "wslink.h"
 
 #define READ_CHUNK (64 * 1024)
+/* reads of READ_CHUNK per turn of the loop, so that one peer can't hog it */
+#define READ_BUDGET 4
+/*
+ * The socket is polled edge-triggered: a level-triggered source of a busy
+ * peer is reported by every epoll_wait until read, and the loop serves one
+ * source per round, so with N busy links each message cost a poll of N
+ * sockets. An edge is kept ('in_ready') until a read drains the socket (a
+ * short read, or EAGAIN); a read stopped by READ_BUDGET goes on from the
+ * deferred work source.
+ */
+#define IO_EVENTS (EPOLLIN | EPOLLRDHUP | EPOLLET)
 #define MAX_IOV 64
-/* a peer that does not read does not make us buffer without end */
-#define MAX_OUTPUT (256u * 1024 * 1024)
+
+/* a peer that does not read does not make us buffer without end (wslink_set_max_output) */
+static size_t max_output = WSLINK_DEFAULT_MAX_OUTPUT;
+
+void wslink_set_max_output(size_t bytes)
+{
+	max_output = bytes ? bytes : WSLINK_DEFAULT_MAX_OUTPUT;
+}
 
 struct chunk {
 	struct chunk *next;
@@ -36,8 +54,12 @@ struct wslink {
 	int busy;		/* depth of callbacks running from this file */
 	int freed;		/* wslink_free asked while busy */
 	int pumping;		/* driven by wslink_pump: it flushes */
+	int in_ready;		/* an input edge not drained yet */
+	int in_end;		/* the peer's end or an error was reported: read to the end */
+	int read_later;		/* the deferred work reads too */
+	uint32_t events;	/* the current mask of 'source' */
 	sd_event_source *source;
-	sd_event_source *flusher;	/* defer: writes what a loop turn queued */
+	sd_event_source *flusher;	/* defer: writes what a loop turn queued, reads left by the budget */
 	struct wsreader reader;
 	struct chunk *head, **tail;
 	size_t queued;
@@ -83,6 +105,8 @@ static void close_io(struct wslink *l)
 		free(c);
 	}
 	l->tail = &l->head;
+	/* what its queue and buffers took goes back once a burst is over */
+	memtrim_note(l->queued);
 	l->queued = 0;
 }
 
@@ -142,10 +166,13 @@ size_t wslink_pending_output(const struct wslink *l)
 	return l->queued;
 }
 
+/* An edge-triggered source is re-armed by sd-event at every call (a system call): only changes go. */
 static void want_output(struct wslink *l, int on)
 {
-	if (l->source)
-		sd_event_source_set_io_events(l->source, EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0));
+	uint32_t events = IO_EVENTS | (on ? EPOLLOUT : 0);
+
+	if (l->source && events != l->events && sd_event_source_set_io_events(l->source, events) >= 0)
+		l->events = events;
 }
 
 /* Writes what the socket takes. Returns 0, or -errno after a hangup. */
@@ -202,9 +229,11 @@ static int enqueue(struct wslink *l, uint8_t *mem, uint8_t *ptr, size_t len)
 		free(mem);
 		return -ENOTCONN;
 	}
-	if (l->queued + len > MAX_OUTPUT) {
+	/* one message always fits: a queue can hold any message the protocol allows */
+	if (l->queued && l->queued + len > max_output) {
 		free(mem);
-		LOGE("proto-ws: the peer does not read: %zu bytes are waiting", l->queued);
+		LOGW("proto-ws: the peer does not read fast enough: %zu bytes are waiting, the link is closed",
+		     l->queued);
 		hangup(l, "output overflow");
 		return -ENOTCONN;
 	}
@@ -320,35 +349,53 @@ static int dispatch(struct wslink *l, struct wsframe_item *it)
 	return l->closed || l->freed ? -1 : 0;
 }
 
+/* Reads and dispatches what came, READ_BUDGET reads at most. */
 static void on_readable(struct wslink *l)
 {
 	struct wsframe_item it;
 	uint8_t *p;
 	size_t avail;
 	ssize_t n;
-	int rc;
+	int rc, budget = READ_BUDGET;
 
-	if (wsreader_reserve(&l->reader, READ_CHUNK, &p, &avail) < 0) {
-		wslink_close(l, WSF_CLOSE_TOO_BIG, "out of memory");
-		return;
-	}
-	n = read(l->fd, p, avail);
-	if (n == 0) {
-		hangup(l, "peer closed the connection");
-		return;
-	}
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			hangup(l, errno == ECONNRESET ? "peer closed the connection" : "read error");
-		return;
-	}
-	wsreader_commit(&l->reader, (size_t)n);
-	while ((rc = wsreader_next(&l->reader, &it)) > 0)
-		if (dispatch(l, &it) < 0)
+	while (l->in_ready) {
+		if (!budget--) {
+			/* not drained: no new edge will come, go on next turn */
+			l->read_later = 1;
+			if (l->flusher)
+				sd_event_source_set_enabled(l->flusher, SD_EVENT_ONESHOT);
 			return;
-	if (rc < 0) {
-		LOGW("proto-ws: protocol error: %s", l->reader.reason);
-		wslink_close(l, l->reader.close_code, l->reader.reason);
+		}
+		if (wsreader_reserve(&l->reader, READ_CHUNK, &p, &avail) < 0) {
+			wslink_close(l, WSF_CLOSE_TOO_BIG, "out of memory");
+			return;
+		}
+		n = read(l->fd, p, avail);
+		if (n == 0) {
+			hangup(l, "peer closed the connection");
+			return;
+		}
+		if (n < 0) {
+			if (errno == EAGAIN)
+				l->in_ready = 0;
+			else if (errno != EINTR)
+				hangup(l, errno == ECONNRESET ? "peer closed the connection" : "read error");
+			if (l->closed)
+				return;
+			continue;
+		}
+		/* a short read drained the socket, unless its end is to be read too */
+		if ((size_t)n < avail && !l->in_end)
+			l->in_ready = 0;
+		wsreader_commit(&l->reader, (size_t)n);
+		while ((rc = wsreader_next(&l->reader, &it)) > 0)
+			if (dispatch(l, &it) < 0)
+				return;
+		if (rc < 0) {
+			LOGW("proto-ws: protocol error: %s", l->reader.reason);
+			wslink_close(l, l->reader.close_code, l->reader.reason);
+			return;
+		}
 	}
 }
 
@@ -372,7 +419,12 @@ static void process(struct wslink *l, uint32_t revents)
 	l->busy++;
 	if (l->connecting && (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 		on_connected(l);
-	if (!l->closed && !l->freed && !l->connecting && (revents & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+	if (revents & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+		l->in_ready = 1;
+		if (revents & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			l->in_end = 1;
+	}
+	if (!l->closed && !l->freed && !l->connecting)
 		on_readable(l);
 	if (!l->closed && !l->freed && !l->connecting)
 		flush(l);
@@ -390,7 +442,11 @@ static int on_flush(sd_event_source *s, void *userdata)
 	struct wslink *l = userdata;
 
 	l->busy++;
-	if (!l->closed && !l->connecting)
+	if (l->read_later && !l->closed && !l->connecting) {
+		l->read_later = 0;
+		on_readable(l);
+	}
+	if (!l->closed && !l->freed && !l->connecting)
 		flush(l);
 	leave(l);
 	return 0;
@@ -413,8 +469,10 @@ int wslink_new(struct wslink **out, int fd, int connecting, size_t max_message,
 	l->itf = itf;
 	l->closure = closure;
 	wsreader_init(&l->reader, max_message);
-	rc = sd_event_add_io(mainloop_event(), &l->source, fd,
-			     EPOLLIN | EPOLLRDHUP | (connecting ? EPOLLOUT : 0), on_io, l);
+	l->events = IO_EVENTS | (connecting ? EPOLLOUT : 0);
+	/* what arrived before the source was added made no edge */
+	l->in_ready = !connecting;
+	rc = sd_event_add_io(mainloop_event(), &l->source, fd, l->events, on_io, l);
 	if (rc >= 0) {
 		rc = sd_event_add_defer(mainloop_event(), &l->flusher, on_flush, l);
 		if (rc >= 0)

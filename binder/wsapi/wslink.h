@@ -74,5 +74,15 @@ void wslink_close(struct wslink *link, int code, const char *reason);
  */
 int wslink_pump(struct wslink *link, int timeout_ms, int (*done)(void *closure), void *closure);
 
+/*
+ * The output queue of a link is bounded: a message that would take it
+ * beyond 'bytes' (while it already holds something: any single message
+ * fits) hangs the link up ("output overflow"), as a peer that does not
+ * read would otherwise make us buffer without end. Process-wide, set at
+ * start (0: the default).
+ */
+#define WSLINK_DEFAULT_MAX_OUTPUT (8u << 20)
+void wslink_set_max_output(size_t bytes);
+
 /* Bytes queued and not yet written (tests, monitoring). */
 size_t wslink_pending_output(const struct wslink *link);

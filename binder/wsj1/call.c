@@ -5,8 +5,8 @@
  * The request holds one reference on its connection until destroyed, so
  * a reply arriving after the connection closed finds valid memory: it
  * sees 'closed' and is dropped. The reply hook runs on the replying
- * thread: it builds and serializes [3|4,id,envelope,token?] there, and
- * posts the frame to the main thread.
+ * thread: it writes [3|4,id,envelope,token?] there, straight into the
+ * frame, and posts the frame to the main thread.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "wsj1-internal.h"
+#include "jbuf.h"
 #include "json1.h"
 #include "session.h"
 #include "xreq.h"
@@ -27,27 +28,12 @@ struct wsj1_call {
 
 #define call_of(x) ((struct wsj1_call *)((char *)(x) - offsetof(struct wsj1_call, xreq)))
 
-/*
- * The first reply of a connection whose session was made by its upgrade
- * tells the uuid (the client has no other way to learn it): request.uuid,
- * last, as in the reference's key order.
- */
-static void add_uuid(struct wsj1_call *call, struct json_object *envelope)
-{
-	struct json_object *request;
-
-	if (call->xreq.closing || !atomic_exchange(&call->conn->uuid_unsent, 0))
-		return;
-	if (json_object_object_get_ex(envelope, "request", &request)
-	    && !json_object_object_get_ex(request, "uuid", NULL))
-		json_object_object_add(request, "uuid", json_object_new_string(session_uuid(call->xreq.session)));
-}
-
 static void on_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
 {
 	struct wsj1_call *call = call_of(x);
 	struct wsj1_conn *conn = call->conn;
-	struct json_object *envelope, *msg;
+	struct jbuf b;
+	int tell_uuid;
 
 	atomic_fetch_sub(&conn->inflight, 1);
 	if (atomic_load(&conn->closed)) {
@@ -55,12 +41,18 @@ static void on_reply(struct xreq *x, const char *status, const char *info, struc
 		json_object_put(object);
 		return;
 	}
-	envelope = xreq_envelope(x, status, info, object);
-	if (envelope)
-		add_uuid(call, envelope);
-	msg = envelope ? json1_reply(status ? JSON1_REPLY_ERROR : JSON1_REPLY_OK, call->id, envelope,
-				     x->refreshed && !x->closing ? x->token : NULL) : NULL;
-	wsj1_conn_post(conn, wsj1_out_json(msg), 1);
+	/*
+	 * The first reply of a connection whose session was made by its
+	 * upgrade tells the uuid (the client has no other way to learn it).
+	 */
+	tell_uuid = !x->closing && atomic_exchange(&conn->uuid_unsent, 0);
+	/* written once, straight into the frame sent */
+	wsj1_out_begin(&b, 256);
+	json1_reply_begin(&b, status ? JSON1_REPLY_ERROR : JSON1_REPLY_OK, call->id);
+	xreq_envelope_text(&b, x, status, info, object, NULL, tell_uuid);
+	json1_reply_end(&b, x->refreshed && !x->closing ? x->token : NULL);
+	json_object_put(object);
+	wsj1_conn_post(conn, wsj1_out_end(&b), 1);
 }
 
 static void on_destroy(struct xreq *x)

@@ -4,12 +4,20 @@
  * sd-event io source on the main thread.
  *
  * Input: frames are decoded by wsmsg (libwslay's frame codec) and each
- * text message is parsed and dispatched as a call (call.c). Input pauses
- * (EPOLLIN off) while WSJ1_MAX_INFLIGHT calls are pending or the output
- * backlog exceeds WSJ1_MAX_BACKLOG, and resumes from the deferred work
- * source, because libwslay may hold decoded bytes that epoll can't see.
+ * text message is parsed and dispatched as a call (call.c). The socket
+ * is polled edge-triggered: a level-triggered source of a busy client
+ * is reported by every epoll_wait until it is read, and the loop serves
+ * one source per round, so with N busy connections each message cost a
+ * poll of N sockets. An edge is remembered ('in_ready') until a read
+ * drains the socket: a read shorter than asked (a stream socket has
+ * nothing more), or EAGAIN; a pump stopped by its budget goes on from
+ * the deferred work source. Input pauses (nothing read) while
+ * WSJ1_MAX_INFLIGHT calls are pending or the output backlog exceeds
+ * WSJ1_MAX_BACKLOG, and resumes from the deferred work source, because
+ * libwslay may hold decoded bytes and the edge was already reported.
  *
- * Output: messages are queued as ready frames and written with sendmsg
+ * Output: messages are serialized straight into their frame (jbuf.h,
+ * wsj1_out_begin/end), queued as ready frames and written with sendmsg
  * from the deferred work source, several at once when they pile up.
  * A partial write keeps the rest and waits for EPOLLOUT.
  *
@@ -38,16 +46,25 @@
 #include <json-c/json.h>
 
 #include "wsj1-internal.h"
+#include "jbuf.h"
 #include "json1.h"
+#include "hsrv.h"
 #include "mainloop.h"
+#include "memtrim.h"
 #include "peer.h"
 #include "session.h"
 #include "utf8.h"
 #include "verbose.h"
 
-static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
-
 static void update_events(struct wsj1_conn *conn);
+
+static uint64_t now_us(void)
+{
+	uint64_t now = 0;
+
+	sd_event_now(mainloop_event(), CLOCK_MONOTONIC, &now);
+	return now;
+}
 
 /* ---- output buffers ---- */
 
@@ -71,26 +88,48 @@ static struct wsj1_out *out_new(unsigned opcode, const void *payload, size_t len
 	return out;
 }
 
-struct wsj1_out *wsj1_out_json(struct json_object *msg)
-{
-	struct wsj1_out *out = NULL;
-	const char *text;
-	char *repaired;
-	size_t len = 0;
+/* A jbuf whose headroom becomes the struct wsj1_out and the frame header */
+#define OUT_HEAD (offsetof(struct wsj1_out, data) + WSMSG_HEADER_MAX)
 
-	if (msg) {
-		/* a text frame that is not UTF-8 would make the client close (1007) */
-		text = utf8_json_text(msg, json_flags, &len, &repaired);
-		if (text)
-			out = out_new(WSMSG_TEXT, text, len);
-		free(repaired);
-	}
-	json_object_put(msg);
+int wsj1_out_begin(struct jbuf *b, size_t hint)
+{
+	return jbuf_init(b, OUT_HEAD, hint);
+}
+
+struct wsj1_out *wsj1_out_end(struct jbuf *b)
+{
+	uint8_t hdr[WSMSG_HEADER_MAX];
+	struct wsj1_out *out;
+	size_t len, hlen;
+	char *mem = jbuf_finish(b, &len);
+
+	if (!mem)
+		return NULL;
+	/* the text stays where it was written: the frame is built around it */
+	len -= OUT_HEAD;
+	hlen = wsmsg_header(hdr, WSMSG_TEXT, len, NULL);
+	out = (struct wsj1_out *)mem;
+	out->next = NULL;
+	out->conn = NULL;
+	out->is_reply = 0;
+	out->start = WSMSG_HEADER_MAX - hlen;
+	out->end = WSMSG_HEADER_MAX + len;
+	memcpy(out->data + out->start, hdr, hlen);
 	return out;
 }
 
 static void queue_out(struct wsj1_conn *conn, struct wsj1_out *out)
 {
+	/* the time output waits is counted from the moment it starts to */
+	if (!conn->out_head)
+		conn->last_tx = now_us();
+	/* a client that does not read: dropped from the flush (not here: maybe inside the decoder) */
+	if (conn->out_head && conn->out_bytes + (out->end - out->start) > WSJ1_MAX_OUTPUT) {
+		free(out);
+		conn->overflow = 1;
+		wsj1_schedule(conn, 1, 0);
+		return;
+	}
 	out->next = NULL;
 	*conn->out_tail = out;
 	conn->out_tail = &out->next;
@@ -173,6 +212,14 @@ void wsj1_conn_release(struct wsj1_conn *conn)
 	conn->session = NULL;
 	close(conn->fd);
 	conn->fd = -1;
+	if (conn->urh) {
+		/* TLS: MHD ends the TLS connection once it has relayed what we wrote */
+		wsj1_upgrade_close(ws, conn->urh);
+		conn->urh = NULL;
+	}
+	/* with TLS, the slot is released when MHD closes the connection */
+	hsrv_slot_release(conn->slot);
+	conn->slot = NULL;
 	if (conn->prev)
 		conn->prev->next = conn->next;
 	else
@@ -224,7 +271,8 @@ static int on_linger_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 /* Everything is written after a close frame. */
 static void end_drained(struct wsj1_conn *conn)
 {
-	if (!conn->linger_after_flush || shutdown(conn->fd, SHUT_WR) < 0) {
+	/* with TLS, MHD's relay can't pass a half close on: linger without it */
+	if (!conn->linger_after_flush || (!conn->urh && shutdown(conn->fd, SHUT_WR) < 0)) {
 		wsj1_conn_release(conn);
 		return;
 	}
@@ -234,7 +282,8 @@ static void end_drained(struct wsj1_conn *conn)
 		wsj1_conn_release(conn);
 		return;
 	}
-	update_events(conn);
+	/* the edges of what came meanwhile were reported already */
+	wsj1_schedule(conn, 0, 1);
 }
 
 /* In LINGER: reads and drops what the peer still sends, until its end. */
@@ -248,23 +297,33 @@ static void discard_input(struct wsj1_conn *conn)
 		n = read(conn->fd, buf, sizeof buf);
 		if (n > 0 || (n < 0 && errno == EINTR))
 			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			conn->in_ready = 0;
 			return;
+		}
 		wsj1_conn_release(conn);
 		return;
 	}
+	/* not drained: no new edge will come, go on later */
+	wsj1_schedule(conn, 0, 1);
 }
 
 /* ---- input control ---- */
 
+/* 1 when the input is read now (else an edge is kept for later). */
+static int input_on(const struct wsj1_conn *conn)
+{
+	return (conn->state == WSJ1_OPEN && !conn->input_paused) || conn->state == WSJ1_LINGER;
+}
+
+/*
+ * EPOLLOUT only while a write is blocked. An edge-triggered source is
+ * re-armed by sd-event at every call (a system call): only changes go.
+ */
 static void update_events(struct wsj1_conn *conn)
 {
-	uint32_t events = 0;
+	uint32_t events = WSJ1_IO_EVENTS | (conn->out_blocked ? EPOLLOUT : 0);
 
-	if ((conn->state == WSJ1_OPEN && !conn->input_paused) || conn->state == WSJ1_LINGER)
-		events |= EPOLLIN;
-	if (conn->out_blocked)
-		events |= EPOLLOUT;
 	if (events != conn->events && conn->io && sd_event_source_set_io_events(conn->io, events) >= 0)
 		conn->events = events;
 }
@@ -304,6 +363,13 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 	size_t len;
 	int count;
 
+	if (conn->overflow) {
+		LOGI("ws: %s: released: more than %u bytes wait for it (it does not read)", conn->client->address,
+		     WSJ1_MAX_OUTPUT);
+		wsj1_conn_release(conn);
+		return;
+	}
+
 	while (conn->out_head) {
 		count = 0;
 		for (out = conn->out_head; out && count < 64; out = out->next) {
@@ -327,6 +393,7 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 			return;
 		}
 		conn->out_bytes -= (size_t)n;
+		conn->last_tx = now_us();
 		/* partial writes: the rest stays queued */
 		while (n > 0) {
 			out = conn->out_head;
@@ -337,6 +404,8 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 			}
 			n -= (ssize_t)len;
 			conn->out_head = out->next;
+			if (out->end > WSJ1_LARGE_OUT)
+				memtrim_note(out->end);
 			free(out);
 		}
 		if (!conn->out_head)
@@ -407,16 +476,26 @@ static ssize_t on_read(void *closure, void *buf, size_t size)
 		}
 		return (ssize_t)n;
 	}
+	/* drained since the last edge: a read would only say EAGAIN */
+	if (!conn->in_ready)
+		return 0;
 	for (;;) {
 		r = read(conn->fd, buf, size);
-		if (r > 0)
+		if (r > 0) {
+			conn->last_rx = now_us();
+			/* a short read drained the socket, unless its end is to be read too */
+			if ((size_t)r < size && !conn->in_end)
+				conn->in_ready = 0;
 			return r;
+		}
 		if (r == 0)
 			return -1;
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			conn->in_ready = 0;
 			return 0;
+		}
 		LOGI("ws: %s: read error: %m", conn->client->address);
 		return -1;
 	}
@@ -455,6 +534,45 @@ static void on_ping(void *closure, const void *data, size_t len)
 		queue_out(conn, out);
 }
 
+void wsj1_conn_keepalive(struct wsj1_conn *conn, uint64_t now)
+{
+	struct wsj1 *ws = conn->server;
+	struct wsj1_out *out;
+	char reason[48];
+	uint8_t payload[8];
+	int i;
+
+	if (conn->state == WSJ1_DEAD || conn->state == WSJ1_LINGER || !ws)
+		return;
+	/* a peer that does not read its messages: no close frame can reach it */
+	if (ws->idle_us && conn->out_head && now - conn->last_tx >= ws->idle_us) {
+		LOGI("ws: %s: released: it read nothing for %llu s (%zu bytes waiting)", conn->client->address,
+		     (unsigned long long)(ws->idle_us / 1000000), conn->out_bytes);
+		wsj1_conn_release(conn);
+		return;
+	}
+	if (conn->state != WSJ1_OPEN)
+		return;
+	/* we do not read it: its silence is ours */
+	if (conn->input_paused)
+		conn->last_rx = now;
+	if (ws->idle_us && now - conn->last_rx >= ws->idle_us) {
+		snprintf(reason, sizeof reason, "nothing received for %llu s",
+			 (unsigned long long)(ws->idle_us / 1000000));
+		wsj1_conn_fail(conn, WSMSG_CLOSE_GOING_AWAY, reason);
+		return;
+	}
+	if (ws->ping_us && now - conn->last_rx >= ws->ping_us && now - conn->last_ping >= ws->ping_us) {
+		/* the payload is the time: a pong tells the round trip (logs at debug level) */
+		for (i = 0; i < 8; i++)
+			payload[i] = (uint8_t)(now >> (56 - 8 * i));
+		out = out_new(WSMSG_PING, payload, sizeof payload);
+		if (out)
+			queue_out(conn, out);
+		conn->last_ping = now;
+	}
+}
+
 static void on_peer_close(void *closure, unsigned code, const char *reason, size_t len)
 {
 	struct wsj1_conn *conn = closure;
@@ -488,6 +606,9 @@ void wsj1_conn_pump(struct wsj1_conn *conn)
 	}
 	if (conn->state != WSJ1_OPEN || conn->input_paused)
 		return;
+	/* nothing to read nor decoded input held by wsmsg: nothing to do */
+	if (!conn->in_ready && !conn->extra && !wsmsg_rx_holds_input(&conn->rx))
+		return;
 	rc = wsmsg_rx_pump(&conn->rx, WSJ1_PUMP_BUDGET);
 	switch (rc) {
 	case WSMSG_WAIT:
@@ -515,8 +636,12 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 
 	if (revents & EPOLLOUT)
 		wsj1_conn_flush(conn);
-	if (conn->state != WSJ1_DEAD && revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		if (conn->events & EPOLLIN)
+	if (conn->state != WSJ1_DEAD && revents & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+		/* the edge is kept until a read drains the socket */
+		conn->in_ready = 1;
+		if (revents & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			conn->in_end = 1;
+		if (input_on(conn))
 			wsj1_conn_pump(conn);
 		else if (revents & (EPOLLHUP | EPOLLERR))
 			wsj1_conn_release(conn);	/* not reading: the peer is gone anyway */
@@ -528,13 +653,16 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 /* ---- creation ---- */
 
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len)
+		  size_t extra_len, struct hsrv_slot *slot, struct MHD_UpgradeResponseHandle *urh,
+		  const struct sockaddr *peer)
 {
 	struct wsj1_conn *conn = calloc(1, sizeof *conn);
 	int rc, one = 1;
 
-	if (!conn)
+	if (!conn) {
+		hsrv_slot_release(slot);
 		return -ENOMEM;
+	}
 	atomic_init(&conn->refcount, 1);
 	atomic_init(&conn->closed, 0);
 	atomic_init(&conn->uuid_unsent, created != 0);
@@ -548,7 +676,8 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
 	rc = -ENOMEM;
-	conn->client = peer_new_socket(PEER_WS, fd);
+	/* with TLS, 'fd' is MHD's socket pair: the client is at 'peer', with no credentials */
+	conn->client = peer ? peer_new_sockaddr(PEER_WS, peer) : peer_new_socket(PEER_WS, fd);
 	if (!conn->client)
 		goto error;
 	if (extra_len) {
@@ -558,25 +687,30 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 		memcpy(conn->extra, extra, extra_len);
 		conn->extra_len = extra_len;
 	}
-	rc = sd_event_add_io(mainloop_event(), &conn->io, fd, EPOLLIN, on_io, conn);
+	rc = sd_event_add_io(mainloop_event(), &conn->io, fd, WSJ1_IO_EVENTS, on_io, conn);
 	if (rc < 0)
 		goto error;
-	conn->events = EPOLLIN;
+	conn->events = WSJ1_IO_EVENTS;
+	/* what arrived before the source was added made no edge */
+	conn->in_ready = 1;
 	rc = wsj1_listen_start(conn);
 	if (rc < 0)
 		goto error;
 
 	conn->session = session;
+	conn->urh = urh;
+	conn->slot = slot;
+	conn->last_rx = conn->last_tx = conn->last_ping = now_us();
 	conn->next = ws->conns;
 	if (conn->next)
 		conn->next->prev = conn;
 	ws->conns = conn;
 	ws->count++;
-	if (conn->extra)
-		wsj1_schedule(conn, 0, 1);	/* the socket may have nothing more to say */
+	wsj1_schedule(conn, 0, 1);	/* the extra bytes, and what came before the source */
 	LOGD("ws: %s: connected", conn->client->address);
 	return 0;
 error:
+	hsrv_slot_release(slot);
 	sd_event_source_disable_unref(conn->io);
 	free(conn->extra);
 	peer_unref(conn->client);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "jbuf.h"
 #include "json1.h"
 
 void json1_msg_clear(struct json1_msg *msg)
@@ -183,41 +184,36 @@ static int add(struct json_object *array, struct json_object *o)
 	return 0;
 }
 
-struct json_object *json1_reply(int code, struct json_object *id, struct json_object *envelope,
-				const char *token)
+void json1_reply_begin(struct jbuf *b, int code, struct json_object *id)
 {
-	struct json_object *a = json_object_new_array_ext(token ? 4 : 3);
-
-	if (!a || add(a, json_object_new_int(code)) < 0 || add(a, json_object_get(id)) < 0
-	    || add(a, envelope) < 0 || (token && add(a, json_object_new_string(token)) < 0)) {
-		if (!a)
-			json_object_put(envelope);
-		json_object_put(a);
-		return NULL;
-	}
-	return a;
+	jbuf_char(b, '[');
+	jbuf_int(b, code);
+	jbuf_char(b, ',');
+	jbuf_json(b, id);
+	jbuf_char(b, ',');
 }
 
-struct json_object *json1_event(const char *event, struct json_object *data)
+void json1_reply_end(struct jbuf *b, const char *token)
 {
-	struct json_object *a = json_object_new_array_ext(3);
-	struct json_object *e = json_object_new_object();
-	int rc = -ENOMEM;
+	if (token) {
+		jbuf_char(b, ',');
+		jbuf_cstring(b, token, "a token");
+	}
+	jbuf_char(b, ']');
+}
 
+void json1_event_text(struct jbuf *b, const char *event, struct json_object *data)
+{
 	/* key order of the reference: event, data, jtype */
-	if (a && e && json_object_object_add(e, "event", json_object_new_string(event)) == 0
-	    && (!data || json_object_object_add(e, "data", json_object_get(data)) == 0)
-	    && json_object_object_add(e, "jtype", json_object_new_string("afb-event")) == 0
-	    && add(a, json_object_new_int(JSON1_EVENT)) == 0 && add(a, json_object_new_string(event)) == 0) {
-		rc = add(a, e);
-		e = NULL;
+	jbuf_lit(b, "[5,");
+	jbuf_cstring(b, event, "an event name");
+	jbuf_lit(b, ",{\"event\":");
+	jbuf_cstring(b, event, "an event name");
+	if (data) {
+		jbuf_lit(b, ",\"data\":");
+		jbuf_json(b, data);
 	}
-	json_object_put(e);
-	if (rc < 0) {
-		json_object_put(a);
-		return NULL;
-	}
-	return a;
+	jbuf_lit(b, ",\"jtype\":\"afb-event\"}]");
 }
 
 struct json_object *json1_call(const char *id, const char *api, const char *verb, struct json_object *args,

@@ -12,7 +12,7 @@
  * Messages are parsed with json-c (not by hand as in 2017): any JSON
  * whitespace is accepted and strings are unescaped; ids may be strings
  * or numbers and are echoed as received; everything we emit is written
- * by json-c, so escaped. Pure code: no I/O, no state.
+ * by jbuf (json-c's text, valid UTF-8). Pure code: no I/O, no state.
  */
 #pragma once
 
@@ -61,19 +61,20 @@ int json1_parse_incoming(struct json_tokener *tok, const char *text, size_t len,
 void json1_msg_clear(struct json1_msg *msg);
 
 /*
- * [code, id, envelope] or [code, id, envelope, token]: 'envelope' is
- * consumed, 'id' is referenced, 'token' (may be NULL) copied. NULL when
- * out of memory.
+ * Replies and events are written as text, straight into the frame that is
+ * sent (jbuf.h): a reply is json1_reply_begin, the envelope
+ * (xreq_envelope_text), then json1_reply_end.
  */
-struct json_object *json1_reply(int code, struct json_object *id, struct json_object *envelope,
-				const char *token);
-
+struct jbuf;
+/* Writes "[code,id," ('id' borrowed). */
+void json1_reply_begin(struct jbuf *b, int code, struct json_object *id);
+/* Writes ",token]" or "]" ('token' NULL: none). */
+void json1_reply_end(struct jbuf *b, const char *token);
 /*
- * [5, event, {"event":event,"data":data,"jtype":"afb-event"}]: 'data'
- * (may be NULL: no "data") is referenced, not consumed. NULL when out of
- * memory.
+ * Writes [5,event,{"event":event,"data":data,"jtype":"afb-event"}]:
+ * 'data' (may be NULL: no "data") is borrowed.
  */
-struct json_object *json1_event(const char *event, struct json_object *data);
+void json1_event_text(struct jbuf *b, const char *event, struct json_object *data);
 
 /*
  * [2, id, "api/verb", args] or with a token: 'args' is consumed, 'id'

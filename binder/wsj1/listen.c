@@ -21,6 +21,7 @@
 
 #include "wsj1-internal.h"
 #include "evt.h"
+#include "jbuf.h"
 #include "json1.h"
 #include "peer.h"
 #include "verbose.h"
@@ -117,11 +118,15 @@ static struct wsj1_conn *reg_get(uint64_t id)
 static void send_event(void *closure, const char *event, struct json_object *object)
 {
 	struct wsj1_conn *conn = reg_get((uint64_t)(uintptr_t)closure);
+	struct jbuf b;
 
 	if (!conn)
 		return;
-	if (!atomic_load(&conn->closed))
-		wsj1_conn_post(conn, wsj1_out_json(json1_event(event, object)), 0);
+	if (!atomic_load(&conn->closed)) {
+		wsj1_out_begin(&b, 128);
+		json1_event_text(&b, event, object);
+		wsj1_conn_post(conn, wsj1_out_end(&b), 0);
+	}
 	wsj1_conn_unref(conn);
 }
 
@@ -135,9 +140,23 @@ static void on_broadcast(void *closure, const char *event, struct json_object *o
 	send_event(closure, event, object);
 }
 
+/* main thread (evt.h): out_bytes is the connection's output not yet written */
+static int on_congested(void *closure)
+{
+	struct wsj1_conn *conn = reg_get((uint64_t)(uintptr_t)closure);
+	int congested;
+
+	if (!conn)
+		return 0;
+	congested = conn->out_bytes >= WSJ1_CONGESTED_BACKLOG;
+	wsj1_conn_unref(conn);
+	return congested;
+}
+
 static const struct evt_listener_itf listener_itf = {
 	.push = on_push,
 	.broadcast = on_broadcast,
+	.congested = on_congested,
 };
 
 /* ---- connection side ---- */

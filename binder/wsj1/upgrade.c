@@ -29,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
 
@@ -37,6 +38,7 @@
 #include "hreq.h"
 #include "hsrv.h"
 #include "mainloop.h"
+#include "reqlog.h"
 #include "session.h"
 #include "verbose.h"
 #include "wskey.h"
@@ -112,8 +114,9 @@ static void on_upgraded(void *cls, struct MHD_Connection *con, void *con_cls, co
 			size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
 	struct wsj1 *ws = live_server;
+	const union MHD_ConnectionInfo *info;
 	struct wsj1_pending *e;
-	int rc = -ENOENT, fd = -1;
+	int rc = -ENOENT, fd = -1, tls = ws && hsrv_is_tls(ws->hsrv);
 
 	if (!ws || ws != cls) {
 		/* the server is gone: MHD closes the socket */
@@ -123,14 +126,23 @@ static void on_upgraded(void *cls, struct MHD_Connection *con, void *con_cls, co
 	e = pending_take(ws, con);
 
 	/*
-	 * The connection keeps a duplicate of the socket and MHD forgets
-	 * the upgraded connection at once: MHD would otherwise keep its
-	 * whole memory pool (32 KiB by default) per WebSocket. MHD closes
-	 * its descriptor without shutting the socket down.
+	 * Plain: the connection keeps a duplicate of the socket and MHD
+	 * forgets the upgraded connection at once: MHD would otherwise keep
+	 * its whole memory pool (32 KiB by default) per WebSocket. MHD
+	 * closes its descriptor without shutting the socket down.
+	 * TLS: 'sock' is one end of a socket pair that MHD relays through
+	 * the TLS session: the connection keeps 'urh' open until its end.
 	 */
 	if (e) {
+		info = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		fd = fcntl(sock, F_DUPFD_CLOEXEC, 3);
-		rc = fd < 0 ? -errno : wsj1_conn_new(ws, fd, e->session, e->created, extra_in, extra_in_size);
+		rc = fd < 0 ? -errno : wsj1_conn_new(ws, fd, e->session, e->created, extra_in, extra_in_size,
+						     hsrv_slot_keep(ws->hsrv, con), tls ? urh : NULL,
+						     info ? info->client_addr : NULL);
+		if (rc >= 0 && tls) {
+			free(e);
+			return;
+		}
 	}
 	if (rc < 0) {
 		LOGE("ws: can't set up an upgraded connection: %s", strerror(-rc));
@@ -143,6 +155,12 @@ static void on_upgraded(void *cls, struct MHD_Connection *con, void *con_cls, co
 	/* without an internal thread, MHD does not wake itself up for it */
 	hsrv_wake(ws->hsrv);
 	free(e);
+}
+
+void wsj1_upgrade_close(struct wsj1 *ws, struct MHD_UpgradeResponseHandle *urh)
+{
+	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+	hsrv_wake(ws->hsrv);
 }
 
 /* ---- handshake checks ---- */
@@ -179,11 +197,32 @@ static enum MHD_Result scan_protocols(void *cls, enum MHD_ValueKind kind, const 
 }
 
 /* Queues a response of 'code' with an optional header, and the cookie of 'session' when not NULL. */
+/* The request log tells every handshake refused (reqlog.h), with the client's address. */
+static void log_refusal(struct MHD_Connection *con, unsigned code, const char *body)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = info ? info->client_addr : NULL;
+	char addr[INET6_ADDRSTRLEN], client[INET6_ADDRSTRLEN + 10] = "", status[12], why[128];
+	size_t n = strcspn(body, "\n");
+
+	if (sa && sa->sa_family == AF_INET && inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof addr))
+		snprintf(client, sizeof client, "%s:%u", addr, ntohs(((const struct sockaddr_in *)sa)->sin_port));
+	else if (sa && sa->sa_family == AF_INET6
+		 && inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof addr))
+		snprintf(client, sizeof client, "[%s]:%u", addr, ntohs(((const struct sockaddr_in6 *)sa)->sin6_port));
+	snprintf(status, sizeof status, "%u", code);
+	snprintf(why, sizeof why, "WebSocket handshake refused: %.*s", (int)(n < 100 ? n : 100), body);
+	reqlog_refusal("ws", client, status, why);
+}
+
 static int queue_status(struct wsj1 *ws, struct MHD_Connection *con, unsigned code, const char *body,
 			const char *header, const char *value, struct session *session)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret = MHD_NO;
+
+	if (reqlog_enabled())
+		log_refusal(con, code, body);
 
 	resp = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!resp)

@@ -31,11 +31,14 @@ struct apiset;
 struct evt;
 struct evt_listener;
 struct hsrv;
+struct hsrv_slot;
 struct json_object;
 struct json_tokener;
 struct peer;
 struct session;
 struct MHD_Connection;
+struct MHD_UpgradeResponseHandle;
+struct sockaddr;
 struct wsj1_conn;
 struct wsj1_pending;
 
@@ -43,10 +46,18 @@ struct wsj1_pending;
 #define WSJ1_MAX_INFLIGHT 128
 /* Output waiting for a slow reader before its input pauses. */
 #define WSJ1_MAX_BACKLOG (4u << 20)
+/* Output waiting (events keep coming while input is paused) before the connection is dropped. */
+#define WSJ1_MAX_OUTPUT (16u << 20)
+/* Output beyond which the connection tells producers that can wait to wait (evt_congested). */
+#define WSJ1_CONGESTED_BACKLOG (WSJ1_MAX_BACKLOG / 8)
 /* Subscriptions of one connection. */
 #define WSJ1_MAX_SUBSCRIPTIONS 4096
 /* Chunks of frames decoded per wake-up, so that one client can't hog the loop. */
 #define WSJ1_PUMP_BUDGET 256
+/* A message whose release is told to memtrim (core/memtrim.h). */
+#define WSJ1_LARGE_OUT (64u << 10)
+/* The io source of a connection: edge-triggered (conn.c), EPOLLOUT added while blocked. */
+#define WSJ1_IO_EVENTS (EPOLLIN | EPOLLRDHUP | EPOLLET)
 /* Seconds to wait for the peer's end after our close frame. */
 #define WSJ1_LINGER_SECONDS 2
 
@@ -54,14 +65,15 @@ struct wsj1 {
 	struct hsrv *hsrv;			/* borrowed */
 	struct apiset *apiset;			/* borrowed */
 	size_t max_message;
+	uint64_t ping_us;			/* ping a connection silent for so long (0: never) */
+	uint64_t idle_us;			/* close one silent, or not reading, for so long (0: never) */
+	sd_event_source *keepalive;		/* checks the connections every second */
 	struct json_tokener *tok;		/* main thread: parses every input */
-	sd_event_source *work;			/* defer: flushes and resumed input */
-	struct wsj1_conn *work_list;		/* connections with deferred work */
+	sd_event_source *work[2];		/* defers: flushes (first), resumed input */
+	struct wsj1_conn *work_list[2];		/* connections with deferred work */
 	struct wsj1_conn *conns;		/* open connections */
 	unsigned count;
 	struct wsj1_pending *pending;		/* handshakes answered, not yet upgraded */
-	sd_event_source *trim;			/* malloc_trim after closes */
-	unsigned closes;			/* since the last trim */
 };
 
 /* A message to send, frame header included. */
@@ -91,19 +103,25 @@ struct wsj1_conn {
 	/* main thread only */
 	struct wsj1 *server;		/* NULL once released */
 	struct wsj1_conn *prev, *next;	/* in server->conns */
-	struct wsj1_conn *work_next;	/* in server->work_list */
-	unsigned in_work: 1;
-	unsigned want_flush: 1;
-	unsigned want_pump: 1;
-	unsigned input_paused: 1;	/* EPOLLIN off: too many calls or too much output */
+	struct wsj1_conn *work_next[2];	/* in server->work_list[kind] */
+	unsigned in_work: 2;		/* 1 << kind: in work_list[kind] */
+	unsigned input_paused: 1;	/* not read: too many calls or too much output */
+	unsigned in_ready: 1;		/* an input edge not drained yet (edge-triggered source) */
+	unsigned in_end: 1;		/* the peer's end or an error was reported: read to the end */
 	unsigned out_blocked: 1;	/* the socket is full: EPOLLOUT on */
 	unsigned linger_after_flush: 1;	/* we failed the connection: wait for the peer's end */
+	unsigned overflow: 1;		/* more than WSJ1_MAX_OUTPUT waits: drop it at the next flush */
 	enum wsj1_state state;
 	int fd;				/* owned */
+	struct MHD_UpgradeResponseHandle *urh;	/* TLS: MHD relays the socket, closed at release */
 	uint32_t events;		/* current epoll mask of 'io' */
 	sd_event_source *io;
 	sd_event_source *timer;		/* linger timeout */
 	struct session *session;	/* one reference until released */
+	struct hsrv_slot *slot;		/* counted in the HTTP limits until released */
+	uint64_t last_rx;		/* when bytes last came from the peer */
+	uint64_t last_tx;		/* when output last moved (or was empty) */
+	uint64_t last_ping;		/* when we last pinged */
 	struct wsmsg_rx rx;
 	char *extra;			/* bytes read by MHD after the handshake */
 	size_t extra_len, extra_off;
@@ -119,10 +137,13 @@ struct wsj1_conn {
 
 /* ---- wsj1.c ---- */
 
+/* The kinds of deferred work */
+enum { WSJ1_WORK_FLUSH, WSJ1_WORK_PUMP };
+
 /* Asks for flush and/or pump of 'conn' from the deferred work source. */
 void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump);
 
-/* A connection was released: trims the heap after a burst of closes. */
+/* A connection was released: the heap may shrink (memtrim.h). */
 void wsj1_note_close(struct wsj1 *ws);
 
 /* ---- upgrade.c ---- */
@@ -132,18 +153,26 @@ int wsj1_upgrade_request(void *closure, struct MHD_Connection *con, const char *
 			 const char *version);
 /* Sets (or clears with NULL) the server of MHD's upgrade callbacks. */
 void wsj1_upgrade_set_server(struct wsj1 *ws);
+/* TLS: ends the relay of an upgraded connection (its socket is closed). */
+void wsj1_upgrade_close(struct wsj1 *ws, struct MHD_UpgradeResponseHandle *urh);
 /* Drops the handshakes that never upgraded (all of them when 'all'). */
 void wsj1_pending_purge(struct wsj1 *ws, int all);
 
 /* ---- conn.c ---- */
 
 /*
- * A new connection on the upgraded socket 'fd'; takes 'fd' and 'session'
- * (one reference) and copies 'extra' (bytes already read). On failure,
- * the caller keeps both. Returns 0 or -errno.
+ * A new connection on the upgraded socket 'fd'; takes 'fd', 'session'
+ * (one reference) and 'slot' (its place in the HTTP connection limits,
+ * may be NULL; released even on failure), and copies 'extra' (bytes
+ * already read). 'peer' is the client's address (NULL: asked to 'fd').
+ * With TLS, 'fd' is MHD's end of the relay to the TLS connection and
+ * 'urh' (taken on success) is closed at release; plain connections give
+ * NULL. On failure, the caller keeps 'fd', 'session' and 'urh'.
+ * Returns 0 or -errno.
  */
 int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created, const char *extra,
-		  size_t extra_len);
+		  size_t extra_len, struct hsrv_slot *slot, struct MHD_UpgradeResponseHandle *urh,
+		  const struct sockaddr *peer);
 
 struct wsj1_conn *wsj1_conn_ref(struct wsj1_conn *conn);
 /* Any thread: frees the memory at the last reference. */
@@ -158,15 +187,25 @@ void wsj1_conn_goodbye(struct wsj1_conn *conn);
 /* Main thread: sends close 'code' (with 'reason' logged and sent), then ends. */
 void wsj1_conn_fail(struct wsj1_conn *conn, unsigned code, const char *reason);
 
+/*
+ * Main thread: the keep-alive check of the server's timer, at 'now': pings
+ * a connection silent for ping_us, closes one silent for idle_us (1001),
+ * drops one whose output did not move for idle_us. May release 'conn'.
+ */
+void wsj1_conn_keepalive(struct wsj1_conn *conn, uint64_t now);
+
 /* Main thread: deferred work (see wsj1_schedule). */
 void wsj1_conn_flush(struct wsj1_conn *conn);
 void wsj1_conn_pump(struct wsj1_conn *conn);
 
 /*
- * Any thread: a text message serialized from 'msg' (consumed), ready to
- * be posted. NULL when out of memory.
+ * Any thread: a text message is written into 'b' between wsj1_out_begin
+ * ('hint': its expected size) and wsj1_out_end, which makes it a frame
+ * ready to be posted, without a copy; NULL when out of memory.
  */
-struct wsj1_out *wsj1_out_json(struct json_object *msg);
+struct jbuf;
+int wsj1_out_begin(struct jbuf *b, size_t hint);
+struct wsj1_out *wsj1_out_end(struct jbuf *b);
 
 /*
  * Any thread: sends 'out' (consumed) on 'conn' from the main thread,

@@ -3,17 +3,22 @@
  * The x-afb-ws-json1 server: the upgrade hook, the open connections and
  * the deferred work source.
  *
- * Deferred work: writing and resumed reading go through one sd-event
- * defer source instead of running where they are asked for, so that the
+ * Deferred work: writing and resumed reading go through two sd-event
+ * defer sources instead of running where they are asked for, so that the
  * replies delivered together are written with one sendmsg per connection,
  * and so that no I/O happens inside the callbacks of the input decoder.
+ * Writing goes before any input of the next loop round (the replies of
+ * a busy server do not wait behind a round of reads); resumed reading
+ * takes its turn among the connections' io sources.
  *
- * Memory: after connections close, a timer gives the freed heap back to
- * the system (malloc_trim), so that the daemon's RSS comes back down
- * after a burst of clients.
+ * Keep-alive: a timer looks at every connection each second (see
+ * wsj1_conn_keepalive): a silent peer is pinged, then closed.
+ *
+ * Memory: closes are told to memtrim (core/memtrim.h), which gives the
+ * freed heap back to the system, so that the daemon's memory comes back
+ * down after a burst of clients.
  */
 #include <errno.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,68 +28,89 @@
 #include "wsj1-internal.h"
 #include "hsrv.h"
 #include "mainloop.h"
+#include "memtrim.h"
 #include "verbose.h"
 
 #define DEFAULT_MAX_MESSAGE (1u << 20)
-/* closes to wait for before trimming the heap, and the delay after the last */
-#define TRIM_AFTER_CLOSES 16
-#define TRIM_DELAY_US 500000
+/* granularity of pings and idle timeouts */
+#define KEEPALIVE_TICK_US 1000000
 
-static int on_work(sd_event_source *s, void *userdata)
+/* Takes the list of 'kind' (connections scheduled meanwhile go to the next round). */
+static struct wsj1_conn *take(struct wsj1 *ws, int kind)
 {
-	struct wsj1 *ws = userdata;
-	struct wsj1_conn *list, *conn;
-	int flush, pump;
+	struct wsj1_conn *list = ws->work_list[kind];
 
-	/* connections scheduled meanwhile go to the next round */
-	list = ws->work_list;
-	ws->work_list = NULL;
+	ws->work_list[kind] = NULL;
+	return list;
+}
+
+static void run_list(struct wsj1_conn *list, int kind)
+{
+	struct wsj1_conn *conn;
+
 	while ((conn = list) != NULL) {
-		list = conn->work_next;
-		conn->in_work = 0;
-		flush = conn->want_flush;
-		pump = conn->want_pump;
-		conn->want_flush = conn->want_pump = 0;
-		if (flush && conn->state != WSJ1_DEAD)
-			wsj1_conn_flush(conn);
-		if (pump && conn->state != WSJ1_DEAD)
-			wsj1_conn_pump(conn);
+		list = conn->work_next[kind];
+		conn->in_work &= ~(1u << kind);
+		if (conn->state != WSJ1_DEAD) {
+			if (kind == WSJ1_WORK_FLUSH)
+				wsj1_conn_flush(conn);
+			else
+				wsj1_conn_pump(conn);
+		}
 		wsj1_conn_unref(conn);
 	}
+}
+
+static int on_flush(sd_event_source *s, void *userdata)
+{
+	run_list(take(userdata, WSJ1_WORK_FLUSH), WSJ1_WORK_FLUSH);
+	return 0;
+}
+
+static int on_pump(sd_event_source *s, void *userdata)
+{
+	run_list(take(userdata, WSJ1_WORK_PUMP), WSJ1_WORK_PUMP);
 	return 0;
 }
 
 void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump)
 {
 	struct wsj1 *ws = conn->server;
+	int kind;
 
-	conn->want_flush |= flush != 0;
-	conn->want_pump |= pump != 0;
-	if (conn->in_work || !ws)
+	if (!ws)
 		return;
-	conn->in_work = 1;
-	conn->work_next = ws->work_list;
-	ws->work_list = wsj1_conn_ref(conn);
-	sd_event_source_set_enabled(ws->work, SD_EVENT_ONESHOT);
-}
-
-static int on_trim(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	struct wsj1 *ws = userdata;
-
-	ws->closes = 0;
-	malloc_trim(0);
-	LOGD("ws: heap trimmed after connections closed (%u open)", ws->count);
-	return 0;
+	for (kind = 0; kind < 2; kind++) {
+		if (!(kind == WSJ1_WORK_FLUSH ? flush : pump) || conn->in_work & (1u << kind))
+			continue;
+		conn->in_work |= 1u << kind;
+		conn->work_next[kind] = ws->work_list[kind];
+		ws->work_list[kind] = wsj1_conn_ref(conn);
+		sd_event_source_set_enabled(ws->work[kind], SD_EVENT_ONESHOT);
+	}
 }
 
 void wsj1_note_close(struct wsj1 *ws)
 {
-	if (++ws->closes < TRIM_AFTER_CLOSES && ws->count)
-		return;
-	/* moved at each close: trims once the burst is over */
-	sd_event_source_set_time_relative(ws->trim, TRIM_DELAY_US);
-	sd_event_source_set_enabled(ws->trim, SD_EVENT_ONESHOT);
+	/* a connection's buffers and session went away: the heap may shrink */
+	memtrim_note(0);
+}
+
+/* Every second while connections are open: pings and idle timeouts. */
+static int on_keepalive(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct wsj1 *ws = userdata;
+	struct wsj1_conn *conn, *next;
+	uint64_t now = 0;
+
+	sd_event_now(mainloop_event(), CLOCK_MONOTONIC, &now);
+	for (conn = ws->conns; conn; conn = next) {
+		/* the check may release 'conn' (unlinked): keep the next one */
+		next = conn->next;
+		wsj1_conn_keepalive(conn, now);
+	}
+	sd_event_source_set_time(s, usec + KEEPALIVE_TICK_US);
+	return 0;
 }
 
 int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *options, struct apiset *apiset)
@@ -100,22 +126,31 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *op
 	ws->hsrv = hsrv;
 	ws->apiset = apiset;
 	ws->max_message = options->max_message ? options->max_message : DEFAULT_MAX_MESSAGE;
+	ws->ping_us = (uint64_t)(options->ping_interval > 0 ? options->ping_interval : 0) * 1000000;
+	ws->idle_us = (uint64_t)(options->idle_timeout > 0 ? options->idle_timeout : 0) * 1000000;
 	ws->tok = json_tokener_new();
 	if (!ws->tok)
 		goto error;
 	json_tokener_set_flags(ws->tok, JSON_TOKENER_STRICT);
-	rc = sd_event_add_defer(mainloop_event(), &ws->work, on_work, ws);
+	rc = sd_event_add_defer(mainloop_event(), &ws->work[WSJ1_WORK_FLUSH], on_flush, ws);
 	if (rc >= 0)
-		rc = sd_event_add_time_relative(mainloop_event(), &ws->trim, CLOCK_MONOTONIC, TRIM_DELAY_US, 0,
-						on_trim, ws);
+		rc = sd_event_source_set_priority(ws->work[WSJ1_WORK_FLUSH], SD_EVENT_PRIORITY_IMPORTANT);
+	if (rc >= 0)
+		rc = sd_event_add_defer(mainloop_event(), &ws->work[WSJ1_WORK_PUMP], on_pump, ws);
+	if (rc >= 0 && (ws->ping_us || ws->idle_us))
+		rc = sd_event_add_time_relative(mainloop_event(), &ws->keepalive, CLOCK_MONOTONIC, KEEPALIVE_TICK_US,
+						KEEPALIVE_TICK_US / 10, on_keepalive, ws);
+	if (rc >= 0 && ws->keepalive)
+		rc = sd_event_source_set_enabled(ws->keepalive, SD_EVENT_ON);
 	if (rc < 0)
 		goto error;
-	sd_event_source_set_enabled(ws->work, SD_EVENT_OFF);
-	sd_event_source_set_enabled(ws->trim, SD_EVENT_OFF);
+	sd_event_source_set_enabled(ws->work[WSJ1_WORK_FLUSH], SD_EVENT_OFF);
+	sd_event_source_set_enabled(ws->work[WSJ1_WORK_PUMP], SD_EVENT_OFF);
 	wsj1_upgrade_set_server(ws);
 	hsrv_set_upgrade_handler(hsrv, wsj1_upgrade_request, ws);
-	LOGN("ws: x-afb-ws-json1 at %s, messages up to %zu bytes", *hsrv_rootapi(hsrv) ? hsrv_rootapi(hsrv) : "/",
-	     ws->max_message);
+	LOGN("ws: x-afb-ws-json1 at %s, messages up to %zu bytes, ping after %d s of silence, closed after %d s",
+	     *hsrv_rootapi(hsrv) ? hsrv_rootapi(hsrv) : "/", ws->max_message, options->ping_interval,
+	     options->idle_timeout);
 	*out = ws;
 	return 0;
 error:
@@ -135,10 +170,12 @@ void wsj1_free(struct wsj1 *ws)
 	while ((conn = ws->conns) != NULL)
 		wsj1_conn_goodbye(conn);
 	/* what was scheduled is for released connections only: drop it */
-	on_work(NULL, ws);
+	run_list(take(ws, WSJ1_WORK_FLUSH), WSJ1_WORK_FLUSH);
+	run_list(take(ws, WSJ1_WORK_PUMP), WSJ1_WORK_PUMP);
 	wsj1_pending_purge(ws, 1);
-	sd_event_source_disable_unref(ws->work);
-	sd_event_source_disable_unref(ws->trim);
+	sd_event_source_disable_unref(ws->work[WSJ1_WORK_FLUSH]);
+	sd_event_source_disable_unref(ws->work[WSJ1_WORK_PUMP]);
+	sd_event_source_disable_unref(ws->keepalive);
 	if (ws->tok)
 		json_tokener_free(ws->tok);
 	free(ws);

@@ -17,6 +17,8 @@ struct wsj1;
 /* The options of the WebSocket server (main fills them from its configuration). */
 struct wsj1_options {
 	size_t max_message;	/* largest message, all its frames together (0: 1 MiB) */
+	int ping_interval;	/* seconds of silence of a peer before a ping (0: no ping) */
+	int idle_timeout;	/* seconds of silence (or of not reading) before the close (0: never) */
 };
 
 /*

@@ -61,6 +61,62 @@ int wsmsg_close_code_valid(unsigned code)
 
 /* ---- receiving ---- */
 
+/* Size of a frame header from its first two bytes. */
+static size_t header_size(const uint8_t *h)
+{
+	size_t n = (h[1] & 0x7f) == 127 ? 10 : (h[1] & 0x7f) == 126 ? 4 : 2;
+
+	return n + (h[1] & 0x80 ? 4 : 0);
+}
+
+/* One complete header, at stream offset 'at', in rx->scan.hdr. */
+static void scan_header(struct wsmsg_rx *rx, uint64_t at)
+{
+	const uint8_t *h = rx->scan.hdr;
+	unsigned opcode = h[0] & 0x0f, fin = h[0] & 0x80, i;
+	uint64_t len = h[1] & 0x7f, total;
+
+	if (len == 126) {
+		len = (uint64_t)h[2] << 8 | h[3];
+	} else if (len == 127) {
+		for (len = 0, i = 0; i < 8; i++)
+			len = len << 8 | h[2 + i];
+	}
+	rx->scan.next = at + header_size(h) + len;
+	if (opcode & 0x8)
+		return;		/* control frames may come between fragments */
+	total = (opcode == WSMSG_CONT ? rx->scan.message : 0) + len;
+	if (total < len || total > rx->max_message) {
+		if (rx->scan.too_big_at == UINT64_MAX)
+			rx->scan.too_big_at = at;
+		total = UINT64_MAX;
+	}
+	rx->scan.message = fin ? 0 : total;
+}
+
+/* Follows the frame headers in 'n' bytes read at stream offset 'at'. */
+static void scan(struct wsmsg_rx *rx, const uint8_t *data, size_t n, uint64_t at)
+{
+	uint64_t end = at + n, skip;
+	size_t want;
+
+	while (at < end && rx->scan.too_big_at == UINT64_MAX) {
+		if (at < rx->scan.next) {
+			/* payload */
+			skip = rx->scan.next - at < end - at ? rx->scan.next - at : end - at;
+			at += skip;
+			continue;
+		}
+		rx->scan.hdr[rx->scan.have++] = data[at - (end - n)];
+		at++;
+		want = rx->scan.have < 2 ? 2 : header_size(rx->scan.hdr);
+		if (rx->scan.have == want) {
+			scan_header(rx, at - want);
+			rx->scan.have = 0;
+		}
+	}
+}
+
 static ssize_t on_recv(uint8_t *buf, size_t len, int flags, void *user_data)
 {
 	struct wsmsg_rx *rx = user_data;
@@ -73,6 +129,7 @@ static ssize_t on_recv(uint8_t *buf, size_t len, int flags, void *user_data)
 		rx->eof = 1;
 		return 0;
 	}
+	scan(rx, buf, (size_t)n, rx->fed);
 	rx->fed += (uint64_t)n;
 	return n;	/* 0: wslay says WSLAY_ERR_WANT_READ */
 }
@@ -99,6 +156,7 @@ void wsmsg_rx_init(struct wsmsg_rx *rx, const struct wsmsg_rx_itf *itf, void *cl
 	rx->itf = itf;
 	rx->closure = closure;
 	rx->max_message = max_message;
+	rx->scan.too_big_at = UINT64_MAX;
 }
 
 static void drop_message(struct wsmsg_rx *rx)
@@ -265,6 +323,9 @@ int wsmsg_rx_pump(struct wsmsg_rx *rx, unsigned budget)
 		memset(&iocb, 0, sizeof iocb);
 		r = wslay_frame_recv(rx->frames, &iocb);
 		if (r == WSLAY_ERR_WANT_READ) {
+			/* everything before the header of a message too big was decoded */
+			if (!rx->frame_open && rx->used == rx->scan.too_big_at)
+				return fail(rx, WSMSG_CLOSE_TOO_BIG, "message too big");
 			if (rx->eof)
 				return -EPIPE;
 			/* wslay's buffer is empty at a frame boundary: drop it until more input */

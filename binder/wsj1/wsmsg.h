@@ -9,7 +9,10 @@
  *  - reassembles fragmented messages (continuation frames), control
  *    frames being allowed between fragments;
  *  - limits the whole message (not the frame) to 'max_message' bytes:
- *    the error is reported as soon as a frame header announces more;
+ *    the error is reported as soon as a frame header announces more,
+ *    before any byte of its payload (libwslay hands a frame out with its
+ *    first payload bytes only: the headers are also followed here, in the
+ *    bytes as they are read, see 'scan');
  *  - checks RSV bits, opcodes, continuation order, close payloads, and
  *    UTF-8 of text messages and close reasons;
  *  - accepts masked and unmasked frames, whatever the role.
@@ -121,6 +124,19 @@ struct wsmsg_rx {
 	/* the payload of a control frame (125 bytes at most) */
 	uint8_t ctl_len;
 	uint8_t ctl[125];
+	/*
+	 * The frame headers, followed in the bytes read (before libwslay
+	 * decodes them): the first header announcing a message over the
+	 * limit is noted by its offset in the stream, and refused once
+	 * libwslay has consumed everything before it.
+	 */
+	struct {
+		uint64_t next;		/* offset of the next frame header */
+		uint64_t message;	/* bytes announced by the message's frames so far */
+		uint64_t too_big_at;	/* offset of the refused header, or UINT64_MAX */
+		uint8_t hdr[14];
+		uint8_t have;		/* bytes of hdr */
+	} scan;
 };
 
 /* Return values of wsmsg_rx_pump, beside negative ones. */
@@ -132,6 +148,12 @@ enum {
 
 void wsmsg_rx_init(struct wsmsg_rx *rx, const struct wsmsg_rx_itf *itf, void *closure, size_t max_message);
 void wsmsg_rx_deinit(struct wsmsg_rx *rx);
+
+/* 1 when input already read is still to be decoded (the owner need not read to pump). */
+static inline int wsmsg_rx_holds_input(const struct wsmsg_rx *rx)
+{
+	return rx->frames != NULL;
+}
 
 /*
  * Decodes input until there is none left or 'budget' frames were

@@ -719,6 +719,87 @@ static void hasperm(struct afb_req req)
 }
 
 /*************************************************************************
+ * description
+ *************************************************************************/
+
+/*
+ * The OpenAPI 3 description of the api (an afb-daemon extension of
+ * binding API v1, see afb-binding-v1.h): the daemon describes hello with
+ * it, and D-Bus gives the verbs whose arguments and response have a
+ * schema typed methods with named arguments (docs/dbus.md), e.g.
+ * ping() -> (s ping, s info), eventsub(s tag). Verbs without schema
+ * (echo, pingJson) take and give any JSON value.
+ */
+#define SCHEMA(name)	"{\"$ref\":\"#/components/schemas/" name "\"}"
+#define ARGS(schema)	"\"requestBody\":{\"content\":{\"application/json\":{\"schema\":" schema "}}}"
+#define REPLY(text, schema) \
+	"\"responses\":{\"200\":{\"description\":\"" text "\",\"content\":{\"application/json\":{\"schema\":" schema "}}}}"
+#define NOREPLY(text)	"\"responses\":{\"200\":{\"description\":\"" text "\"}}"
+#define VERB(name, ...)	"\"/" name "\":{\"get\":{" __VA_ARGS__ "}}"
+
+const char afbBindingV1Specification[] =
+"{\"openapi\":\"3.0.0\","
+ "\"info\":{\"title\":\"hello\",\"version\":\"1.0\",\"description\":\"Sample binding exercising the binding API v1\"},"
+ "\"components\":{\"schemas\":{"
+  "\"none\":{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false},"
+  "\"tag\":{\"type\":\"object\",\"properties\":{\"tag\":{\"type\":\"string\"}},\"required\":[\"tag\"]},"
+  "\"event\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"data\":{\"description\":\"any value\"}},"
+   "\"required\":[\"name\",\"data\"]},"
+  "\"count\":{\"type\":\"object\",\"properties\":{\"count\":{\"type\":\"integer\",\"format\":\"int32\"}},\"required\":[\"count\"]},"
+  "\"ms\":{\"type\":\"object\",\"properties\":{\"ms\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":3600000}}},"
+  "\"elapsed\":{\"type\":\"object\",\"properties\":{\"ms\":{\"type\":\"integer\"},\"elapsed\":{\"type\":\"integer\"}},"
+   "\"required\":[\"ms\",\"elapsed\"]},"
+  "\"subcall\":{\"type\":\"object\",\"properties\":{\"api\":{\"type\":\"string\"},\"verb\":{\"type\":\"string\"},"
+   "\"args\":{\"description\":\"any value\"}},\"required\":[\"api\",\"verb\"]},"
+  "\"subcalled\":{\"type\":\"object\",\"properties\":{\"status\":{\"type\":\"integer\",\"format\":\"int32\"},"
+   "\"result\":{\"type\":\"object\",\"description\":\"the reply envelope of the callee\"}},\"required\":[\"status\",\"result\"]}"
+ "}},"
+ "\"paths\":{"
+  VERB("ping", ARGS(SCHEMA("none")) ","
+       REPLY("Replies {\\\"ping\\\":\\\"pong\\\"}", "{\"type\":\"object\",\"properties\":{\"ping\":{\"type\":\"string\"}},"
+                                               "\"required\":[\"ping\"]}")) ","
+  VERB("pingfail", ARGS(SCHEMA("none")) "," NOREPLY("Fails with status 'failed'")) ","
+  VERB("pingnull", ARGS(SCHEMA("none")) "," NOREPLY("Succeeds with a null response")) ","
+  VERB("pingJson", NOREPLY("Replies a copy of the arguments")) ","
+  VERB("echo", NOREPLY("Replies a copy of the arguments")) ","
+  VERB("fail", ARGS("{\"type\":\"object\",\"properties\":{\"status\":{\"type\":\"string\"},\"info\":{\"type\":\"string\"}}}") ","
+       NOREPLY("Fails with arguments status and info")) ","
+  VERB("timer", ARGS(SCHEMA("ms")) "," REPLY("Replies from a thread after arg ms milliseconds", SCHEMA("elapsed"))) ","
+  VERB("sleep", ARGS(SCHEMA("ms")) "," REPLY("Blocks arg ms milliseconds, then replies", SCHEMA("elapsed"))) ","
+  VERB("noreply", ARGS(SCHEMA("none")) "," NOREPLY("Returns without replying")) ","
+  VERB("doublereply", ARGS(SCHEMA("none")) ","
+       REPLY("Replies twice (the second is refused)", "{\"type\":\"object\",\"properties\":{\"reply\":{\"type\":\"integer\"}},"
+                                                     "\"required\":[\"reply\"]}")) ","
+  VERB("eventadd", ARGS("{\"type\":\"object\",\"properties\":{\"tag\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"}},"
+                        "\"required\":[\"tag\",\"name\"]}") "," NOREPLY("Makes the event of args tag, name")) ","
+  VERB("eventdel", ARGS(SCHEMA("tag")) "," NOREPLY("Drops the event of arg tag")) ","
+  VERB("eventsub", ARGS(SCHEMA("tag")) "," NOREPLY("Subscribes to the event of arg tag")) ","
+  VERB("eventunsub", ARGS(SCHEMA("tag")) "," NOREPLY("Unsubscribes from the event of arg tag")) ","
+  VERB("eventpush", ARGS("{\"type\":\"object\",\"properties\":{\"tag\":{\"type\":\"string\"},\"data\":{\"description\":\"any value\"}},"
+                         "\"required\":[\"tag\",\"data\"]}") ","
+       REPLY("Pushes arg data to the event of arg tag", SCHEMA("count"))) ","
+  VERB("broadcast", ARGS(SCHEMA("event")) "," REPLY("Broadcasts the event of args name, data", SCHEMA("count"))) ","
+  VERB("eventsender", ARGS(SCHEMA("event")) ","
+       REPLY("Broadcasts args name, data with the event sender", SCHEMA("count"))) ","
+  VERB("call", ARGS(SCHEMA("subcall")) "," REPLY("Subcalls args api, verb, args", SCHEMA("subcalled"))) ","
+  VERB("callsync", ARGS(SCHEMA("subcall")) "," REPLY("Synchronous subcall of args api, verb, args", SCHEMA("subcalled"))) ","
+  VERB("callreq", ARGS(SCHEMA("subcall")) "," REPLY("Subcall of args api, verb, args with the request", SCHEMA("subcalled"))) ","
+  VERB("contextset", ARGS("{\"type\":\"object\",\"properties\":{\"value\":{\"type\":\"string\"}}}") ","
+       NOREPLY("Sets the session context to arg value")) ","
+  VERB("contextget", ARGS(SCHEMA("none")) "," NOREPLY("Gets the session context")) ","
+  VERB("contextmake", ARGS(SCHEMA("none")) ","
+       REPLY("Gets or creates the session context", "{\"type\":\"object\",\"properties\":{\"value\":{\"type\":\"string\"},"
+             "\"creations\":{\"type\":\"integer\",\"format\":\"int32\"}},\"required\":[\"value\",\"creations\"]}")) ","
+  VERB("store", ARGS(SCHEMA("none")) "," NOREPLY("Replies from a thread through a stored request")) ","
+  VERB("verbose", ARGS("{\"type\":\"object\",\"properties\":{\"message\":{\"type\":\"string\"}}}") ","
+       NOREPLY("Logs arg message at every level")) ","
+  VERB("hasperm", ARGS("{\"type\":\"object\",\"properties\":{\"perm\":{\"type\":\"string\"}},\"required\":[\"perm\"]}") ","
+       REPLY("Checks the permission of arg perm", "{\"type\":\"object\",\"properties\":{\"permission\":{\"type\":\"string\"},"
+             "\"granted\":{\"type\":\"boolean\"}},\"required\":[\"permission\",\"granted\"]}"))
+ "}"
+"}";
+
+/*************************************************************************
  * declaration
  *************************************************************************/
 

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dbus-gio-client: a native GLib/GIO (GDBus) client of an api exported by
- * afb-daemon over D-Bus (docs/dbus.md). It needs nothing of afb: only the
- * bus name, the object path and the org.afb.Api1 interface.
+ * afb-daemon over D-Bus (docs/dbus.md). It needs nothing of afb and no
+ * JSON parser: it calls the typed interface of the api, whose arguments
+ * and results are D-Bus values (GVariant here).
  *
  *   afb-daemon --binding hello.so --dbus-server=hello &
  *   dbus-gio-client              # the user bus; --system for the system bus
  *
  * It calls hello/ping, handles the failure of hello/pingfail, then makes an
- * event, subscribes to it, pushes it and prints the Event signals received.
+ * event, subscribes to it, pushes data to it, broadcasts another one and
+ * prints the typed Event signals received.
  *
  * Build: cc dbus-gio-client.c $(pkg-config --cflags --libs gio-2.0)
  */
@@ -16,54 +18,69 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#define NAME "org.afb.api.hello"	/* org.afb.api.<api> */
-#define PATH "/org/afb/api/hello"	/* /org/afb/api/<api> */
-#define ITF  "org.afb.Api1"
+#define NAME  "org.afb.api.hello"	/* org.afb.api.<api> */
+#define PATH  "/org/afb/api/hello"	/* /org/afb/api/<api> */
+#define TYPED "org.afb.typed.hello"	/* org.afb.typed.<api>: a method per verb */
 
 static GMainLoop *loop;
 static int events;
 
 /*
- * Calls 'verb' with 'args' (JSON text). Prints the response or the failure;
- * returns TRUE on success.
+ * Calls the typed method 'verb' with 'args' (a tuple, floating reference
+ * consumed, NULL for none) and returns its results, or NULL after printing
+ * the failure. A failure of the verb is the error org.afb.Error.<status>,
+ * its message the info.
  */
-static gboolean call(GDBusConnection *conn, const char *verb, const char *args)
+static GVariant *call(GDBusConnection *conn, const char *verb, GVariant *args)
 {
 	GError *error = NULL;
-	const char *response, *info;
-	GVariant *reply = g_dbus_connection_call_sync(conn, NAME, PATH, ITF, "Call",
-		g_variant_new("(ss)", verb, args), G_VARIANT_TYPE("(ss)"),
-		G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+	GVariant *reply = g_dbus_connection_call_sync(conn, NAME, PATH, TYPED, verb, args, NULL,
+						      G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+	char *name;
 
-	if (!reply) {
-		/* a failure of the verb is the error org.afb.Error.<status>, its message the info */
-		char *name = g_dbus_error_get_remote_error(error);
+	if (reply)
+		return reply;
+	name = g_dbus_error_get_remote_error(error);
+	g_dbus_error_strip_remote_error(error);
+	if (name && g_str_has_prefix(name, "org.afb.Error."))
+		printf("%s failed: status %s, info \"%s\"\n", verb, name + strlen("org.afb.Error."), error->message);
+	else
+		printf("%s: D-Bus error %s: %s\n", verb, name ? name : "?", error->message);
+	g_free(name);
+	g_error_free(error);
+	return NULL;
+}
 
-		g_dbus_error_strip_remote_error(error);
-		if (name && g_str_has_prefix(name, "org.afb.Error."))
-			printf("%s failed: status %s, info \"%s\"\n", verb, name + strlen("org.afb.Error."),
-			       error->message);
-		else
-			printf("%s: D-Bus error %s: %s\n", verb, name ? name : "?", error->message);
-		g_free(name);
-		g_error_free(error);
+/* Prints the results of a call and releases them; TRUE when there were some. */
+static gboolean done(const char *verb, GVariant *reply)
+{
+	char *text;
+
+	if (!reply)
 		return FALSE;
-	}
-	g_variant_get(reply, "(&s&s)", &response, &info);
-	printf("%s replied %s (info \"%s\")\n", verb, response, info);
+	text = g_variant_print(reply, FALSE);
+	printf("%s replied %s\n", verb, text);
+	g_free(text);
 	g_variant_unref(reply);
 	return TRUE;
 }
 
-/* org.afb.Api1.Event(s name, s data_json): pushes come to us alone, broadcasts to all */
+/*
+ * org.afb.Typed1.Event(s name, v data): the events that the description of
+ * hello does not declare. Pushes come to us alone, broadcasts to all.
+ */
 static void on_event(GDBusConnection *conn, const char *sender, const char *path, const char *itf,
 		     const char *member, GVariant *params, gpointer data)
 {
-	const char *name, *json;
+	const char *name;
+	GVariant *value;
+	char *text;
 
-	g_variant_get(params, "(&s&s)", &name, &json);
-	printf("event %s: %s\n", name, json);
-	fflush(stdout);
+	g_variant_get(params, "(&sv)", &name, &value);
+	text = g_variant_print(value, TRUE);
+	printf("event %s: %s\n", name, text);
+	g_free(text);
+	g_variant_unref(value);
 	if (++events == 2)
 		g_main_loop_quit(loop);
 }
@@ -80,7 +97,9 @@ int main(int argc, char **argv)
 	GBusType type = argc > 1 && !strcmp(argv[1], "--system") ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION;
 	GError *error = NULL;
 	GDBusConnection *conn = g_bus_get_sync(type, NULL, &error);
-	int ok;
+	GVariant *reply;
+	const char *pong, *info;
+	int ok = 1;
 
 	if (!conn) {
 		fprintf(stderr, "can't connect to the bus: %s\n", error->message);
@@ -89,20 +108,30 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	loop = g_main_loop_new(NULL, FALSE);
 	/* the sender is the owner of NAME: signals of anyone else are not ours */
-	g_dbus_connection_signal_subscribe(conn, NAME, ITF, "Event", PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+	g_dbus_connection_signal_subscribe(conn, NAME, "org.afb.Typed1", "Event", PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
 					   on_event, NULL, NULL);
 
-	ok = call(conn, "ping", "{}");
-	ok &= !call(conn, "pingfail", "{}");	/* expected to fail */
-	/* the subscription is made by the verb for the calling peer: for this connection */
-	ok &= call(conn, "eventadd", "{\"tag\":\"gio\",\"name\":\"gio-event\"}");
-	ok &= call(conn, "eventsub", "{\"tag\":\"gio\"}");
-	ok &= call(conn, "eventpush", "{\"tag\":\"gio\",\"data\":{\"n\":1}}");
-	ok &= call(conn, "broadcast", "{\"name\":\"gio-broadcast\",\"data\":[1,2]}");
+	/* ping() -> (s ping, s info) */
+	reply = call(conn, "ping", NULL);
+	if (reply) {
+		g_variant_get(reply, "(&s&s)", &pong, &info);
+		printf("ping replied \"%s\" (info \"%s\")\n", pong, info);
+		g_variant_unref(reply);
+	}
+	ok &= reply != NULL;
+	ok &= !done("pingfail", call(conn, "pingfail", NULL));	/* expected to fail */
+	/* the subscription is made by the verb for the calling peer: for this connection, typed */
+	ok &= done("eventadd", call(conn, "eventadd", g_variant_new("(ss)", "gio", "gio-event")));
+	ok &= done("eventsub", call(conn, "eventsub", g_variant_new("(s)", "gio")));
+	/* eventpush(s tag, v data) -> (i count, s info); data: {"n": 1} */
+	ok &= done("eventpush", call(conn, "eventpush", g_variant_new("(sv)", "gio", g_variant_new_parsed("{'n': <int64 1>}"))));
+	/* broadcast(s name, v data); data: [1, 2] */
+	ok &= done("broadcast", call(conn, "broadcast", g_variant_new("(sv)", "gio-broadcast",
+								       g_variant_new_parsed("[<int64 1>, <int64 2>]"))));
 
 	g_timeout_add_seconds(5, on_timeout, NULL);
 	g_main_loop_run(loop);
-	call(conn, "eventdel", "{\"tag\":\"gio\"}");
+	done("eventdel", call(conn, "eventdel", g_variant_new("(s)", "gio")));
 
 	g_main_loop_unref(loop);
 	g_object_unref(conn);

@@ -371,6 +371,54 @@ void dbust_events_clear(struct dbust_events *ev)
 	ev->count = 0;
 }
 
+/* ------------------------------------------------------------- introspection */
+
+void dbust_compare_interface(GDBusInterfaceInfo *want, GDBusInterfaceInfo *got)
+{
+	int n;
+
+	CHECK(got);
+	for (n = 0; want->methods && want->methods[n]; n++) {
+		GDBusMethodInfo *w = want->methods[n], *g = g_dbus_interface_info_lookup_method(got, w->name);
+		if (!g)
+			afbt_fail("%s.%s: not served", want->name, w->name);
+		for (int i = 0; w->in_args && w->in_args[i]; i++) {
+			CHECK(g->in_args && g->in_args[i]);
+			CHECK_STR(g->in_args[i]->name, w->in_args[i]->name);
+			CHECK_STR(g->in_args[i]->signature, w->in_args[i]->signature);
+		}
+		for (int i = 0; w->out_args && w->out_args[i]; i++) {
+			CHECK(g->out_args && g->out_args[i]);
+			CHECK_STR(g->out_args[i]->name, w->out_args[i]->name);
+			CHECK_STR(g->out_args[i]->signature, w->out_args[i]->signature);
+		}
+	}
+	for (int i = 0; got->methods && got->methods[i]; i++)
+		if (!g_dbus_interface_info_lookup_method(want, got->methods[i]->name))
+			afbt_fail("%s.%s: served but not in the interface file", want->name, got->methods[i]->name);
+	for (n = 0; want->signals && want->signals[n]; n++) {
+		GDBusSignalInfo *w = want->signals[n], *g = g_dbus_interface_info_lookup_signal(got, w->name);
+		if (!g)
+			afbt_fail("%s.%s: signal not declared by the daemon", want->name, w->name);
+		for (int i = 0; w->args && w->args[i]; i++) {
+			CHECK(g->args && g->args[i]);
+			CHECK_STR(g->args[i]->name, w->args[i]->name);
+			CHECK_STR(g->args[i]->signature, w->args[i]->signature);
+		}
+	}
+	for (int i = 0; got->signals && got->signals[i]; i++)
+		CHECK(g_dbus_interface_info_lookup_signal(want, got->signals[i]->name));
+	for (n = 0; want->properties && want->properties[n]; n++) {
+		GDBusPropertyInfo *w = want->properties[n], *g = g_dbus_interface_info_lookup_property(got, w->name);
+		if (!g)
+			afbt_fail("%s.%s: property not served", want->name, w->name);
+		CHECK_STR(g->signature, w->signature);
+		CHECK_EQ(g->flags, w->flags);
+	}
+	for (int i = 0; got->properties && got->properties[i]; i++)
+		CHECK(g_dbus_interface_info_lookup_property(want, got->properties[i]->name));
+}
+
 /* ------------------------------------------------------------- tools */
 
 const char *dbust_runv(int *status, const char *const *argv)

@@ -77,6 +77,13 @@ void dbust_events_clear(struct dbust_events *ev);
 /* Runs the default main context for 'ms'. */
 void dbust_pump(long ms);
 
+/*
+ * Fails unless the interface 'got' (served) has the methods, arguments
+ * (names and types), signals and properties of 'want' (a file), and no
+ * other.
+ */
+void dbust_compare_interface(GDBusInterfaceInfo *want, GDBusInterfaceInfo *got);
+
 /* Runs a command (argv, NULL-terminated) and returns its stdout; *status gets the wait status. */
 const char *dbust_run(int *status, const char *arg, ...) __attribute__((sentinel));
 const char *dbust_runv(int *status, const char *const *argv);

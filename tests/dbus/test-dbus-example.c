@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The native GDBus client of the documentation (docs/examples/dbus-gio-client.c),
- * built by meson, run against a daemon exporting hello: it calls a verb,
- * handles a failure and prints the events it receives.
+ * built by meson, run against a daemon exporting hello: it calls typed
+ * methods (no JSON), handles a failure and prints the typed events it
+ * receives.
  */
 #include <stdlib.h>
 #include "dbust.h"
@@ -31,11 +32,14 @@ static void check_example(void)
 	out = dbust_run(&status, example, NULL);
 	afbt_note("%s", out);
 	CHECK_EQ(status, 0);
-	CHECK_CONTAINS(out, "ping replied {\"ping\":\"pong\"} (info \"Ping Binder Daemon\")");
+	CHECK_CONTAINS(out, "ping replied \"pong\" (info \"Ping Binder Daemon\")");
 	CHECK_CONTAINS(out, "pingfail failed: status failed, info \"Ping Binder Daemon fails\"");
-	CHECK_CONTAINS(out, "eventpush replied {\"count\":1}");
-	CHECK_CONTAINS(out, "event hello/gio-event: {\"n\":1}");
-	CHECK_CONTAINS(out, "event hello/gio-broadcast: [1,2]");
+	CHECK_CONTAINS(out, "eventadd replied (<objectpath '/'>, '')");	/* null, no info */
+	CHECK_CONTAINS(out, "eventpush replied (1, '')");
+	CHECK_CONTAINS(out, "event hello/gio-event: {'n': <int64 1>}");
+	CHECK_CONTAINS(out, "event hello/gio-broadcast: [<int64 1>, <int64 2>]");
+	/* typed values only: no JSON text anywhere */
+	CHECK_NOT_CONTAINS(out, "{\"");
 }
 
 static void check_stop(void)

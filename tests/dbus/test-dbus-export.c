@@ -370,56 +370,9 @@ static void check_tools_call(void)
 	CHECK_CONTAINS(out, "Ping Binder Daemon");
 }
 
-/* Compares one interface of the daemon with the same one in interfaces/<name>.xml */
-static void compare_interface(GDBusInterfaceInfo *want, GDBusInterfaceInfo *got)
-{
-	int n;
-
-	CHECK(got);
-	for (n = 0; want->methods && want->methods[n]; n++) {
-		GDBusMethodInfo *w = want->methods[n], *g = g_dbus_interface_info_lookup_method(got, w->name);
-		if (!g)
-			afbt_fail("%s.%s: not served", want->name, w->name);
-		for (int i = 0; w->in_args && w->in_args[i]; i++) {
-			CHECK(g->in_args && g->in_args[i]);
-			CHECK_STR(g->in_args[i]->name, w->in_args[i]->name);
-			CHECK_STR(g->in_args[i]->signature, w->in_args[i]->signature);
-		}
-		for (int i = 0; w->out_args && w->out_args[i]; i++) {
-			CHECK(g->out_args && g->out_args[i]);
-			CHECK_STR(g->out_args[i]->name, w->out_args[i]->name);
-			CHECK_STR(g->out_args[i]->signature, w->out_args[i]->signature);
-		}
-	}
-	for (int i = 0; got->methods && got->methods[i]; i++)
-		if (!g_dbus_interface_info_lookup_method(want, got->methods[i]->name))
-			afbt_fail("%s.%s: served but not in the interface file", want->name, got->methods[i]->name);
-	for (n = 0; want->signals && want->signals[n]; n++) {
-		GDBusSignalInfo *w = want->signals[n], *g = g_dbus_interface_info_lookup_signal(got, w->name);
-		if (!g)
-			afbt_fail("%s.%s: signal not declared by the daemon", want->name, w->name);
-		for (int i = 0; w->args && w->args[i]; i++) {
-			CHECK(g->args && g->args[i]);
-			CHECK_STR(g->args[i]->name, w->args[i]->name);
-			CHECK_STR(g->args[i]->signature, w->args[i]->signature);
-		}
-	}
-	for (int i = 0; got->signals && got->signals[i]; i++)
-		CHECK(g_dbus_interface_info_lookup_signal(want, got->signals[i]->name));
-	for (n = 0; want->properties && want->properties[n]; n++) {
-		GDBusPropertyInfo *w = want->properties[n], *g = g_dbus_interface_info_lookup_property(got, w->name);
-		if (!g)
-			afbt_fail("%s.%s: property not served", want->name, w->name);
-		CHECK_STR(g->signature, w->signature);
-		CHECK_EQ(g->flags, w->flags);
-	}
-	for (int i = 0; got->properties && got->properties[i]; i++)
-		CHECK(g_dbus_interface_info_lookup_property(want, got->properties[i]->name));
-}
-
 static void check_interface_files(void)
 {
-	static const char *const names[] = { "org.afb.Api1", "org.afb.Link1" };
+	static const char *const names[] = { "org.afb.Api1", "org.afb.Link1", "org.afb.Typed1" };
 	const char *e, *m, *xml;
 	GDBusNodeInfo *served, *file;
 	GError *error = NULL;
@@ -440,7 +393,7 @@ static void check_interface_files(void)
 		if (!file)
 			afbt_fail("%s: %s", path, error->message);
 		CHECK(g_dbus_node_info_lookup_interface(file, names[i]));
-		compare_interface(g_dbus_node_info_lookup_interface(file, names[i]),
+		dbust_compare_interface(g_dbus_node_info_lookup_interface(file, names[i]),
 				  g_dbus_node_info_lookup_interface(served, names[i]));
 		g_dbus_node_info_unref(file);
 	}

@@ -35,6 +35,8 @@ static void check_examples(void)
 	CHECK_STR(keep(dbus_name_escape("\xc3\xa9t\xc3\xa9")), "_c3_a9t_c3_a9");
 	CHECK_STR(keep(dbus_name_of_api("hello")), "org.afb.api.hello");
 	CHECK_STR(keep(dbus_name_of_api("my-api")), "org.afb.api.my_2dapi");
+	CHECK_STR(keep(dbus_name_typed_of_api("hello")), "org.afb.typed.hello");
+	CHECK_STR(keep(dbus_name_typed_of_api("my-api")), "org.afb.typed.my_2dapi");
 	CHECK_STR(keep(dbus_name_path_of_api("hello")), "/org/afb/api/hello");
 	CHECK_STR(keep(dbus_name_path_of_api("a.b")), "/org/afb/api/a_2eb");
 	CHECK_STR(keep(dbus_name_api_of_path("/org/afb/api/a_2eb")), "a.b");
@@ -92,6 +94,14 @@ static void check_lengths(void)
 	name = dbus_name_of_api(api);
 	CHECK(name && strlen(name) == 255);
 	free(name);
+	api[241] = 0;
+	name = dbus_name_typed_of_api(api);
+	CHECK(name && strlen(name) == 255);
+	free(name);
+	api[241] = 'a';
+	api[242] = 0;
+	CHECK(!dbus_name_typed_of_api(api));
+	api[242] = 'a';
 	api[243] = 'a';
 	api[244] = 0;
 	CHECK(!dbus_name_of_api(api));

@@ -99,6 +99,23 @@ def t_too_big():
     r = RawWS(D)
     r.send(frame(1, b"", length=1 << 40) + b"[2,")
     expect_close(r, 1009, "announced")
+    # from the header alone, before any byte of the payload (issue 8 item 7)
+    for length in (LIMIT + 1, 1 << 40):
+        r = RawWS(D)
+        r.send(frame(1, b"", length=length))
+        r.s.settimeout(2)
+        expect_close(r, 1009, "header alone, %d" % length)
+    # a fragment's header that takes the message over the limit, after a ping
+    r = RawWS(D)
+    r.send(frame(1, b"[" * (LIMIT // 2), fin=False) + frame(9, b"p") + frame(0, b"", fin=False, length=LIMIT))
+    r.s.settimeout(2)
+    expect_close(r, 1009, "fragment header alone")
+    # split anywhere: the header bytes one by one
+    r = RawWS(D)
+    for b in frame(1, b"", length=LIMIT * 4):
+        r.send(bytes([b]))
+    r.s.settimeout(2)
+    expect_close(r, 1009, "header byte by byte")
 
 
 def t_exact_limit():

@@ -6,7 +6,8 @@ import json
 
 from wsutil import Daemon, binding, check, connect, done, run
 
-D = Daemon("--binding", binding("hello"))
+# 200 connections from one address: beyond the default --http-max-per-address
+D = Daemon("--binding", binding("hello"), "--http-max-per-address", "0")
 CONNECTIONS = 200
 CALLS = 25
 

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "afbtest.h"
+#include "jbuf.h"
 #include "json1.h"
 #include "wskey.h"
 #include "wsmsg.h"
@@ -87,20 +88,44 @@ static void t_parse(void)
 	CHECK(m.root == NULL);
 }
 
+/* The text of 'b' as a C string (freed at the next call). */
+static const char *text_of(struct jbuf *b)
+{
+	static char *last;
+	size_t len;
+	const char *text = jbuf_text(b, &len);
+
+	free(last);
+	last = text ? strndup(text, len) : NULL;
+	jbuf_release(b);
+	return last;
+}
+
 static void t_build(void)
 {
 	struct json_object *id = json_object_new_string("q\"d"), *o;
+	struct jbuf b;
 	const char *text;
 
-	o = json1_reply(3, id, json_object_new_object(), "tok");
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	CHECK_STR(text, "[3,\"q\\\"d\",{},\"tok\"]");
-	json_object_put(o);
+	jbuf_init(&b, 0, 0);
+	json1_reply_begin(&b, 3, id);
+	jbuf_lit(&b, "{}");
+	json1_reply_end(&b, "tok");
+	CHECK_STR(text_of(&b), "[3,\"q\\\"d\",{},\"tok\"]");
+	jbuf_init(&b, 0, 0);
+	json1_reply_begin(&b, 4, NULL);
+	jbuf_lit(&b, "{}");
+	json1_reply_end(&b, NULL);
+	CHECK_STR(text_of(&b), "[4,null,{}]");
 	json_object_put(id);
 
-	o = json1_event("api/e\"v", NULL);
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	CHECK_STR(text, "[5,\"api/e\\\"v\",{\"event\":\"api/e\\\"v\",\"jtype\":\"afb-event\"}]");
+	jbuf_init(&b, 0, 0);
+	json1_event_text(&b, "api/e\"v", NULL);
+	CHECK_STR(text_of(&b), "[5,\"api/e\\\"v\",{\"event\":\"api/e\\\"v\",\"jtype\":\"afb-event\"}]");
+	o = json_tokener_parse("{\"a\":[1,\"/\"]}");
+	jbuf_init(&b, 0, 0);
+	json1_event_text(&b, "api/ev", o);
+	CHECK_STR(text_of(&b), "[5,\"api/ev\",{\"event\":\"api/ev\",\"data\":{\"a\":[1,\"/\"]},\"jtype\":\"afb-event\"}]");
 	json_object_put(o);
 
 	o = json1_call("7", "api", "verb", NULL, NULL);

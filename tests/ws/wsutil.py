@@ -65,7 +65,7 @@ class Daemon:
         self.port = None
         deadline = time.time() + 30
         while time.time() < deadline:
-            m = re.search(r"serving HTTP on port (\d+)", self.read_log())
+            m = re.search(r"serving HTTPS? on port (\d+)", self.read_log())
             if m:
                 self.port = int(m.group(1))
                 break
@@ -74,7 +74,8 @@ class Daemon:
             time.sleep(0.05)
         if not self.port:
             raise RuntimeError("afb-daemon did not start:\n" + self.read_log())
-        self.url = "ws://127.0.0.1:%d/api" % self.port
+        # --https: wss://, with the name of the test certificates (test-ws-tls.py)
+        self.url = ("wss://localhost:%d/api" if "--https" in args else "ws://127.0.0.1:%d/api") % self.port
 
     def read_log(self):
         with open(self.logpath, errors="replace") as f:

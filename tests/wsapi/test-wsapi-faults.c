@@ -287,6 +287,9 @@ static void t_client_cycles(void)
 	CHECK(lfd >= 0);
 	c = wt_start("--ws-client", afbt_fmt("unix:%s", path), NULL);
 	pwspeer_close(pwspeer_accept(lfd, 5000));	/* its first connection */
+	/* as in the loop: a call sent before the hangup is seen would fail */
+	for (int t = 0; wt_count(afbt_daemon_log(c), "pending call(s) failed") < 1 && t < 500; t++)
+		afbt_msleep(2);
 	for (int i = 0; i < 300; i++) {
 		struct http_call call = { .d = c, .status = NULL };
 		struct pwspeer *p;

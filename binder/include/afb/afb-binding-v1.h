@@ -114,6 +114,17 @@ extern int afbBindingV1ServiceInit(struct afb_service service);
 extern void afbBindingV1ServiceEvent(const char *event, struct json_object *object);
 
 /*
+ * Optional, an extension of afb-daemon (the 2017 binder ignores it): the
+ * OpenAPI 3 description of the api, as JSON text. When it is a JSON object,
+ * the daemon describes the api with it (as binding API v2 does with its
+ * 'specification') instead of the description it makes from the verbs;
+ * its "paths" must then list every verb. Its schemas give the typed D-Bus
+ * methods and signals their signatures (docs/dbus.md). A binding linked
+ * with a version script exports it (bindings/export.map).
+ */
+extern const char afbBindingV1Specification[];
+
+/*
  * Logging: AFB_ERROR_V1(afbitf, fmt, ...) and friends, ERROR(afbitf, fmt,
  * ...) in the binding document. The message is produced only when the
  * verbosity of the api is at least the level of the macro (ERROR 0,

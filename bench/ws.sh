@@ -1,9 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-# ws: the WebSocket benchmarks of scripts/bench (sourced by it: uses its
-# helpers build, die, wait_port, run_wrk and the variables build, tmp,
-# pids, duration, wrk).
+# shellcheck shell=bash
+# scripts/bench ws and ws-mem (sourced by scripts/bench, helpers in bench/lib.sh).
 #
-#   bench_ws       calls/s of hello/ping over x-afb-ws-json1 (tests/ws/ws-bench):
+#   bench_ws       calls/s of hello/ping over x-afb-ws-json1 (bench/ws-bench):
 #                  one connection sequential, one connection with 64 calls in
 #                  flight, 16 connections with 16 each; beside HTTP keep-alive
 #                  (wrk) on 1 and 16 connections, from the same daemon.
@@ -14,13 +13,9 @@
 
 # Starts afb-daemon with hello; sets $port, $url (ws) and $uuid.
 ws_start_daemon() {
-	ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true	# 1000 connections need descriptors
-	"$build/binder/afb-daemon" --interface 127.0.0.1 --port 0 --token bench \
-		--binding "$build/bindings/hello.so" --workdir "$tmp" --apitimeout 0 \
-		>"$tmp/afb.log" 2>&1 &
-	pids+=($!)
-	daemon_pid=$!
-	port=$(wait_port "$tmp/afb.log" "serving HTTP on port") || die "afb-daemon did not start"
+	raise_nofile	# 1000 connections need descriptors
+	start_daemon afb --token bench --binding "$build/bindings/hello.so"
+	port=$daemon_port
 	url="ws://127.0.0.1:$port/api?token=bench"
 	uuid=$("$build/binder/client/afb-client" "$url" hello ping | sed -n 's/.*"uuid":"\([^"]*\)".*/\1/p')
 	[[ -n $uuid ]] || die "no uuid from $url"
@@ -29,7 +24,7 @@ ws_start_daemon() {
 # Runs ws-bench and prints "<calls/s> <p99 us>".
 ws_run() {
 	local out
-	out=$("$build/tests/ws/ws-bench" -d "$duration" "$@" "$url&uuid=$uuid" hello ping 2>&1) || die "ws-bench failed: $out"
+	out=$("$build/bench/ws-bench" -d "$duration" "$@" "$url&uuid=$uuid" hello ping 2>&1) || die "ws-bench failed: $out"
 	grep -q "errors 0 " <<<"$out" || echo "bench: warning: error replies: $out" >&2
 	awk '{ print $2, $6 }' <<<"$out"
 }
@@ -37,8 +32,8 @@ ws_run() {
 bench_ws() {
 	local http="http://127.0.0.1" res spec name args
 	command -v "$wrk" >/dev/null || die "wrk not found (apt install wrk)"
-	build binder/afb-daemon binder/client/afb-client tests/ws/ws-bench bindings/hello.so
-	tmp=$(mktemp -d)
+	build binder/afb-daemon binder/client/afb-client bench/ws-bench bindings/hello.so
+	bench_tmp
 	ws_start_daemon
 	http="http://127.0.0.1:$port/api/hello/ping"
 
@@ -48,7 +43,7 @@ bench_ws() {
 		name=${spec%%|*}
 		args=${spec#*|}
 		# shellcheck disable=SC2086 # args is a list of words
-		"$build/tests/ws/ws-bench" -d 1 $args "$url&uuid=$uuid" hello ping >/dev/null 2>&1 || true
+		"$build/bench/ws-bench" -d 1 $args "$url&uuid=$uuid" hello ping >/dev/null 2>&1 || true
 		# shellcheck disable=SC2086
 		read -r -a res <<<"$(ws_run $args)"
 		rate[$name]=${res[0]}
@@ -83,7 +78,7 @@ ws_mem_round() {
 	before=$(ws_rss)
 	rm -f "$tmp/fifo" "$tmp/idle.out"
 	mkfifo "$tmp/fifo"
-	"$build/tests/ws/ws-bench" --idle "$n" "$target" <"$tmp/fifo" >"$tmp/idle.out" 2>&1 &
+	"$build/bench/ws-bench" --idle "$n" "$target" <"$tmp/fifo" >"$tmp/idle.out" 2>&1 &
 	bpid=$!
 	pids+=($bpid)
 	exec 8>"$tmp/fifo"
@@ -114,8 +109,8 @@ malloc_settle() {
 
 bench_ws_mem() {
 	local n=1000
-	build binder/afb-daemon binder/client/afb-client tests/ws/ws-bench bindings/hello.so
-	tmp=$(mktemp -d)
+	build binder/afb-daemon binder/client/afb-client bench/ws-bench bindings/hello.so
+	bench_tmp
 	printf '%-28s %10s %10s %10s %12s %10s\n' "$n idle connections" "before KiB" "with KiB" "after KiB" \
 		"bytes/conn" "after"
 	ws_mem_round "$n" 1 "one shared session"

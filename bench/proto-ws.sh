@@ -4,16 +4,16 @@
 # hello/ping through a binder I that imports hello from a binder S, beside
 # the same calls to S, where hello is local; 64 calls in flight; one run:
 #  - HTTP keep-alive: wrk -c64 on I's and on S's REST port;
-#  - proto-ws: tests/wsapi/bench-proto-ws, 64 calls in flight on one
+#  - proto-ws: bench/proto-ws-bench, 64 calls in flight on one
 #    connection to I's export (two links) and to S's export (one link).
-#  - WebSocket x-afb-ws-json1 (the measure of issue 4): build/tests/ws/ws-bench
+#  - WebSocket x-afb-ws-json1 (the measure of issue 4): build/bench/ws-bench
 #    (issue 3), one connection with 64 calls in flight, on I and on S.
 
 # calls/s of one measure: $1 = i (imported, through I) or s (local, on S)
 measure_ws() {
 	local port=$sport
 	[[ $1 == i ]] && port=$iport
-	"$build/tests/ws/ws-bench" -c 1 -k 64 -d "$duration" "ws://127.0.0.1:$port/api?token=bench" hello ping |
+	"$build/bench/ws-bench" -c 1 -k 64 -d "$duration" "ws://127.0.0.1:$port/api?token=bench" hello ping |
 		awk '{print $2}'
 }
 
@@ -24,7 +24,7 @@ measure_http() {
 }
 
 measure_pws() {
-	"$build/tests/wsapi/bench-proto-ws" "unix:$tmp/$1/hello" ping 64 "$duration" | awk '$2 != 0 { print "bench: failed calls" > "/dev/stderr" } { print $1 }'
+	"$build/bench/proto-ws-bench" "unix:$tmp/$1/hello" ping 64 "$duration" | awk '$2 != 0 { print "bench: failed calls" > "/dev/stderr" } { print $1 }'
 }
 
 median() {
@@ -51,9 +51,9 @@ bench_proto_ws() {
 	sport= iport= uuid= vuid=
 	command -v "$wrk" >/dev/null || die "wrk not found (apt install wrk)"
 	command -v curl >/dev/null || die "curl not found"
-	build binder/afb-daemon bindings/hello.so tests/wsapi/bench-proto-ws
-	ninja -C "$build" tests/ws/ws-bench >/dev/null 2>&1 || true
-	tmp=$(mktemp -d)
+	build binder/afb-daemon bindings/hello.so bench/proto-ws-bench
+	ninja -C "$build" bench/ws-bench >/dev/null 2>&1 || true
+	bench_tmp
 	mkdir -p "$tmp/s" "$tmp/i"
 
 	"$build/binder/afb-daemon" --interface 127.0.0.1 --port 0 --workdir "$tmp" --apitimeout 0 --token bench \
@@ -80,7 +80,7 @@ bench_proto_ws() {
 		die "hello/ping through I fails"
 
 	printf '%-34s %12s %12s %8s\n' "hello/ping, 64 in flight (median of $rounds)" "imported/s" "local/s" ratio
-	if [[ -x $build/tests/ws/ws-bench ]]; then
+	if [[ -x $build/bench/ws-bench ]]; then
 		compare "WebSocket json1 (one connection)" measure_ws
 	else
 		echo "WebSocket json1: skipped, no WebSocket bench client (issue 3) in $build"

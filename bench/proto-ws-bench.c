@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * bench-proto-ws: calls/s of a verb over afb-proto-ws, with a number of
+ * proto-ws-bench: calls/s of a verb over afb-proto-ws, with a number of
  * calls kept in flight on one connection (scripts/bench proto-ws).
  *
- *	bench-proto-ws ADDRESS VERB INFLIGHT SECONDS
+ *	proto-ws-bench ADDRESS VERB INFLIGHT SECONDS
  *	ADDRESS: unix:/path, unix:@name or tcp:host:port (no api part)
  *
  * Prints "<calls/s> <failures>" on stdout.
@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 	inflight = atoi(argv[3]);
 	p = pwspeer_connect(argv[1]);
 	if (!p || inflight < 1) {
-		fprintf(stderr, "bench-proto-ws: can't connect to %s\n", argv[1]);
+		fprintf(stderr, "proto-ws-bench: can't connect to %s\n", argv[1]);
 		return 1;
 	}
 	start = now();
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	for (;;) {
 		rc = pwspeer_recv(p, PWS_CLIENT, &m, 5000);
 		if (rc <= 0) {
-			fprintf(stderr, "bench-proto-ws: connection lost\n");
+			fprintf(stderr, "proto-ws-bench: connection lost\n");
 			return 1;
 		}
 		if (m.code != 'T' && m.code != 'F') {

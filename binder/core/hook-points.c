@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The hook points: each builds the record of one action (its "data" as
+ * the 2017 monitor api reported it) and hands it to hook_dispatch. They
+ * are called only when some hook wants the action (see the guards in
+ * hook.h), so the work done here costs nothing when no one traces.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "afb/afb-req-itf.h"
+#include "hook.h"
+#include "hook-internal.h"
+#include "evt.h"
+#include "session.h"
+#include "xreq.h"
+#if __has_include("peer.h")
+#include "peer.h"
+#define HOOK_HAS_PEER 1
+#endif
+
+/* ---- JSON helpers ---- */
+
+static void add_str(struct json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
+}
+
+static void add_str_opt(struct json_object *o, const char *key, const char *value)
+{
+	if (value)
+		json_object_object_add(o, key, json_object_new_string(value));
+}
+
+static void add_int(struct json_object *o, const char *key, int64_t value)
+{
+	json_object_object_add(o, key, json_object_new_int64(value));
+}
+
+/* a borrowed value, referenced */
+static void add_json(struct json_object *o, const char *key, struct json_object *value)
+{
+	json_object_object_add(o, key, json_object_get(value));
+}
+
+static void add_json_opt(struct json_object *o, const char *key, struct json_object *value)
+{
+	if (value)
+		json_object_object_add(o, key, json_object_get(value));
+}
+
+/* ---- requests ---- */
+
+static void req_emit(struct xreq *x, unsigned flag, struct json_object *data)
+{
+	struct hook_record r = {
+		.kind = HOOK_REQUEST, .flag = flag, .xreq = x, .index = x->hookindex,
+		.api = x->api, .verb = x->verb, .uuid = session_uuid(x->session), .data = data,
+	};
+
+	if (hook_enter()) {
+		hook_dispatch(&r);
+		hook_leave();
+	}
+	json_object_put(data);
+}
+
+void hook_req_start_slow(struct xreq *x)
+{
+	x->hookflags = hook_req_flags(x->api, x->verb, session_uuid(x->session));
+	if (!x->hookflags)
+		return;
+	x->hookindex = hook_next_request_index();
+	if (!x->begin_us)
+		x->begin_us = hook_now_us();
+	if (HOOK_REQ_ON(x, BEGIN))
+		req_emit(x, HOOK_REQ_BEGIN, NULL);
+}
+
+static int64_t elapsed_us(struct xreq *x)
+{
+	return x->begin_us ? hook_now_us() - x->begin_us : 0;
+}
+
+void hook_req_end(struct xreq *x)
+{
+	struct json_object *data = json_object_new_object();
+
+	add_int(data, "duration_us", elapsed_us(x));
+	req_emit(x, HOOK_REQ_END, data);
+}
+
+void hook_req_json(struct xreq *x, struct json_object *args)
+{
+	struct json_object *data = json_object_new_object();
+
+	add_json(data, "result", args);
+	req_emit(x, HOOK_REQ_JSON, data);
+}
+
+void hook_req_get(struct xreq *x, const char *name, const struct afb_arg *arg)
+{
+	struct json_object *data = json_object_new_object();
+
+	add_str(data, "query", name);
+	add_str(data, "name", arg->name);
+	add_str(data, "value", arg->value);
+	add_str(data, "path", arg->path);
+	req_emit(x, HOOK_REQ_GET, data);
+}
+
+void hook_req_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+{
+	struct json_object *data;
+
+	if (status ? !HOOK_REQ_ON(x, FAIL) : !HOOK_REQ_ON(x, SUCCESS))
+		return;
+	data = json_object_new_object();
+	if (status)
+		add_str(data, "status", status);
+	else
+		add_json(data, "result", object);
+	add_str(data, "info", info);
+	add_int(data, "duration_us", elapsed_us(x));
+	req_emit(x, status ? HOOK_REQ_FAIL : HOOK_REQ_SUCCESS, data);
+}
+
+void hook_req_context_get(struct xreq *x, void *value)
+{
+	req_emit(x, HOOK_REQ_CONTEXT_GET, NULL);
+}
+
+void hook_req_context_set(struct xreq *x, void *value, void (*freecb)(void *))
+{
+	req_emit(x, HOOK_REQ_CONTEXT_SET, NULL);
+}
+
+void hook_req_addref(struct xreq *x)
+{
+	req_emit(x, HOOK_REQ_ADDREF, NULL);
+}
+
+void hook_req_unref(struct xreq *x)
+{
+	req_emit(x, HOOK_REQ_UNREF, NULL);
+}
+
+void hook_req_session_close(struct xreq *x)
+{
+	req_emit(x, HOOK_REQ_SESSION_CLOSE, NULL);
+}
+
+void hook_req_session_set_loa(struct xreq *x, unsigned level, int result)
+{
+	struct json_object *data = json_object_new_object();
+
+	add_int(data, "level", level);
+	add_int(data, "result", result);
+	req_emit(x, HOOK_REQ_SESSION_SET_LOA, data);
+}
+
+static void req_subscription(struct xreq *x, unsigned flag, struct evt *evt, int result)
+{
+	struct json_object *data = json_object_new_object(), *e = json_object_new_object();
+
+	add_str(e, "name", evt ? evt_fullname(evt) : NULL);
+	add_int(e, "id", evt ? evt_id(evt) : 0);
+	json_object_object_add(data, "event", e);
+	add_int(data, "result", result);
+	req_emit(x, flag, data);
+}
+
+void hook_req_subscribe(struct xreq *x, struct evt *evt, int result)
+{
+	req_subscription(x, HOOK_REQ_SUBSCRIBE, evt, result);
+}
+
+void hook_req_unsubscribe(struct xreq *x, struct evt *evt, int result)
+{
+	req_subscription(x, HOOK_REQ_UNSUBSCRIBE, evt, result);
+}
+
+void hook_req_subcall(struct xreq *x, unsigned flag, const char *api, const char *verb, struct json_object *args)
+{
+	struct json_object *data = json_object_new_object();
+
+	add_str(data, "api", api);
+	add_str(data, "verb", verb);
+	add_json(data, "args", args);
+	req_emit(x, flag, data);
+}
+
+void hook_req_subcall_result(struct xreq *x, unsigned flag, int status, struct json_object *result)
+{
+	struct json_object *data = json_object_new_object();
+
+	add_int(data, "status", status);
+	add_json(data, "result", result);
+	req_emit(x, flag, data);
+}
+
+static const char *const level_names[8] = {
+	NULL, NULL, NULL, "error", "warning", "notice", "info", "debug"
+};
+
+/* The data of a log message; 'always_position': "?" for what is unknown (request, global). */
+static struct json_object *vverbose_data(int level, const char *file, int line, const char *func,
+					 const char *fmt, va_list args, int always_position)
+{
+	struct json_object *data = json_object_new_object(), *pos;
+	char *msg = NULL;
+	va_list copy;
+
+	add_int(data, "level", level);
+	if (level >= 3 && level <= 7)
+		add_str(data, "type", level_names[level]);
+	va_copy(copy, args);
+	if (fmt && vasprintf(&msg, fmt, copy) >= 0) {
+		add_str(data, "message", msg);
+		free(msg);
+	} else {
+		add_str(data, "format", fmt);
+	}
+	va_end(copy);
+	if (file || always_position) {
+		pos = json_object_new_object();
+		add_str(pos, "file", file ? file : "?");
+		add_int(pos, "line", line);
+		if (func || always_position)
+			add_str(pos, "function", func ? func : "?");
+		json_object_object_add(data, "position", pos);
+	}
+	return data;
+}
+
+void hook_req_vverbose(struct xreq *x, int level, const char *file, int line, const char *func,
+		       const char *fmt, va_list args)
+{
+	req_emit(x, HOOK_REQ_VVERBOSE, vverbose_data(level, file, line, func, fmt, args, 1));
+}
+
+void hook_req_store(struct xreq *x)
+{
+	req_emit(x, HOOK_REQ_STORE, NULL);
+}
+
+void hook_req_unstore(struct xreq *x)
+{
+	req_emit(x, HOOK_REQ_UNSTORE, NULL);
+}
+
+/* ---- daemon, service, event, global, session ---- */
+
+static void emit(struct hook_record *r)
+{
+	if (hook_enter()) {
+		hook_dispatch(r);
+		hook_leave();
+	}
+}
+
+void hook_daemon(const char *api, unsigned flag, struct json_object *data)
+{
+	struct hook_record r = { .kind = HOOK_DAEMON, .flag = flag, .api = api, .data = data };
+
+	emit(&r);
+	json_object_put(data);
+}
+
+void hook_daemon_vverbose(const char *api, int level, const char *file, int line, const char *func,
+			  const char *fmt, va_list args)
+{
+	hook_daemon(api, HOOK_DAEMON_VVERBOSE, vverbose_data(level, file, line, func, fmt, args, 0));
+}
+
+void hook_service(const char *api, unsigned flag, struct json_object *data)
+{
+	struct hook_record r = { .kind = HOOK_SERVICE, .flag = flag, .api = api, .data = data };
+
+	emit(&r);
+	json_object_put(data);
+}
+
+void hook_evt(const char *fullname, int id, unsigned flag)
+{
+	struct hook_record r = { .kind = HOOK_EVENT, .flag = flag, .event = fullname, .eventid = id };
+
+	emit(&r);
+}
+
+void hook_evt_data(const char *fullname, int id, unsigned flag, struct json_object *data, int result)
+{
+	struct hook_record r = { .kind = HOOK_EVENT, .flag = flag, .event = fullname, .eventid = id };
+
+	r.data = json_object_new_object();
+	add_json_opt(r.data, "data", data);
+	if (flag & (HOOK_EVT_PUSH_AFTER | HOOK_EVT_BROADCAST_AFTER))
+		add_int(r.data, "result", result);
+	emit(&r);
+	json_object_put(r.data);
+}
+
+void hook_global_vverbose(int level, const char *file, int line, const char *func, const char *fmt,
+			  va_list args)
+{
+	struct hook_record r = { .kind = HOOK_GLOBAL, .flag = HOOK_GLOBAL_VVERBOSE };
+
+	/* checked before building the message: a hook that logs must not recurse */
+	if (!hook_enter())
+		return;
+	r.data = vverbose_data(level, file, line, func, fmt, args, 1);
+	hook_dispatch(&r);
+	hook_leave();
+	json_object_put(r.data);
+}
+
+void hook_session(const char *uuid, unsigned flag)
+{
+	struct hook_record r = { .kind = HOOK_SESSION, .flag = flag, .uuid = uuid };
+
+	emit(&r);
+}
+
+/* ---- the 2017 TRACE object ---- */
+
+static void add_peer(struct json_object *desc, struct xreq *x)
+{
+#ifdef HOOK_HAS_PEER
+	const struct peer *p = x->peer;
+	struct json_object *creds;
+	char uid[24];
+
+	if (!p)
+		return;
+	if (p->creds.known) {
+		creds = json_object_new_object();
+		snprintf(uid, sizeof uid, "%u", (unsigned)p->creds.uid);
+		add_int(creds, "uid", p->creds.uid);
+		add_str(creds, "user", uid);
+		add_int(creds, "gid", p->creds.gid);
+		add_int(creds, "pid", p->creds.pid);
+		add_str_opt(creds, "label", p->creds.label[0] ? p->creds.label : NULL);
+		json_object_object_add(desc, "credentials", creds);
+	}
+	add_str(desc, "transport", peer_kind_name(p->kind));
+	add_str(desc, "client", p->address);
+#else
+	(void)desc;
+	(void)x;
+#endif
+}
+
+struct json_object *hook_record_json(const struct hook_record *r, const char *tag)
+{
+	struct json_object *o = json_object_new_object(), *desc = json_object_new_object();
+	char time[40];
+
+	if (!o || !desc) {
+		json_object_put(o);
+		json_object_put(desc);
+		return NULL;
+	}
+	snprintf(time, sizeof time, "%lld.%06ld", (long long)r->time.tv_sec, r->time.tv_nsec / 1000);
+	add_str(o, "time", time);
+	add_str_opt(o, "tag", tag);
+	add_str(o, "type", hook_kind_name(r->kind));
+	add_int(o, "id", r->id);
+	switch (r->kind) {
+	case HOOK_REQUEST:
+		add_int(desc, "index", r->index);
+		add_str(desc, "api", r->api);
+		add_str(desc, "verb", r->verb);
+		add_str(desc, "action", r->action);
+		add_peer(desc, r->xreq);
+		add_str_opt(desc, "session", r->uuid);
+		break;
+	case HOOK_DAEMON:
+	case HOOK_SERVICE:
+		add_str(desc, "api", r->api);
+		add_str(desc, "action", r->action);
+		break;
+	case HOOK_EVENT:
+		add_int(desc, "id", r->eventid);
+		add_str(desc, "name", r->event);
+		add_str(desc, "action", r->action);
+		break;
+	case HOOK_SESSION:
+		add_str(desc, "uuid", r->uuid);
+		add_str(desc, "action", r->action);
+		break;
+	default:
+		add_str(desc, "action", r->action);
+		break;
+	}
+	json_object_object_add(o, hook_kind_name(r->kind), desc);
+	add_json_opt(o, "data", r->data);
+	return o;
+}
