@@ -226,7 +226,8 @@ int dbus_call_start(const struct dbus_call_params *p)
 	if (sd_bus_message_get_cookie(p->msg, &c->cookie) < 0)
 		c->cookie = 0;
 	xreq_init(&c->xreq, &call_itf, dbus_peer_client(p->peer), p->session, api, verb, p->args);
-	c->xreq.validated = p->validated ? 1 : 0;
+	if (p->validated)
+		xreq_set(&c->xreq, XREQ_VALIDATED);
 	atomic_fetch_add(&live_calls, 1);
 	xreq_process(&c->xreq, main_apiset);
 	return 0;

@@ -293,7 +293,8 @@ static void import_call(void *closure, struct xreq *xreq)
 		xreq_unref(xreq);
 		return;
 	}
-	k = session_cookie_make(xreq->session, imp, make_key, free_key, imp);
+	/* the remote api may keep state in the session: one is made if the request has none yet */
+	k = xreq_session(xreq, 1) ? session_cookie_make(xreq_session(xreq, 0), imp, make_key, free_key, imp, NULL) : NULL;
 	if (!k) {
 		free(p->args);
 		free(p);
@@ -303,7 +304,7 @@ static void import_call(void *closure, struct xreq *xreq)
 	}
 	memcpy(p->key, k->key, sizeof p->key);
 	memcpy(p->verb, xreq->verb, lv);
-	p->validated = xreq->validated;
+	p->validated = xreq_has(xreq, XREQ_VALIDATED);
 	p->xreq = xreq;
 	p->imp = import_ref(imp);
 	if (mainloop_post(send_call, p) < 0) {

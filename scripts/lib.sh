@@ -30,13 +30,13 @@ afb_ensure_packages() {
 	afb_check_sanitizer_runtimes
 }
 
-# The sanitizer runtimes of gcc (package libasan8 and libubsan1, pulled by gcc).
+# The sanitizer runtimes of gcc (packages libasan8, libubsan1 and libtsan2, pulled by gcc).
 afb_check_sanitizer_runtimes() {
 	local lib path
-	for lib in libasan.so libubsan.so; do
+	for lib in libasan.so libubsan.so libtsan.so; do
 		path=$(gcc -print-file-name="$lib")
 		if [ ! -e "$path" ]; then
-			echo "error: gcc has no $lib (install the gcc package of Debian 12: gcc-12 pulls libasan8 and libubsan1)" >&2
+			echo "error: gcc has no $lib (install the gcc package of Debian 12: gcc-12 pulls libasan8, libubsan1 and libtsan2)" >&2
 			return 1
 		fi
 	done

@@ -135,7 +135,8 @@ static void t_serving_from_file(void)
 	struct afbt_daemon *d = afbt_daemon_start("--config", path, NULL);
 	struct afbt_resp *r;
 
-	r = afbt_get(d, NULL, "/rest/hello/ping");
+	/* a verb that keeps session state gets a session, told by a cookie of --cntxtimeout's age */
+	r = afbt_get(d, NULL, "/rest/hello/contextset?value=1");
 	CHECK_REPLY(r, 200, "success");
 	CHECK_CONTAINS(afbt_header(r, "Set-Cookie"), "Max-Age=77");
 	CHECK_EQ(afbt_get(d, NULL, "/api/hello/ping")->code, 404);

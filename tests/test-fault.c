@@ -224,8 +224,10 @@ int main(int argc, char **argv)
 	afbt_run("timer", t_timer);
 	afbt_run("init", t_init);
 	afbt_run("help", t_help);
-	/* AddressSanitizer's own SIGSEGV handler would report and abort: not for the daemons that must die of it */
+	/* the sanitizers' own SIGSEGV handlers would report and exit: not for the daemons that must die of it */
 	asan_option("handle_segv=0");
+	setenv("TSAN_OPTIONS", afbt_fmt("%s%shandle_segv=0", getenv("TSAN_OPTIONS") ? getenv("TSAN_OPTIONS") : "",
+					getenv("TSAN_OPTIONS") ? ":" : ""), 1);
 	afbt_run("daemon-fault", t_daemon_fault);
 	afbt_run("no-sigcatch", t_no_sigcatch);
 	return afbt_done();

@@ -215,7 +215,8 @@ static void t_json_body_merge(void)
 static void t_rootapi(void)
 {
 	struct afbt_daemon *d = afbt_daemon_start("--rootapi", "/rest/v1", "--binding", afbt_binding("hello"), NULL);
-	struct afbt_resp *r = afbt_get(d, NULL, "/rest/v1/hello/ping");
+	/* a verb that keeps session state: its session is made, and told by cookie */
+	struct afbt_resp *r = afbt_get(d, NULL, "/rest/v1/hello/contextset?value=1");
 
 	CHECK_REPLY(r, 200, "success");
 	CHECK_CONTAINS(afbt_header(r, "Set-Cookie"), "Path=/rest/v1");

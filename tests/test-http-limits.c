@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,7 +75,7 @@ static int closed_by_peer(int fd, char *got, size_t size)
 struct herd {
 	int fds[ATTACKERS];
 	int count;
-	volatile int stop;
+	atomic_int stop;		/* read by the trickling thread */
 	pthread_t thread;
 };
 

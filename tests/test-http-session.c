@@ -33,13 +33,13 @@ static void check_denied(struct afbt_resp *r, long code, const char *info)
 #define BAD_TOKEN "invalid token's identity"
 #define BAD_LOA "invalid LOA"
 
-/* A client with a session: returns its uuid. */
+/* A client with a session (made by a verb that keeps state in it): returns its uuid. */
 static const char *open_session(struct afbt_client *c)
 {
-	struct afbt_resp *r = GET(c, "/api/flags/none");
+	struct afbt_resp *r = GET(c, "/api/flags/ctxset?value=open");
 	const char *uuid;
 
-	check_verb_ok(r, "none");
+	CHECK_REPLY(r, 200, "success");
 	uuid = afbt_jstr(r, "request.uuid");
 	CHECK(uuid != NULL);
 	return uuid;
@@ -219,28 +219,28 @@ static void t_uuid_server_made(void)
 	struct afbt_resp *r;
 
 	r = afbt_get_h(D, NULL, (const char *[]){ "x-afb-uuid: " "01234567-89ab-cdef-0123-456789abcdef", NULL },
-		       "/api/flags/none");
-	check_verb_ok(r, "none");
+		       "/api/flags/ctxset?value=1");
+	CHECK_REPLY(r, 200, "success");
 	CHECK(is_uuid_like(afbt_jstr(r, "request.uuid")));
 	CHECK_STR_NE(afbt_jstr(r, "request.uuid"), mine);
 
-	r = GET(NULL, "/api/flags/none?uuid=%s", mine);
-	check_verb_ok(r, "none");
+	r = GET(NULL, "/api/flags/ctxset?value=1&uuid=%s", mine);
+	CHECK_REPLY(r, 200, "success");
 	CHECK(is_uuid_like(afbt_jstr(r, "request.uuid")));
 	CHECK_STR_NE(afbt_jstr(r, "request.uuid"), mine);
 
-	r = GET(NULL, "/api/flags/none?uuid=");
-	check_verb_ok(r, "none");
+	r = GET(NULL, "/api/flags/ctxset?value=1&uuid=");
+	CHECK_REPLY(r, 200, "success");
 	CHECK(is_uuid_like(afbt_jstr(r, "request.uuid")));
 }
 
 static void t_set_cookie(void)
 {
 	struct afbt_client *c = afbt_client_new();
-	struct afbt_resp *r = GET(c, "/api/flags/none");
+	struct afbt_resp *r = GET(c, "/api/flags/ctxset?value=1");
 	const char *cookie, *uuid;
 
-	check_verb_ok(r, "none");
+	CHECK_REPLY(r, 200, "success");
 	uuid = afbt_jstr(r, "request.uuid");
 	cookie = afbt_header(r, "Set-Cookie");
 	CHECK(cookie != NULL);
@@ -342,11 +342,11 @@ static void t_session_max(void)
 	CHECK_REPLY(r, 200, "success");
 	CHECK_STR(afbt_jstr(r, "response.value"), "v19");
 	CHECK(afbt_jstr(r, "request.uuid") == NULL);
-	/* the oldest was evicted: its uuid gives a new session */
+	/* the oldest was evicted: its uuid names nothing (and reading makes no session) */
 	r = afbt_get(d, NULL, "/api/flags/ctxget?uuid=%s", uuids[0]);
 	CHECK_REPLY(r, 200, "success");
 	CHECK_STR(afbt_jstr(r, "response.value"), "null");
-	CHECK_STR_NE(afbt_jstr(r, "request.uuid"), uuids[0]);
+	CHECK(afbt_jstr(r, "request.uuid") == NULL);
 	CHECK_REPLY(afbt_get(d, NULL, "/api/flags/check?token=" TOKEN), 200, "success");
 	afbt_daemon_stop(d);
 }
@@ -373,6 +373,10 @@ static void t_expiry(void)
 	r = afbt_get(d, NULL, "/api/flags/ctxget?uuid=%s", uuid);
 	CHECK_REPLY(r, 200, "success");
 	CHECK_STR(afbt_jstr(r, "response.value"), "null");
+	/* reading a context makes no session */
+	CHECK(afbt_jstr(r, "request.uuid") == NULL);
+	r = afbt_get(d, NULL, "/api/flags/ctxset?value=again&uuid=%s", uuid);
+	CHECK_REPLY(r, 200, "success");
 	CHECK(afbt_jstr(r, "request.uuid") != NULL);
 	CHECK_STR_NE(afbt_jstr(r, "request.uuid"), uuid);
 	afbt_daemon_stop(d);

@@ -15,6 +15,14 @@
 /* a tree deeper than this is a binding's mistake (a cycle): refused, not followed */
 #define MAX_DEPTH 32
 
+/* the LOA of the session of 'x' for the api serving it (0 without session) */
+static unsigned loa_of(struct xreq *x)
+{
+	struct session *s = xreq_session(x, 0);
+
+	return s ? session_get_loa(s, x->api_key) : 0;
+}
+
 static int eval(struct xreq *x, const struct afb_auth *auth, int depth)
 {
 	if (!auth)
@@ -28,9 +36,9 @@ static int eval(struct xreq *x, const struct afb_auth *auth, int depth)
 	case afb_auth_No:
 		return 0;
 	case afb_auth_Token:
-		return x->validated;
+		return xreq_has(x, XREQ_VALIDATED);
 	case afb_auth_LOA:
-		return session_get_loa(x->session, x->api_key) >= auth->loa;
+		return loa_of(x) >= auth->loa;
 	case afb_auth_Permission:
 		return perm_check(x, auth->text);
 	case afb_auth_Or:
@@ -53,13 +61,14 @@ int auth_eval(struct xreq *x, const struct afb_auth *auth)
 int auth_check_verb(struct xreq *x, unsigned flags, const struct afb_auth *auth)
 {
 	unsigned want = flags & AFB_SESSION_LOA_MASK_X2;
+	struct session *s;
 
-	/* a refusal leaves the session as it was: a wrong token harms no one */
-	if (flags && !x->validated) {
+	/* a refusal leaves the session as it was (or unmade): a wrong token harms no one */
+	if (flags && !xreq_has(x, XREQ_VALIDATED)) {
 		xreq_reply(x, "denied", "invalid token's identity", NULL);
 		return -1;
 	}
-	if (want && session_get_loa(x->session, x->api_key) < want) {
+	if (want && loa_of(x) < want) {
 		xreq_reply(x, "denied", "invalid LOA", NULL);
 		return -1;
 	}
@@ -68,11 +77,16 @@ int auth_check_verb(struct xreq *x, unsigned flags, const struct afb_auth *auth)
 		return -1;
 	}
 	if (flags & AFB_SESSION_REFRESH_X2) {
-		session_renew_token(x->session, x->token);
-		x->refreshed = 1;
+		s = xreq_session(x, 1);
+		if (!s) {
+			xreq_reply(x, "failed", "internal error", NULL);
+			return -1;
+		}
+		session_renew_token(s, NULL);
+		xreq_set(x, XREQ_REFRESHED);
 	}
 	if (flags & AFB_SESSION_CLOSE_X2)
-		x->closing = 1;
+		xreq_set(x, XREQ_CLOSING);
 	return 0;
 }
 

@@ -69,11 +69,9 @@ static void call_reply(struct xreq *x, const char *error, const char *info, stru
 	struct call *c = call_of(x);
 	struct json_object *envelope;
 
-	/* a token renewed in the caller's session must reach the caller's client */
-	if (x->refreshed && x->caller && !(c->flags & CALL_API_SESSION) && !x->caller->refreshed) {
-		memcpy(x->caller->token, x->token, sizeof x->token);
-		x->caller->refreshed = 1;
-	}
+	/* a token renewed in the caller's session must reach the caller's client: its reply reads it there */
+	if (x->caller && !(c->flags & CALL_API_SESSION) && xreq_has(x, XREQ_REFRESHED))
+		xreq_set(x->caller, XREQ_REFRESHED);
 	if (c->reply) {
 		c->reply(c->closure, error, info, object);
 		json_object_put(object);
@@ -140,11 +138,20 @@ static int call_unsubscribe(struct xreq *x, struct evt *evt)
 	return rc;
 }
 
+/* a subcall in its caller's session: made in the caller when needed */
+static struct session *call_make_session(struct xreq *x)
+{
+	struct session *s = x->caller && !(call_of(x)->flags & CALL_API_SESSION) ? xreq_session(x->caller, 1) : NULL;
+
+	return s ? session_ref(s) : NULL;
+}
+
 static const struct xreq_itf call_itf = {
 	.reply = call_reply,
 	.destroy = call_destroy,
 	.subscribe = call_subscribe,
 	.unsubscribe = call_unsubscribe,
+	.make_session = call_make_session,
 };
 
 /* ---- making them ---- */
@@ -165,8 +172,9 @@ static struct call *call_new(const struct call_from *from, const char *api, cons
 	}
 	memcpy(c->names, api ? api : "", la + 1);
 	memcpy(c->names + la + 1, verb ? verb : "", lv + 1);
-	session = own ? caller->session : from->session ? from->session : call_api_session();
-	if (!session) {
+	/* the caller's session may not be made yet: the subcall makes it when needed (call_make_session) */
+	session = own ? atomic_load(&caller->session) : from->session ? from->session : call_api_session();
+	if (!own && !session) {
 		json_object_put(args);
 		free(c);
 		return NULL;
@@ -180,7 +188,8 @@ static struct call *call_new(const struct call_from *from, const char *api, cons
 	atomic_init(&c->owners, 1);
 	if (caller)
 		c->xreq.caller = xreq_addref(caller);
-	c->xreq.validated = own ? caller->validated : 1;
+	if (!own || xreq_has(caller, XREQ_VALIDATED))
+		xreq_set(&c->xreq, XREQ_VALIDATED);
 	return c;
 }
 

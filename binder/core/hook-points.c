@@ -38,25 +38,47 @@ static void add_int(struct json_object *o, const char *key, int64_t value)
 	json_object_object_add(o, key, json_object_new_int64(value));
 }
 
-/* a borrowed value, referenced */
+/*
+ * A borrowed value, copied: the record is serialized later on another
+ * thread, while the request's objects go on being used (and released) by
+ * their own; json-c's objects are not thread-safe, not even their
+ * reference counts (ThreadSanitizer).
+ */
+static struct json_object *copy(struct json_object *value)
+{
+	struct json_object *result = NULL;
+
+	if (value && json_object_deep_copy(value, &result, NULL) < 0)
+		result = NULL;
+	return result;
+}
+
 static void add_json(struct json_object *o, const char *key, struct json_object *value)
 {
-	json_object_object_add(o, key, json_object_get(value));
+	json_object_object_add(o, key, copy(value));
 }
 
 static void add_json_opt(struct json_object *o, const char *key, struct json_object *value)
 {
 	if (value)
-		json_object_object_add(o, key, json_object_get(value));
+		json_object_object_add(o, key, copy(value));
 }
 
 /* ---- requests ---- */
+
+/* the uuid of the request's session; NULL while it has none (sessions are made on first use) */
+static const char *uuid_of(struct xreq *x)
+{
+	struct session *s = xreq_session(x, 0);
+
+	return s ? session_uuid(s) : NULL;
+}
 
 static void req_emit(struct xreq *x, unsigned flag, struct json_object *data)
 {
 	struct hook_record r = {
 		.kind = HOOK_REQUEST, .flag = flag, .xreq = x, .index = x->hookindex,
-		.api = x->api, .verb = x->verb, .uuid = session_uuid(x->session), .data = data,
+		.api = x->api, .verb = x->verb, .uuid = uuid_of(x), .data = data,
 	};
 
 	if (hook_enter()) {
@@ -68,7 +90,7 @@ static void req_emit(struct xreq *x, unsigned flag, struct json_object *data)
 
 void hook_req_start_slow(struct xreq *x)
 {
-	x->hookflags = hook_req_flags(x->api, x->verb, session_uuid(x->session));
+	x->hookflags = hook_req_flags(x->api, x->verb, uuid_of(x));
 	if (!x->hookflags)
 		return;
 	x->hookindex = hook_next_request_index();

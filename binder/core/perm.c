@@ -291,7 +291,8 @@ int perm_check_peer(const struct peer *peer, unsigned loa, const char *permissio
 
 int perm_check(struct xreq *x, const char *permission)
 {
-	unsigned loa = x->session && x->api_key ? session_get_loa(x->session, x->api_key) : 0;
+	struct session *s = x->api_key ? xreq_session(x, 0) : NULL;
+	unsigned loa = s ? session_get_loa(s, x->api_key) : 0;
 
 	return perm_check_peer(x->peer, loa, permission);
 }

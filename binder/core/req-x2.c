@@ -90,9 +90,29 @@ static void r_vfail(struct afb_req_x2 *req, const char *status, const char *fmt,
 
 /* ---- contexts ---- */
 
-struct ctx_call {
-	void *(*create)(void *closure);
+struct free_call {
 	void (*free_value)(void *value);
+	void *value;
+};
+
+static void free_call(void *closure)
+{
+	struct free_call *f = closure;
+
+	f->free_value(f->value);
+}
+
+/* Frees 'value' with 'free_value', binding code of the request's api. */
+static void free_guarded(struct xreq *x, void (*free_value)(void *), void *value)
+{
+	struct free_call f = { free_value, value };
+
+	fault_guard(x->api_key, "context free", x->verb, x, free_call, &f);
+}
+
+struct ctx_call {
+	struct xreq *xreq;
+	void *(*create)(void *closure);
 	void *closure;
 	void *value;
 };
@@ -104,56 +124,51 @@ static void ctx_create(void *closure)
 	c->value = c->create(c->closure);
 }
 
-static void ctx_free(void *closure)
+/* the binding's create function, under its fault guard (the session's lock is not held) */
+static void *ctx_make(void *closure)
 {
 	struct ctx_call *c = closure;
 
-	c->free_value(c->value);
-}
-
-/* Frees 'value' with 'free_value', binding code of the request's api. */
-static void free_guarded(struct xreq *x, void (*free_value)(void *), void *value)
-{
-	struct ctx_call c = { .free_value = free_value, .value = value };
-
-	if (free_value && value)
-		fault_guard(x->api_key, "context free", x->verb, x, ctx_free, &c);
+	if (!c->create)
+		return c->closure;
+	if (fault_guard(c->xreq->api_key, "context create", c->xreq->verb, c->xreq, ctx_create, c))
+		return NULL;
+	return c->value;
 }
 
 /*
- * The semantics of slot 21 (afb-req-x2.h); the binding's create and free
- * functions run outside of the session store's lock, so a create that
- * makes a call cannot block the daemon. Two requests creating at once
- * both create; the second one's value is freed and it gets the first's.
+ * The semantics of slot 21 (afb-req-x2.h), with the session store's
+ * primitives: atomic get-or-create (a second request waits for the first
+ * one's create), and free functions run under the api's fault guard.
  */
 static void *r_context_make(struct afb_req_x2 *req, int replace, void *(*create)(void *), void (*free_value)(void *),
 			    void *closure)
 {
 	FAULT_DAEMON_SCOPE;
 	struct xreq *x = X(req);
-	struct ctx_call c = { create, free_value, closure, closure };
-	void (*oldfree)(void *);
-	void *value, *old;
+	struct ctx_call c = { x, create, closure, NULL };
+	struct session *s = xreq_session(x, 0);
+	void *value;
 
-	if (!replace && (value = session_cookie_get(x->session, x->api_key)))
-		return value;
-	if (create && fault_guard(x->api_key, "context create", x->verb, x, ctx_create, &c))
-		return NULL;
 	if (!replace) {
+		if (s && (value = session_cookie_get(s, x->api_key)))
+			return value;
 		if (!create && !free_value)
-			return c.value;	/* nothing to keep */
-		value = session_cookie_set_if_absent(x->session, x->api_key, c.value, free_value);
-		if (value != c.value)
-			free_guarded(x, free_value, c.value);
-		return value;
+			return closure;		/* nothing to find, nothing to keep */
+		s = xreq_session(x, 1);
+		return s ? session_cookie_make(s, x->api_key, ctx_make, free_value, &c, x->api_key) : NULL;
 	}
-	if (session_cookie_exchange(x->session, x->api_key, c.value, free_value, &old, &oldfree) < 0) {
-		free_guarded(x, free_value, c.value);
+	value = ctx_make(&c);
+	if (!value && !free_value && !s)
+		return NULL;			/* nothing to remove */
+	s = xreq_session(x, 1);
+	if (!s || session_cookie_set(s, x->api_key, value, free_value, x->api_key) < 0) {
+		/* out of memory: the value can't be kept */
+		if (value && free_value)
+			free_guarded(x, free_value, value);
 		return NULL;
 	}
-	if (old != c.value)
-		free_guarded(x, oldfree, old);
-	return c.value;
+	return value;
 }
 
 static void *r_context_get(struct afb_req_x2 *req)
@@ -470,6 +485,7 @@ static struct json_object *r_get_client_info(struct afb_req_x2 *req)
 	struct xreq *x = X(req);
 	const struct peer_creds *creds = &x->peer->creds;
 	struct json_object *info = json_object_new_object();
+	struct session *session;
 	char user[16];
 	const char *id;
 
@@ -483,9 +499,10 @@ static struct json_object *r_get_client_info(struct afb_req_x2 *req)
 		json_object_object_add(info, "label", json_object_new_string(creds->label));
 		json_object_object_add(info, "id", json_object_new_string(id ? id + 1 : creds->label));
 	}
-	if (x->session) {
-		json_object_object_add(info, "uuid", json_object_new_string(session_uuid(x->session)));
-		json_object_object_add(info, "LOA", json_object_new_int((int)session_get_loa(x->session, x->api_key)));
+	session = xreq_session(x, 0);
+	if (session) {
+		json_object_object_add(info, "uuid", json_object_new_string(session_uuid(session)));
+		json_object_object_add(info, "LOA", json_object_new_int((int)session_get_loa(session, x->api_key)));
 	}
 	return info;
 }

@@ -60,7 +60,7 @@ void reqlog_reply(struct xreq *x, const char *status, const char *info)
 				us / 1000, us % 1000, info && status ? ": " : "", info && status ? info : "",
 				"PRIORITY=%d", level, "API=%s", x->api, "VERB=%s", x->verb, "STATUS=%s", st,
 				"TRANSPORT=%s", transport, "CLIENT=%s", client, "DURATION_US=%lld", us,
-				"SESSION=%s", session_uuid(x->session), NULL);
+				"SESSION=%s", xreq_session(x, 0) ? session_uuid(xreq_session(x, 0)) : "", NULL);
 		return;
 	}
 	verbose(level, NULL, NULL, 0, NULL, "request %s/%s %s %s %s %lld.%03lld ms%s%s", x->api, x->verb, transport,

@@ -1,6 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Sessions: see session.h.
+ *
+ * Lock order: the store's lock, then a session's lock (never the other
+ * way). A session's rank is computed from its atomics; the store moves it
+ * between its rank lists under the store's lock when it changes
+ * (rerank), so the lists may lag a change by an instant, which eviction
+ * tolerates.
+ */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,46 +18,70 @@
 #include <ctype.h>
 #include <time.h>
 #include <sys/random.h>
+#include "fault.h"
 #include "session.h"
 #include "hook.h"
 #include "verbose.h"
 
 #define BUCKETS 1024
+#define HOST_BUCKETS 256
+#define RANKS 4
+/* sessions looked at, per rank list, to find one that no one references */
+#define EVICT_SCAN 64
 
 struct cookie {
 	struct cookie *next;
 	const void *key;
 	void *value;
 	void (*freecb)(void *);
+	const struct fault_site *site;	/* whose free function (NULL: the daemon's) */
 	unsigned loa;
+	int making;			/* session_cookie_make runs its makecb */
+	pthread_t maker;		/* ... on this thread */
+};
+
+struct host {
+	struct host *next;
+	int count;				/* sessions in the list below */
+	struct session *head, *tail;		/* its sessions of rank 0-1, most recent first */
+	char name[];
 };
 
 struct session {
-	struct session *hnext;			/* hash chain, when stored */
-	struct session *lru_prev, *lru_next;	/* most recent first, when stored */
-	int refcount;
-	int stored;
-	int timeout;				/* seconds, 0: never expires */
-	time_t expiry;
+	/* the store's, under store_lock */
+	struct session *hnext;			/* hash chain */
+	struct session *prev, *next;		/* rank list, most recent first */
+	struct session *host_prev, *host_next;	/* host list, while of rank 0 or 1 */
+	struct host *host;			/* NULL: not counted per host */
+	atomic_int stored;			/* written under store_lock, read anywhere */
+	atomic_int listed_rank;			/* idem: the rank list it is in */
+
+	atomic_int refcount;
+	atomic_llong expiry;			/* seconds, monotonic */
+	int timeout;				/* seconds, 0: never expires; constant */
+	atomic_int validated;			/* a valid token was presented */
+	atomic_int renewed;			/* the token was renewed: only its client knows it */
+	atomic_int values;			/* cookies with a value */
+	atomic_int loas;			/* cookies with a LOA > 0 */
+
+	pthread_mutex_t lock;			/* the token and the cookies */
+	pthread_cond_t made;			/* a cookie's value was made */
 	struct cookie *cookies;
-	char uuid[SESSION_UUID_LEN + 1];
+	char uuid[SESSION_UUID_LEN + 1];	/* constant */
 	char token[SESSION_UUID_LEN + 1];
 };
 
-/* one lock for the store, the refcounts and the cookies */
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct session *buckets[BUCKETS];
-static struct session *lru_head, *lru_tail;
-static int count, max_count, default_timeout;
+static struct session *rank_head[RANKS], *rank_tail[RANKS];
+static struct host *hosts[HOST_BUCKETS];
+static atomic_int count;		/* written under store_lock */
+static int max_count, max_per_host, default_timeout;
 static char initial_token[SESSION_UUID_LEN + 1];
 
-/* A pending call of a cookie's free function, made once the lock is released. */
-struct release {
-	void (*freecb)(void *);
-	void *value;
-};
+/* ---- helpers ---- */
 
-static void make_uuid(char out[SESSION_UUID_LEN + 1])
+static void random_uuid(char out[SESSION_UUID_LEN + 1])
 {
 	unsigned char b[16];
 	size_t got = 0;
@@ -68,13 +102,13 @@ static void make_uuid(char out[SESSION_UUID_LEN + 1])
 		 b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-static unsigned hash_uuid(const char *uuid)
+static unsigned hash_text(const char *text, int fold)
 {
 	unsigned h = 5381;
 
-	while (*uuid)
-		h = h * 33 + (unsigned char)tolower((unsigned char)*uuid++);
-	return h % BUCKETS;
+	while (*text)
+		h = h * 33 + (unsigned char)(fold ? tolower((unsigned char)*text++) : *text++);
+	return h;
 }
 
 static time_t now(void)
@@ -85,18 +119,58 @@ static time_t now(void)
 	return ts.tv_sec;
 }
 
-int session_init(int max, int timeout, const char *token)
+static int expired(struct session *s, time_t t)
 {
-	if (max < 1 || timeout < 0)
+	return s->timeout && atomic_load(&s->expiry) <= t;
+}
+
+static void touch(struct session *s)
+{
+	atomic_store(&s->expiry, (long long)now() + s->timeout);
+}
+
+static int rank_of(struct session *s)
+{
+	if (atomic_load(&s->loas) > 0 || atomic_load(&s->renewed))
+		return 3;
+	if (atomic_load(&s->validated))
+		return 2;
+	return atomic_load(&s->values) > 0;
+}
+
+/* Constant time: the time does not depend on where the strings differ. */
+static int token_matches(const char *current, const char *token)
+{
+	size_t i, n, m;
+	unsigned diff;
+
+	if (!token)
+		return 0;
+	if (!current[0])
+		return 1;	/* --token "": any presented token is accepted */
+	n = strlen(current);
+	m = strnlen(token, SESSION_UUID_LEN + 1);
+	diff = (unsigned)(n ^ m);
+	for (i = 0; i < SESSION_UUID_LEN; i++)
+		diff |= (unsigned)(unsigned char)current[i < n ? i : 0] ^ (unsigned char)token[i < m ? i : 0];
+	return diff == 0;
+}
+
+/* ---- setup ---- */
+
+int session_init(int max, int per_host, int timeout, const char *token)
+{
+	if (max < 1 || per_host < 0 || timeout < 0)
 		return -EINVAL;
 	if (token && strlen(token) > SESSION_UUID_LEN)
 		return -E2BIG;
 	max_count = max;
+	max_per_host = per_host;
 	default_timeout = timeout;
 	if (token)
 		strcpy(initial_token, token);
 	else
-		make_uuid(initial_token);
+		random_uuid(initial_token);
 	return 0;
 }
 
@@ -105,45 +179,213 @@ const char *session_initial_token(void)
 	return initial_token;
 }
 
-static void lru_unlink(struct session *s)
+int session_check_initial_token(const char *token)
 {
-	if (s->lru_prev)
-		s->lru_prev->lru_next = s->lru_next;
-	else
-		lru_head = s->lru_next;
-	if (s->lru_next)
-		s->lru_next->lru_prev = s->lru_prev;
-	else
-		lru_tail = s->lru_prev;
-	s->lru_prev = s->lru_next = NULL;
+	return token_matches(initial_token, token);
 }
 
-static void lru_push_front(struct session *s)
+/* ---- the store: lists, under store_lock ---- */
+
+static void rank_unlink(struct session *s)
 {
-	s->lru_prev = NULL;
-	s->lru_next = lru_head;
-	if (lru_head)
-		lru_head->lru_prev = s;
+	int r = s->listed_rank;
+
+	if (s->prev)
+		s->prev->next = s->next;
 	else
-		lru_tail = s;
-	lru_head = s;
+		rank_head[r] = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		rank_tail[r] = s->prev;
+	s->prev = s->next = NULL;
 }
 
-/* Removes 's' from the store. Lock held. */
-static void unstore(struct session *s)
+static void rank_push(struct session *s, int r)
 {
-	struct session **p = &buckets[hash_uuid(s->uuid)];
+	s->listed_rank = r;
+	s->prev = NULL;
+	s->next = rank_head[r];
+	if (rank_head[r])
+		rank_head[r]->prev = s;
+	else
+		rank_tail[r] = s;
+	rank_head[r] = s;
+}
+
+static struct host *host_get(const char *name, int create)
+{
+	struct host **p = &hosts[hash_text(name, 0) % HOST_BUCKETS], *h;
+	size_t len;
+
+	for (h = *p; h; h = h->next)
+		if (!strcmp(h->name, name))
+			return h;
+	if (!create)
+		return NULL;
+	len = strlen(name);
+	h = calloc(1, sizeof *h + len + 1);
+	if (h) {
+		memcpy(h->name, name, len + 1);
+		h->next = *p;
+		*p = h;
+	}
+	return h;
+}
+
+static void host_unlink(struct session *s)
+{
+	struct host *h = s->host, **p;
+
+	if (!h)
+		return;
+	if (s->host_prev)
+		s->host_prev->host_next = s->host_next;
+	else
+		h->head = s->host_next;
+	if (s->host_next)
+		s->host_next->host_prev = s->host_prev;
+	else
+		h->tail = s->host_prev;
+	s->host_prev = s->host_next = NULL;
+	s->host = NULL;
+	if (--h->count == 0) {
+		for (p = &hosts[hash_text(h->name, 0) % HOST_BUCKETS]; *p != h; p = &(*p)->next);
+		*p = h->next;
+		free(h);
+	}
+}
+
+static void host_push(struct session *s, struct host *h)
+{
+	s->host = h;
+	s->host_prev = NULL;
+	s->host_next = h->head;
+	if (h->head)
+		h->head->host_prev = s;
+	else
+		h->tail = s;
+	h->head = s;
+	h->count++;
+}
+
+/* Most recent first in its lists. */
+static void store_touch(struct session *s)
+{
+	struct host *h = s->host;
+
+	rank_unlink(s);
+	rank_push(s, s->listed_rank);
+	if (h && s->host_prev) {
+		s->host_prev->host_next = s->host_next;
+		if (s->host_next)
+			s->host_next->host_prev = s->host_prev;
+		else
+			h->tail = s->host_prev;
+		s->host_prev = NULL;
+		s->host_next = h->head;
+		h->head->host_prev = s;
+		h->head = s;
+	}
+}
+
+static void store_insert(struct session *s, struct host *h)
+{
+	unsigned b = hash_text(s->uuid, 1) % BUCKETS;
+
+	s->hnext = buckets[b];
+	buckets[b] = s;
+	rank_push(s, rank_of(s));
+	if (h && s->listed_rank <= 1)
+		host_push(s, h);
+	s->stored = 1;
+	count++;
+}
+
+/* Removes 's' from the store; the caller drops the store's reference. */
+static void store_remove(struct session *s)
+{
+	struct session **p = &buckets[hash_text(s->uuid, 1) % BUCKETS];
 
 	while (*p != s)
 		p = &(*p)->hnext;
 	*p = s->hnext;
 	s->hnext = NULL;
-	lru_unlink(s);
+	rank_unlink(s);
+	host_unlink(s);
 	s->stored = 0;
 	count--;
 }
 
-/* Frees 's' and its cookies; call without the lock. */
+/* The least recent session of rank 'r' that only the store references (expired, when 'only_expired'). */
+static struct session *idle_in_rank(int r, time_t t, int only_expired)
+{
+	struct session *s;
+	int n;
+
+	for (s = rank_tail[r], n = 0; s && n < EVICT_SCAN; s = s->prev, n++) {
+		/* most recent first: the tail expires first */
+		if (only_expired && !expired(s, t))
+			return NULL;
+		if (atomic_load(&s->refcount) == 1)
+			return s;
+	}
+	return NULL;
+}
+
+static struct session *idle_of_host(struct host *h)
+{
+	struct session *s;
+	int n;
+
+	for (s = h->tail, n = 0; s && n < EVICT_SCAN; s = s->host_prev, n++)
+		if (atomic_load(&s->refcount) == 1)
+			return s;
+	return NULL;
+}
+
+/*
+ * A victim to make room for a session of 'rank': an expired one first,
+ * then the least recent of the lowest rank up to 'rank'. Unstored; the
+ * caller drops the store's reference. NULL when none.
+ */
+static struct session *evict_one(int rank, time_t t)
+{
+	struct session *s = NULL;
+	int r;
+
+	for (r = 0; !s && r < RANKS; r++)
+		s = idle_in_rank(r, t, 1);
+	for (r = 0; !s && r <= rank; r++)
+		s = idle_in_rank(r, t, 0);
+	if (s) {
+		if (!expired(s, t))
+			LOGD("session %s evicted (store full)", s->uuid);
+		store_remove(s);
+	}
+	return s;
+}
+
+/* ---- life cycle ---- */
+
+static void cookie_free_call(void *closure)
+{
+	struct cookie *c = closure;
+
+	c->freecb(c->value);
+}
+
+/* Calls the free function of 'c' (no lock held): binding code under the guard. */
+static void cookie_release(struct cookie *c)
+{
+	if (!c->freecb || !c->value)
+		return;
+	if (c->site)
+		fault_guard(c->site, "context free function", NULL, NULL, cookie_free_call, c);
+	else
+		c->freecb(c->value);
+}
+
 static void destroy(struct session *s)
 {
 	struct cookie *c;
@@ -152,36 +394,12 @@ static void destroy(struct session *s)
 		hook_session(s->uuid, HOOK_SESSION_CLOSE);
 	while ((c = s->cookies) != NULL) {
 		s->cookies = c->next;
-		if (c->freecb && c->value)
-			c->freecb(c->value);
+		cookie_release(c);
 		free(c);
 	}
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->made);
 	free(s);
-}
-
-static int expired(struct session *s, time_t t)
-{
-	return s->timeout && s->expiry <= t;
-}
-
-/*
- * Unstores the least recent session that only the store references, to
- * make room. Returns it; the caller drops the store's reference. Lock held.
- */
-static struct session *evict_one(time_t t)
-{
-	struct session *s;
-
-	/* the store holds one reference: 1 means nobody else uses it */
-	for (s = lru_tail; s; s = s->lru_prev) {
-		if (s->refcount == 1) {
-			if (!expired(s, t))
-				LOGD("session %s evicted (store full)", s->uuid);
-			unstore(s);
-			return s;
-		}
-	}
-	return NULL;
 }
 
 static struct session *alloc_session(int timeout)
@@ -190,10 +408,12 @@ static struct session *alloc_session(int timeout)
 
 	if (!s)
 		return NULL;
-	s->refcount = 1;
+	atomic_init(&s->refcount, 1);
 	s->timeout = timeout;
-	s->expiry = now() + timeout;
-	make_uuid(s->uuid);
+	atomic_init(&s->expiry, (long long)now() + timeout);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->made, NULL);
+	random_uuid(s->uuid);
 	strcpy(s->token, initial_token);
 	return s;
 }
@@ -207,82 +427,138 @@ struct session *session_new(int timeout)
 	return s;
 }
 
+struct session *session_ref(struct session *s)
+{
+	atomic_fetch_add_explicit(&s->refcount, 1, memory_order_relaxed);
+	return s;
+}
+
+/* Drops the store's references of 'victims' (no lock held). */
+static void drop_all(struct session **victims, int n)
+{
+	while (n > 0)
+		session_unref(victims[--n]);
+}
+
+void session_unref(struct session *s)
+{
+	struct session *victims[2];
+	int n = 0, r;
+
+	if (!s)
+		return;
+	r = atomic_fetch_sub_explicit(&s->refcount, 1, memory_order_acq_rel);
+	if (r == 1) {
+		destroy(s);	/* the store had let it go: nobody can find it */
+		return;
+	}
+	/* only the store holds it now: the store may have grown past its bound meanwhile */
+	if (r == 2 && atomic_load(&count) > max_count && s->stored
+	    && atomic_load_explicit(&s->refcount, memory_order_relaxed) == 1) {
+		pthread_mutex_lock(&store_lock);
+		while (n < 2 && count > max_count && s->stored && (victims[n] = evict_one(rank_of(s), now())))
+			n++;
+		pthread_mutex_unlock(&store_lock);
+		drop_all(victims, n);
+	}
+}
+
 static struct session *find(const char *uuid)
 {
 	struct session *s;
 
-	for (s = buckets[hash_uuid(uuid)]; s; s = s->hnext)
+	for (s = buckets[hash_text(uuid, 1) % BUCKETS]; s; s = s->hnext)
 		if (!strcasecmp(s->uuid, uuid))
 			return s;
 	return NULL;
 }
 
-struct session *session_get(const char *uuid, int *created)
+struct session *session_find(const char *uuid)
 {
-	struct session *s, *dead = NULL, *victim;
-	time_t t = now();
+	struct session *s, *dead = NULL;
 
-	pthread_mutex_lock(&lock);
-	s = uuid && *uuid && strlen(uuid) == SESSION_UUID_LEN ? find(uuid) : NULL;
-	if (s && expired(s, t)) {
-		unstore(s);
+	if (!uuid || strlen(uuid) != SESSION_UUID_LEN)
+		return NULL;
+	pthread_mutex_lock(&store_lock);
+	s = find(uuid);
+	if (s && expired(s, now())) {
+		store_remove(s);
 		dead = s;	/* the store's reference, dropped unlocked */
 		s = NULL;
 	}
 	if (s) {
-		s->refcount++;
-		s->expiry = t + s->timeout;
-		lru_unlink(s);
-		lru_push_front(s);
-		*created = 0;
-		pthread_mutex_unlock(&lock);
-	} else {
-		victim = count >= max_count ? evict_one(t) : NULL;
-		s = alloc_session(default_timeout);
-		if (s) {
-			s->refcount = 2;	/* the caller's and the store's */
-			s->stored = 1;
-			s->hnext = buckets[hash_uuid(s->uuid)];
-			buckets[hash_uuid(s->uuid)] = s;
-			lru_push_front(s);
-			count++;
-		}
-		*created = s != NULL;
-		pthread_mutex_unlock(&lock);
-		if (victim)
-			session_unref(victim);
-		if (s && hook_wants(HOOK_SESSION, HOOK_SESSION_CREATE))
-			hook_session(s->uuid, HOOK_SESSION_CREATE);
+		session_ref(s);
+		touch(s);
+		store_touch(s);
 	}
-	if (dead)
-		session_unref(dead);
+	pthread_mutex_unlock(&store_lock);
+	session_unref(dead);
 	return s;
 }
 
-struct session *session_ref(struct session *s)
+struct session *session_create(const char *hostname, int validated)
 {
-	pthread_mutex_lock(&lock);
-	s->refcount++;
-	pthread_mutex_unlock(&lock);
-	return s;
-}
+	struct session *s, *victims[4];
+	struct host *h = NULL;
+	int n = 0, rank = validated ? 2 : 0;
+	time_t t = now();
 
-void session_unref(struct session *s)
-{
-	int last;
-
+	s = alloc_session(default_timeout);
 	if (!s)
-		return;
-	pthread_mutex_lock(&lock);
-	last = --s->refcount == 0;
-	/* the store grew past its bound while all were in use: shrink back */
-	if (s->refcount == 1 && s->stored && count > max_count) {
-		unstore(s);
-		last = --s->refcount == 0;
+		return NULL;
+	atomic_init(&s->validated, validated != 0);
+	atomic_init(&s->refcount, 2);	/* the caller's and the store's */
+	pthread_mutex_lock(&store_lock);
+	if (hostname && max_per_host && !validated) {
+		h = host_get(hostname, 1);
+		/* the host's own anonymous sessions make room for it first */
+		if (h && h->count >= max_per_host && (victims[n] = idle_of_host(h)) != NULL) {
+			store_remove(victims[n++]);
+			h = host_get(hostname, 1);	/* removing its last session freed it */
+		}
 	}
-	pthread_mutex_unlock(&lock);
-	if (last)
-		destroy(s);
+	/* room in the store, and a little more when it grew past its bound */
+	while (n < 4 && count >= max_count && (victims[n] = evict_one(rank, t)) != NULL)
+		n++;
+	if (h)
+		h = host_get(hostname, 1);
+	store_insert(s, h);
+	pthread_mutex_unlock(&store_lock);
+	drop_all(victims, n);
+	if (hook_wants(HOOK_SESSION, HOOK_SESSION_CREATE))
+		hook_session(s->uuid, HOOK_SESSION_CREATE);
+	return s;
+}
+
+struct session *session_get(const char *uuid, const char *host, int *created)
+{
+	struct session *s = session_find(uuid);
+
+	*created = s == NULL;
+	return s ? s : session_create(host, 0);
+}
+
+/* Moves 's' to the list of its current rank. */
+static void rerank(struct session *s)
+{
+	int r = rank_of(s);
+
+	if (atomic_load(&s->listed_rank) == r || !atomic_load(&s->stored))
+		return;
+	pthread_mutex_lock(&store_lock);
+	if (s->stored && s->listed_rank != r) {
+		rank_unlink(s);
+		rank_push(s, r);
+		/* authenticated: no longer an anonymous session of its host */
+		if (r >= 2)
+			host_unlink(s);
+	}
+	pthread_mutex_unlock(&store_lock);
+}
+
+int session_rank(struct session *s)
+{
+	return rank_of(s);
 }
 
 const char *session_uuid(const struct session *s)
@@ -290,49 +566,49 @@ const char *session_uuid(const struct session *s)
 	return s->uuid;
 }
 
+/* ---- token ---- */
+
 void session_token(struct session *s, char *buf)
 {
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&s->lock);
 	strcpy(buf, s->token);
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&s->lock);
 }
 
 int session_check_token(struct session *s, const char *token)
 {
 	char current[SESSION_UUID_LEN + 1];
-	size_t i, n, m;
-	unsigned diff;
 
 	if (!token)
 		return 0;
 	session_token(s, current);
-	if (!current[0])
-		return 1;	/* --token "": any presented token is accepted */
-	n = strlen(current);
-	m = strnlen(token, SESSION_UUID_LEN + 1);
-	/* constant time: the time does not depend on where the strings differ */
-	diff = (unsigned)(n ^ m);
-	for (i = 0; i < SESSION_UUID_LEN; i++)
-		diff |= (unsigned)(unsigned char)current[i < n ? i : 0] ^ (unsigned char)token[i < m ? i : 0];
-	return diff == 0;
+	if (!token_matches(current, token))
+		return 0;
+	if (!atomic_exchange(&s->validated, 1))
+		rerank(s);
+	return 1;
 }
 
 void session_renew_token(struct session *s, char *buf)
 {
 	char token[SESSION_UUID_LEN + 1];
 
-	make_uuid(token);
-	pthread_mutex_lock(&lock);
+	random_uuid(token);
+	pthread_mutex_lock(&s->lock);
 	strcpy(s->token, token);
-	s->expiry = now() + s->timeout;
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&s->lock);
+	touch(s);
+	if (!atomic_exchange(&s->renewed, 1))
+		rerank(s);
 	if (buf)
 		strcpy(buf, token);
 	if (hook_wants(HOOK_SESSION, HOOK_SESSION_RENEW))
 		hook_session(s->uuid, HOOK_SESSION_RENEW);
 }
 
-/* The cookie of 'key', created when 'create'. Lock held. */
+/* ---- cookies ---- */
+
+/* The cookie of 'key', created when 'create'. Session lock held. */
 static struct cookie *cookie_of(struct session *s, const void *key, int create)
 {
 	struct cookie *c;
@@ -351,94 +627,97 @@ static struct cookie *cookie_of(struct session *s, const void *key, int create)
 	return c;
 }
 
+/* Sets the value of 'c' to 'value'; the old one goes to 'old'. Session lock held. */
+static void cookie_assign(struct session *s, struct cookie *c, void *value, void (*freecb)(void *),
+			  const struct fault_site *site, struct cookie *old)
+{
+	memset(old, 0, sizeof *old);
+	if (c->value != value) {
+		*old = *c;
+		if (c->value && !value)
+			atomic_fetch_sub(&s->values, 1);
+		else if (!c->value && value)
+			atomic_fetch_add(&s->values, 1);
+	}
+	c->value = value;
+	c->freecb = freecb;
+	c->site = site;
+}
+
 void *session_cookie_get(struct session *s, const void *key)
 {
 	struct cookie *c;
 	void *value;
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&s->lock);
 	c = cookie_of(s, key, 0);
 	value = c ? c->value : NULL;
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&s->lock);
 	return value;
 }
 
-int session_cookie_set(struct session *s, const void *key, void *value, void (*freecb)(void *))
+int session_cookie_set(struct session *s, const void *key, void *value, void (*freecb)(void *),
+		       const struct fault_site *site)
 {
-	struct release old = { NULL, NULL };
-	struct cookie *c;
+	struct cookie *c, old;
 
-	pthread_mutex_lock(&lock);
-	c = cookie_of(s, key, 1);
+	pthread_mutex_lock(&s->lock);
+	c = cookie_of(s, key, value != NULL);
 	if (!c) {
-		pthread_mutex_unlock(&lock);
-		return -ENOMEM;
+		pthread_mutex_unlock(&s->lock);
+		return value ? -ENOMEM : 0;
 	}
-	if (c->value != value) {
-		old.freecb = c->freecb;
-		old.value = c->value;
-	}
-	c->value = value;
-	c->freecb = freecb;
-	pthread_mutex_unlock(&lock);
-	if (old.freecb && old.value)
-		old.freecb(old.value);
-	return 0;
-}
-
-void *session_cookie_set_if_absent(struct session *s, const void *key, void *value, void (*freecb)(void *))
-{
-	struct cookie *c;
-	void *result = NULL;
-
-	pthread_mutex_lock(&lock);
-	c = cookie_of(s, key, 1);
-	if (c) {
-		if (!c->value) {
-			c->value = value;
-			c->freecb = freecb;
-		}
-		result = c->value;
-	}
-	pthread_mutex_unlock(&lock);
-	return result;
-}
-
-int session_cookie_exchange(struct session *s, const void *key, void *value, void (*freecb)(void *),
-			    void **oldvalue, void (**oldfree)(void *))
-{
-	struct cookie *c;
-
-	pthread_mutex_lock(&lock);
-	c = cookie_of(s, key, 1);
-	if (!c) {
-		pthread_mutex_unlock(&lock);
-		return -ENOMEM;
-	}
-	*oldvalue = c->value;
-	*oldfree = c->freecb;
-	c->value = value;
-	c->freecb = freecb;
-	pthread_mutex_unlock(&lock);
+	cookie_assign(s, c, value, freecb, site, &old);
+	pthread_mutex_unlock(&s->lock);
+	cookie_release(&old);
+	rerank(s);
 	return 0;
 }
 
 void *session_cookie_make(struct session *s, const void *key,
-			  void *(*makecb)(void *closure), void (*freecb)(void *), void *closure)
+			  void *(*makecb)(void *closure), void (*freecb)(void *), void *closure,
+			  const struct fault_site *site)
 {
-	struct cookie *c;
-	void *value = NULL;
+	struct cookie *c, old, lost;
+	void *value, *made;
 
-	pthread_mutex_lock(&lock);
-	c = cookie_of(s, key, 1);
-	if (c) {
-		if (!c->value) {
-			c->value = makecb(closure);
-			c->freecb = freecb;
+	pthread_mutex_lock(&s->lock);
+	c = cookie_of(s, key, 1);	/* never freed before the session: the pointer stays valid */
+	while (c && !c->value && c->making) {
+		if (pthread_equal(c->maker, pthread_self())) {
+			/* makecb wants what it is making */
+			pthread_mutex_unlock(&s->lock);
+			return NULL;
 		}
-		value = c->value;
+		pthread_cond_wait(&s->made, &s->lock);
 	}
-	pthread_mutex_unlock(&lock);
+	if (!c || c->value) {
+		value = c ? c->value : NULL;
+		pthread_mutex_unlock(&s->lock);
+		return value;
+	}
+	c->making = 1;
+	c->maker = pthread_self();
+	pthread_mutex_unlock(&s->lock);
+
+	made = makecb(closure);
+
+	memset(&lost, 0, sizeof lost);
+	pthread_mutex_lock(&s->lock);
+	c->making = 0;
+	if (made && !c->value) {
+		cookie_assign(s, c, made, freecb, site, &old);
+	} else if (made) {
+		/* set meanwhile by session_cookie_set: that one stays */
+		lost.value = made;
+		lost.freecb = freecb;
+		lost.site = site;
+	}
+	value = c->value;
+	pthread_cond_broadcast(&s->made);
+	pthread_mutex_unlock(&s->lock);
+	cookie_release(&lost);
+	rerank(s);
 	return value;
 }
 
@@ -447,10 +726,10 @@ unsigned session_get_loa(struct session *s, const void *key)
 	struct cookie *c;
 	unsigned loa;
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&s->lock);
 	c = cookie_of(s, key, 0);
 	loa = c ? c->loa : 0;
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&s->lock);
 	return loa;
 }
 
@@ -458,53 +737,58 @@ int session_set_loa(struct session *s, const void *key, unsigned loa)
 {
 	struct cookie *c;
 
-	pthread_mutex_lock(&lock);
-	c = cookie_of(s, key, 1);
-	if (c)
+	pthread_mutex_lock(&s->lock);
+	c = cookie_of(s, key, loa != 0);
+	if (c) {
+		if (!c->loa && loa)
+			atomic_fetch_add(&s->loas, 1);
+		else if (c->loa && !loa)
+			atomic_fetch_sub(&s->loas, 1);
 		c->loa = loa;
-	pthread_mutex_unlock(&lock);
-	return c ? 0 : -ENOMEM;
+	}
+	pthread_mutex_unlock(&s->lock);
+	rerank(s);
+	return c || !loa ? 0 : -ENOMEM;
 }
 
 void session_close_key(struct session *s, const void *key)
 {
-	struct release old = { NULL, NULL };
-	struct cookie *c;
+	struct cookie *c, old;
 
-	pthread_mutex_lock(&lock);
+	memset(&old, 0, sizeof old);
+	pthread_mutex_lock(&s->lock);
 	c = cookie_of(s, key, 0);
 	if (c) {
+		if (c->loa)
+			atomic_fetch_sub(&s->loas, 1);
 		c->loa = 0;
-		old.freecb = c->freecb;
-		old.value = c->value;
-		c->value = NULL;
-		c->freecb = NULL;
+		cookie_assign(s, c, NULL, NULL, NULL, &old);
 	}
-	pthread_mutex_unlock(&lock);
-	if (old.freecb && old.value)
-		old.freecb(old.value);
+	pthread_mutex_unlock(&s->lock);
+	cookie_release(&old);
+	rerank(s);
 }
+
+/* ---- counts, end ---- */
 
 int session_count(void)
 {
-	int n;
-
-	pthread_mutex_lock(&lock);
-	n = count;
-	pthread_mutex_unlock(&lock);
-	return n;
+	return atomic_load(&count);
 }
 
 void session_exit(void)
 {
 	struct session *s;
+	int r;
 
 	for (;;) {
-		pthread_mutex_lock(&lock);
-		s = lru_head;
+		s = NULL;
+		pthread_mutex_lock(&store_lock);
+		for (r = 0; !s && r < RANKS; r++)
+			s = rank_head[r];
 		if (s)
-			unstore(s);
-		pthread_mutex_unlock(&lock);
+			store_remove(s);
+		pthread_mutex_unlock(&store_lock);
 		if (!s)
 			break;
 		session_unref(s);

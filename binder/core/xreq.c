@@ -12,6 +12,7 @@
 #include "jbuf.h"
 #include "apiset.h"
 #include "evt.h"
+#include "fault.h"
 #include "hook.h"
 #include "reqlog.h"
 #include "jobs.h"
@@ -125,7 +126,8 @@ void xreq_init(struct xreq *x, const struct xreq_itf *itf, struct peer *peer, st
 	x->api = api;
 	x->verb = verb;
 	x->args = args ? args : json_object_new_object();
-	x->session = session_ref(session);
+	atomic_init(&x->flags, 0);
+	atomic_init(&x->session, session ? session_ref(session) : NULL);
 	x->peer = peer_ref(peer ? peer : peer_internal());
 	atomic_fetch_add(&x->peer->requests, 1);
 	atomic_fetch_add(&live_count, 1);
@@ -133,12 +135,45 @@ void xreq_init(struct xreq *x, const struct xreq_itf *itf, struct peer *peer, st
 
 void xreq_present_token(struct xreq *x, const char *token)
 {
+	struct session *s = atomic_load(&x->session);
+
 	if (!token)
 		return;
-	if (session_check_token(x->session, token))
-		x->validated = 1;
+	/* no session yet: the one that would be made has the initial token */
+	if (s ? session_check_token(s, token) : session_check_initial_token(token))
+		xreq_set(x, XREQ_VALIDATED);
 	else
-		x->invalidated = 1;
+		xreq_set(x, XREQ_INVALIDATED);
+}
+
+struct session *xreq_session(struct xreq *x, int create)
+{
+	struct session *s = atomic_load(&x->session), *expected = NULL;
+
+	if (s || !create)
+		return s;
+	s = x->itf->make_session ? x->itf->make_session(x)
+				 : session_create(x->peer->host, xreq_has(x, XREQ_VALIDATED));
+	if (!s)
+		return NULL;
+	/* two threads of the request may race: one session is kept */
+	if (!atomic_compare_exchange_strong(&x->session, &expected, s)) {
+		session_unref(s);
+		return expected;
+	}
+	if (!x->itf->make_session)
+		xreq_set(x, XREQ_CREATED);
+	return s;
+}
+
+const char *xreq_renewed_token(struct xreq *x, char *buf)
+{
+	struct session *s = atomic_load(&x->session);
+
+	if (!s || (atomic_load(&x->flags) & (XREQ_REFRESHED | XREQ_CLOSING)) != XREQ_REFRESHED)
+		return NULL;
+	session_token(s, buf);
+	return buf;
 }
 
 struct xreq *xreq_addref(struct xreq *x)
@@ -156,10 +191,10 @@ void xreq_unref(struct xreq *x)
 	tm_remove(x);
 	if (HOOK_REQ_ON(x, END))
 		hook_req_end(x);
-	if (x->closing && x->api_key)
-		session_close_key(x->session, x->api_key);
+	if (xreq_has(x, XREQ_CLOSING) && x->api_key && atomic_load(&x->session))
+		session_close_key(atomic_load(&x->session), x->api_key);
 	json_object_put(x->args);
-	session_unref(x->session);
+	session_unref(atomic_load(&x->session));
 	api_unref(x->target);
 	if (x->caller)
 		xreq_unref(x->caller);
@@ -186,6 +221,9 @@ int xreq_reply(struct xreq *x, const char *status, const char *info, struct json
 		return -EALREADY;
 	}
 	tm_remove(x);
+	/* a close is done by the time the client reads the reply (and again at the end: see xreq_unref) */
+	if (xreq_has(x, XREQ_CLOSING) && x->api_key && atomic_load(&x->session))
+		session_close_key(atomic_load(&x->session), x->api_key);
 	if (x->hookflags & (HOOK_REQ_SUCCESS | HOOK_REQ_FAIL))
 		hook_req_reply(x, status, info, object);
 	if (reqlog_enabled())
@@ -212,6 +250,8 @@ struct json_object *xreq_envelope(struct xreq *x, const char *status, const char
 {
 	struct json_object *envelope = json_object_new_object();
 	struct json_object *request = json_object_new_object();
+	struct session *s = atomic_load(&x->session);
+	char token[SESSION_UUID_LEN + 1];
 
 	if (object)
 		json_object_object_add(envelope, "response", object);
@@ -219,12 +259,10 @@ struct json_object *xreq_envelope(struct xreq *x, const char *status, const char
 	json_object_object_add(request, "status", json_object_new_string(status ? status : "success"));
 	if (info)
 		json_object_object_add(request, "info", json_object_new_string(info));
-	if (!x->closing) {
-		if (x->refreshed)
-			json_object_object_add(request, "token", json_object_new_string(x->token));
-		if (x->created)
-			json_object_object_add(request, "uuid", json_object_new_string(session_uuid(x->session)));
-	}
+	if (xreq_renewed_token(x, token))
+		json_object_object_add(request, "token", json_object_new_string(token));
+	if (s && (atomic_load(&x->flags) & (XREQ_CREATED | XREQ_CLOSING)) == XREQ_CREATED)
+		json_object_object_add(request, "uuid", json_object_new_string(session_uuid(s)));
 	json_object_object_add(envelope, "request", request);
 	return envelope;
 }
@@ -232,6 +270,9 @@ struct json_object *xreq_envelope(struct xreq *x, const char *status, const char
 void xreq_envelope_text(struct jbuf *b, struct xreq *x, const char *status, const char *info,
 			struct json_object *object, const char *reqid, int tell_uuid)
 {
+	struct session *s = xreq_session(x, 0);
+	char token[SESSION_UUID_LEN + 1];
+
 	/* the keys of xreq_envelope, in its order */
 	if (object) {
 		jbuf_lit(b, "{\"response\":");
@@ -252,15 +293,13 @@ void xreq_envelope_text(struct jbuf *b, struct xreq *x, const char *status, cons
 		jbuf_lit(b, ",\"reqid\":");
 		jbuf_cstring(b, reqid, "a request id");
 	}
-	if (!x->closing) {
-		if (x->refreshed) {
-			jbuf_lit(b, ",\"token\":");
-			jbuf_cstring(b, x->token, "a token");
-		}
-		if (x->created || tell_uuid) {
-			jbuf_lit(b, ",\"uuid\":");
-			jbuf_cstring(b, session_uuid(x->session), "a session uuid");
-		}
+	if (xreq_renewed_token(x, token)) {
+		jbuf_lit(b, ",\"token\":");
+		jbuf_cstring(b, token, "a token");
+	}
+	if (s && !xreq_has(x, XREQ_CLOSING) && (xreq_has(x, XREQ_CREATED) || tell_uuid)) {
+		jbuf_lit(b, ",\"uuid\":");
+		jbuf_cstring(b, session_uuid(s), "a session uuid");
 	}
 	jbuf_lit(b, "}}");
 }
@@ -379,17 +418,19 @@ void xreq_vverbose(struct xreq *x, int level, const char *file, int line, const 
 
 int xreq_check_session_flags(struct xreq *x, unsigned flags)
 {
+	struct session *s;
 	unsigned loa, want;
 
 	if (!(flags & (F_CLOSE | F_RENEW | F_CHECK | F_LOA_GE | F_LOA_LE)))
 		return 0;
-	/* a refusal leaves the session as it was: a wrong token harms no one */
-	if (!x->validated) {
+	/* a refusal leaves the session as it was (or unmade): a wrong token harms no one */
+	if (!xreq_has(x, XREQ_VALIDATED)) {
 		xreq_reply(x, "denied", "invalid token's identity", NULL);
 		return -1;
 	}
 	if (flags & (F_LOA_GE | F_LOA_LE)) {
-		loa = session_get_loa(x->session, x->api_key);
+		s = xreq_session(x, 0);
+		loa = s ? session_get_loa(s, x->api_key) : 0;
 		want = (flags >> 6) & 7;
 		if (((flags & F_LOA_GE) && loa < want) || ((flags & F_LOA_LE) && loa > want)) {
 			xreq_reply(x, "denied", "invalid LOA", NULL);
@@ -397,40 +438,118 @@ int xreq_check_session_flags(struct xreq *x, unsigned flags)
 		}
 	}
 	if (flags & F_RENEW) {
-		session_renew_token(x->session, x->token);
-		x->refreshed = 1;
+		s = xreq_session(x, 1);
+		if (!s) {
+			xreq_reply(x, "failed", "internal error", NULL);
+			return -1;
+		}
+		session_renew_token(s, NULL);
+		xreq_set(x, XREQ_REFRESHED);
 	}
 	if (flags & F_CLOSE)
-		x->closing = 1;
+		xreq_set(x, XREQ_CLOSING);
 	return 0;
 }
 
 void *xreq_context_get(struct xreq *x)
 {
-	void *value = session_cookie_get(x->session, x->api_key);
+	struct session *s = xreq_session(x, 0);
+	void *value = s ? session_cookie_get(s, x->api_key) : NULL;
 
 	if (HOOK_REQ_ON(x, CONTEXT_GET))
 		hook_req_context_get(x, value);
 	return value;
 }
 
+/* frees a value of the binding serving 'x', under the fault guard */
+struct free_call {
+	void (*freecb)(void *);
+	void *value;
+};
+
+static void free_call(void *closure)
+{
+	struct free_call *fc = closure;
+
+	fc->freecb(fc->value);
+}
+
+static void free_value(struct xreq *x, void (*freecb)(void *), void *value)
+{
+	struct free_call fc = { freecb, value };
+
+	if (freecb && value)
+		fault_guard(x->api_key, "context free function", NULL, x, free_call, &fc);
+}
+
 void xreq_context_set(struct xreq *x, void *value, void (*freecb)(void*))
 {
+	struct session *s;
+
 	if (HOOK_REQ_ON(x, CONTEXT_SET))
 		hook_req_context_set(x, value, freecb);
-	if (session_cookie_set(x->session, x->api_key, value, freecb) < 0 && freecb && value)
-		freecb(value);
+	s = xreq_session(x, value != NULL);
+	/* clearing the context of a session that doesn't exist: nothing to do */
+	if (!s) {
+		free_value(x, freecb, value);
+		return;
+	}
+	if (session_cookie_set(s, x->api_key, value, freecb, x->api_key) < 0)
+		free_value(x, freecb, value);
+}
+
+/* the create function of a context: binding code, run with no lock held */
+struct create_call {
+	struct xreq *xreq;
+	void *(*create)(void *closure);
+	void *closure;
+	void *value;
+};
+
+static void create_call(void *closure)
+{
+	struct create_call *cc = closure;
+
+	cc->value = cc->create(cc->closure);
+}
+
+static void *guarded_create(void *closure)
+{
+	struct create_call *cc = closure;
+
+	if (fault_guard(cc->xreq->api_key, "context create function", NULL, cc->xreq, create_call, cc))
+		return NULL;
+	return cc->value;
 }
 
 void *xreq_context_make(struct xreq *x, void *(*create)(void*), void (*freecb)(void*), void *closure)
 {
-	return session_cookie_make(x->session, x->api_key, create, freecb, closure);
+	struct create_call cc = { x, create, closure, NULL };
+	struct session *s = xreq_session(x, 0);
+	void *value = s ? session_cookie_get(s, x->api_key) : NULL;
+
+	if (value || !create)
+		return value;
+	/*
+	 * The create function runs with no lock held: it may call the daemon
+	 * (afb_req_*) and take its time; only the requests that want this
+	 * context of this session wait for it.
+	 */
+	s = xreq_session(x, 1);
+	return s ? session_cookie_make(s, x->api_key, guarded_create, freecb, &cc, x->api_key) : NULL;
 }
 
 int xreq_set_loa(struct xreq *x, unsigned loa)
 {
-	int rc = !x->validated || loa > 7 ? -EPERM : session_set_loa(x->session, x->api_key, loa);
+	struct session *s;
+	int rc;
 
+	if (!xreq_has(x, XREQ_VALIDATED) || loa > 7)
+		rc = -EPERM;
+	else if (!(s = xreq_session(x, loa != 0)))
+		rc = loa ? -ENOMEM : 0;
+	else
+		rc = session_set_loa(s, x->api_key, loa);
 	if (HOOK_REQ_ON(x, SESSION_SET_LOA))
 		hook_req_session_set_loa(x, loa, rc == 0);
 	return rc;
@@ -440,7 +559,7 @@ void xreq_session_close(struct xreq *x)
 {
 	if (HOOK_REQ_ON(x, SESSION_CLOSE))
 		hook_req_session_close(x);
-	x->closing = 1;
+	xreq_set(x, XREQ_CLOSING);
 }
 
 /* ---- internal calls: calls.c ---- */

@@ -10,7 +10,15 @@
  * itf->destroy is called once, after the last unref.
  *
  * Thread-safety: replies and refcounts may come from any thread. The reply
- * hook runs on the replying thread.
+ * hook runs on the replying thread. The state that several threads write
+ * (the flags, the session made on first use) is atomic; the other fields
+ * have a single writer, stated at each.
+ *
+ * Sessions are made on first use: a transport gives the session its
+ * client named, or NULL; xreq_session(x, 1) makes one when a verb first
+ * needs session state (a context, a LOA, a renewed token). So a request to
+ * an unknown api, a refused request or a verb that keeps no state creates
+ * no session.
  */
 #pragma once
 
@@ -37,6 +45,13 @@ struct xreq_itf {
 	void (*reply)(struct xreq *xreq, const char *status, const char *info, struct json_object *object);
 	/* Frees the transport's request. */
 	void (*destroy)(struct xreq *xreq);
+	/*
+	 * Optional: the session to use when the request has none and needs
+	 * one (a new reference; NULL when out of memory). Without it, a new
+	 * session of the store is made for the peer's host, and the request
+	 * is marked XREQ_CREATED.
+	 */
+	struct session *(*make_session)(struct xreq *xreq);
 	/* Optional: the client's listener. NULL: subscribing fails with -EINVAL. */
 	int (*subscribe)(struct xreq *xreq, struct evt *evt);
 	int (*unsubscribe)(struct xreq *xreq, struct evt *evt);
@@ -59,26 +74,29 @@ struct xreq_itf {
 /* transports built before the subcall hook existed test this */
 #define XREQ_HAS_SUBCALL_HOOK 1
 
+/* the flags of a request (xreq_has, xreq_set): set from any thread, never cleared */
+#define XREQ_VALIDATED		0x01u	/* a valid token was presented, or the transport vouches for its client */
+#define XREQ_INVALIDATED	0x02u	/* a wrong token was presented */
+#define XREQ_CREATED		0x04u	/* its session was made for it: the reply tells the uuid */
+#define XREQ_REFRESHED		0x08u	/* its session's token was renewed: the reply tells the new one */
+#define XREQ_CLOSING		0x10u	/* the api's context is closed when the request ends */
+
 struct xreq {
 	const struct xreq_itf *itf;
 	atomic_int refcount;
 	atomic_int replied;
+	atomic_uint flags;		/* XREQ_* */
 	const char *api;		/* owned by the transport, valid until destroy */
 	const char *verb;		/* idem */
 	struct json_object *args;	/* owned, never NULL after xreq_init */
 	struct peer *peer;		/* who made it: one reference, never NULL after xreq_init */
-	struct session *session;	/* one reference, never NULL after xreq_init */
+	struct session *_Atomic session;	/* one reference; NULL until needed: use xreq_session() */
 	struct xreq *caller;		/* subcalls: the calling request (one reference) */
+	/* written once by the worker that dispatches, before the verb runs */
 	const struct fault_site *api_key;	/* the binding serving it: its context key (fault.h) */
 	struct api *target;		/* the api found by xreq_process */
 	struct afb_req_x2 req_x2;	/* what v2/v3 verbs get (req-x2.c), filled by their api */
-	unsigned validated: 1;		/* a token was presented and matched */
-	unsigned invalidated: 1;	/* a token was presented and did not match */
-	unsigned created: 1;		/* the session was created for this request */
-	unsigned refreshed: 1;		/* the token was renewed by this request */
-	unsigned closing: 1;		/* close the api's context at the end */
-	char token[40];			/* the renewed token when refreshed */
-	/* pending-reply list for --apitimeout */
+	/* pending-reply list for --apitimeout, under its lock */
 	struct xreq *tm_prev, *tm_next;
 	int64_t deadline_us;
 	/* tracing (hook.h) and request logs */
@@ -87,16 +105,44 @@ struct xreq {
 	int64_t begin_us;		/* CLOCK_MONOTONIC at xreq_process, when traced or logged */
 };
 
+static inline int xreq_has(struct xreq *xreq, unsigned flags)
+{
+	return (atomic_load(&xreq->flags) & flags) != 0;
+}
+
+static inline void xreq_set(struct xreq *xreq, unsigned flags)
+{
+	atomic_fetch_or(&xreq->flags, flags);
+}
+
 /*
  * Initializes 'xreq' with one reference. Takes one reference of 'peer'
- * (NULL: the daemon's own peer, peer_internal()) and of 'session', and
- * consumes 'args' (NULL becomes an empty object).
+ * (NULL: the daemon's own peer, peer_internal()) and of 'session' (NULL:
+ * none yet, made on first use), and consumes 'args' (NULL becomes an
+ * empty object).
  */
 void xreq_init(struct xreq *xreq, const struct xreq_itf *itf, struct peer *peer, struct session *session,
 	       const char *api, const char *verb, struct json_object *args);
 
-/* Checks a presented token (NULL: none presented). */
+/*
+ * Checks a presented token (NULL: none presented) against the session, or
+ * against the initial token when there is no session yet; sets
+ * XREQ_VALIDATED or XREQ_INVALIDATED. Before xreq_process.
+ */
 void xreq_present_token(struct xreq *xreq, const char *token);
+
+/*
+ * The session of the request (borrowed: valid while the request is).
+ * When it has none: NULL, or with 'create', makes one (see make_session
+ * in xreq_itf); NULL then means out of memory.
+ */
+struct session *xreq_session(struct xreq *xreq, int create);
+
+/*
+ * When the request renewed its session's token and does not close it:
+ * copies the new token to 'buf' (37 bytes) and returns it; else NULL.
+ */
+const char *xreq_renewed_token(struct xreq *xreq, char *buf);
 
 struct xreq *xreq_addref(struct xreq *xreq);
 void xreq_unref(struct xreq *xreq);

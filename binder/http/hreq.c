@@ -200,10 +200,10 @@ static void on_reply(struct xreq *x, const char *status, const char *info, struc
 	jbuf_init(&b, 0, 256);
 	xreq_envelope_text(&b, x, status, info, object, h->reqid, 0);
 	json_object_put(object);
-	set_reply(h, http_status(status, x->validated), &b);
+	set_reply(h, http_status(status, xreq_has(x, XREQ_VALIDATED)), &b);
 	/* the session may be gone when the cookie is written: copy its uuid now */
-	if (x->created && !x->closing)
-		memcpy(h->uuid, session_uuid(x->session), SESSION_UUID_LEN + 1);
+	if ((atomic_load(&x->flags) & (XREQ_CREATED | XREQ_CLOSING)) == XREQ_CREATED)
+		memcpy(h->uuid, session_uuid(xreq_session(x, 0)), SESSION_UUID_LEN + 1);
 
 	/* in_dispatch is read on the main thread only */
 	if (mainloop_is_main() && h->in_dispatch) {
@@ -339,7 +339,6 @@ static enum MHD_Result dispatch(struct hreq *h, struct MHD_Connection *con)
 	struct hsrv *hsrv = h->hsrv;
 	struct session *session;
 	const char *uuid, *token, *reqid;
-	int created = 0;
 
 	uuid = hreq_find_uuid(con, h->args, hsrv->cookie_name);
 	token = hreq_find_token(con, h->args);
@@ -349,16 +348,14 @@ static enum MHD_Result dispatch(struct hreq *h, struct MHD_Connection *con)
 	if (reqid && !(h->reqid = strdup(reqid)))
 		return queue_early_error(h, con, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 
-	session = session_get(uuid, &created);
-	if (!session)
-		return queue_early_error(h, con, MHD_HTTP_INTERNAL_SERVER_ERROR, "can't create a session");
+	/* the client's session if it names a live one; else one is made only if the verb needs it */
+	session = session_find(uuid);
 
 	/* the xreq's reference, dropped by on_destroy */
 	hreq_addref(h);
 	xreq_init(&h->xreq, &hreq_itf, hsrv_peer(con), session, h->names, h->names + strlen(h->names) + 1, h->args);
 	h->args = NULL;
 	session_unref(session);
-	h->xreq.created = created != 0;
 	/* 'token' may live in the args: the xreq owns them now, they are still alive */
 	xreq_present_token(&h->xreq, token);
 

@@ -55,6 +55,7 @@ struct afb_config {
 	/* core */
 	int cntxtimeout;		/* --cntxtimeout session idle life (default 3600) */
 	int session_max;		/* --session-max (default 200) */
+	int session_max_per_address;	/* --session-max-per-address anonymous sessions of one address (default 16) */
 	char *token;			/* --token (NULL: random) */
 	int apitimeout;			/* --apitimeout seconds, wall clock (default 20, 0 none) */
 	int jobs;			/* --jobs worker threads (default 4) */

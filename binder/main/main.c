@@ -380,7 +380,7 @@ int main(int argc, char **argv)
 		goto end;
 	}
 	host_set_rootdir(rootfd);
-	rc = session_init(config->session_max, config->cntxtimeout, config->token);
+	rc = session_init(config->session_max, config->session_max_per_address, config->cntxtimeout, config->token);
 	if (rc < 0) {
 		LOGE("can't initialise sessions: %s", strerror(-rc));
 		goto end;

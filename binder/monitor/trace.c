@@ -179,7 +179,7 @@ static void drain(void)
 	struct tr_event *list, *ev, *next, *keep = NULL;
 	struct json_object *trace;
 	unsigned dropped;
-	int n, progress = 0, left;
+	int n, progress = 0, left, more;
 
 	pthread_mutex_lock(&qlock);
 	list = pending_head;
@@ -223,12 +223,13 @@ static void drain(void)
 		ev->pending_next = pending_head;
 		pending_head = ev;
 	}
-	if (left || pending_head)
+	more = left || pending_head;	/* read under the lock: hooks of other threads add to it */
+	if (more)
 		kicked = 1;
 	pthread_mutex_unlock(&qlock);
 	if (left && !progress)
 		retry_later();		/* every subscriber is behind: poll */
-	else if (left || pending_head)
+	else if (more)
 		kick(NULL);
 }
 
@@ -443,7 +444,10 @@ static void *trace_new(void *closure)
 
 struct trace *trace_of_request(struct xreq *xreq, const void *key)
 {
-	return session_cookie_make(xreq->session, key, trace_new, trace_free, NULL);
+	/* the tracing state lives in the monitoring client's session, made if needed */
+	struct session *s = xreq_session(xreq, 1);
+
+	return s ? session_cookie_make(s, key, trace_new, trace_free, NULL, NULL) : NULL;
 }
 
 /* ---- errors: lines of at most 1022 characters, each ended by '\n' (2017) ---- */

@@ -630,8 +630,11 @@ static void api_call(void *closure, struct xreq *xreq)
 	c->xreq = xreq;
 	c->client = client;
 	pws_buf_init(&c->buf);
+	/* the remote api may keep state in the session: one is made if the request has none yet */
+	if (!xreq_session(xreq, 1))
+		fail_call(c, "failed", "out of memory");
 	/* the id is known on the main thread only */
-	if (pws_put_call(&c->buf, 0, xreq->verb, session_uuid(xreq->session), xreq->args) < 0)
+	else if (pws_put_call(&c->buf, 0, xreq->verb, session_uuid(xreq_session(xreq, 0)), xreq->args) < 0)
 		fail_call(c, "failed", "can't encode the call");
 	else if (startup_begin()) {
 		call_and_wait(c);

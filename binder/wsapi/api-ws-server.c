@@ -350,7 +350,8 @@ static void on_call(struct slink *l, struct pws_msg *m)
 	m->json = NULL;
 	session_unref(session);
 	/* the documented trust rule: see docs/proto-ws.md */
-	r->xreq.validated = l->trusted;
+	if (l->trusted)
+		xreq_set(&r->xreq, XREQ_VALIDATED);
 	atomic_fetch_add(&l->pending, 1);
 	xreq_process(&r->xreq, l->server->set);
 }

@@ -34,6 +34,7 @@ static void on_reply(struct xreq *x, const char *status, const char *info, struc
 	struct wsj1_conn *conn = call->conn;
 	struct jbuf b;
 	int tell_uuid;
+	char token[SESSION_UUID_LEN + 1];
 
 	atomic_fetch_sub(&conn->inflight, 1);
 	if (atomic_load(&conn->closed)) {
@@ -45,12 +46,12 @@ static void on_reply(struct xreq *x, const char *status, const char *info, struc
 	 * The first reply of a connection whose session was made by its
 	 * upgrade tells the uuid (the client has no other way to learn it).
 	 */
-	tell_uuid = !x->closing && atomic_exchange(&conn->uuid_unsent, 0);
+	tell_uuid = !xreq_has(x, XREQ_CLOSING) && atomic_exchange(&conn->uuid_unsent, 0);
 	/* written once, straight into the frame sent */
 	wsj1_out_begin(&b, 256);
 	json1_reply_begin(&b, status ? JSON1_REPLY_ERROR : JSON1_REPLY_OK, call->id);
 	xreq_envelope_text(&b, x, status, info, object, NULL, tell_uuid);
-	json1_reply_end(&b, x->refreshed && !x->closing ? x->token : NULL);
+	json1_reply_end(&b, xreq_renewed_token(x, token));
 	json_object_put(object);
 	wsj1_conn_post(conn, wsj1_out_end(&b), 1);
 }
@@ -85,6 +86,7 @@ int wsj1_call_dispatch(struct wsj1_conn *conn, const struct json1_msg *msg)
 {
 	size_t vlen = strlen(msg->verb);
 	struct wsj1_call *call = malloc(sizeof *call + msg->api_len + vlen + 2);
+	struct json_object *args;
 
 	if (!call)
 		return -ENOMEM;
@@ -93,14 +95,24 @@ int wsj1_call_dispatch(struct wsj1_conn *conn, const struct json1_msg *msg)
 	memcpy(call->names + msg->api_len + 1, msg->verb, vlen + 1);
 	call->conn = wsj1_conn_ref(conn);
 	call->id = json_object_get(msg->id);
+	args = json_object_get(msg->args);
+	/*
+	 * The message is released on this thread after the dispatch, while
+	 * the request's objects live on in workers: they are taken out of it
+	 * here (json-c's reference counts are not atomic: ThreadSanitizer).
+	 * Indexes of [2,id,"api/verb",args,token?].
+	 */
+	json_object_array_put_idx(msg->root, 1, NULL);
+	if (args)
+		json_object_array_put_idx(msg->root, 3, NULL);
 
 	xreq_init(&call->xreq, &call_itf, conn->client, conn->session, call->names, call->names + msg->api_len + 1,
-		  json_object_get(msg->args));
+		  args);
 	/* the upgrade required a valid token: a call without one inherits it */
 	if (msg->token)
 		xreq_present_token(&call->xreq, msg->token);
 	else
-		call->xreq.validated = 1;
+		xreq_set(&call->xreq, XREQ_VALIDATED);
 	atomic_fetch_add(&conn->inflight, 1);
 	xreq_process(&call->xreq, conn->server->apiset);
 	return 0;

@@ -260,17 +260,22 @@ static struct session *authenticate(struct wsj1 *ws, struct MHD_Connection *con,
 	}
 	uuid = hreq_find_uuid(con, args, hsrv_cookie_name(ws->hsrv));
 	token = hreq_find_token(con, args);
-	session = session_get(uuid, created);
-	if (!session) {
-		*rc = queue_status(ws, con, MHD_HTTP_INTERNAL_SERVER_ERROR, "Can't create a session\n", NULL, NULL, NULL);
-		goto end;
-	}
-	if (!session_check_token(session, token)) {
+	/* a refused upgrade makes no session: only a valid token gets one */
+	session = session_find(uuid);
+	if (session ? !session_check_token(session, token) : !session_check_initial_token(token)) {
 		*rc = queue_status(ws, con, MHD_HTTP_UNAUTHORIZED, "Invalid or missing token\n",
-				   MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer",
-				   *created ? session : NULL);
+				   MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer", NULL);
 		session_unref(session);
 		session = NULL;
+		goto end;
+	}
+	if (!session) {
+		/* an authenticated client (rank 2): no per-host bound */
+		session = session_create(NULL, 1);
+		*created = 1;
+		if (!session)
+			*rc = queue_status(ws, con, MHD_HTTP_INTERNAL_SERVER_ERROR, "Can't create a session\n",
+					   NULL, NULL, NULL);
 	}
 end:
 	json_object_put(args);

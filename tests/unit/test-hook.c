@@ -179,12 +179,12 @@ int main(void)
 	CHECK_STR(hook_action_name(HOOK_EVENT, HOOK_EVT_NAME), "name");
 	CHECK_STR(hook_kind_name(HOOK_SESSION), "session");
 
-	session_init(10, 60, "tok");
+	session_init(10, 0, 60, "tok");
 	main_apiset = apiset_new();
 	apiset_add(main_apiset, "fake", &key, &fake_itf);
 	jobs_start(2, 100);
-	s = session_get(NULL, &created);
-	s2 = session_get(NULL, &created);
+	s = session_get(NULL, NULL, &created);
+	s2 = session_get(NULL, NULL, &created);
 
 	/* ---- nothing is hooked: no flag is set ---- */
 	CHECK(!hook_wants(HOOK_REQUEST, ~0u));

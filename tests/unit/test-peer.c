@@ -125,7 +125,7 @@ static void test_xreq(void)
 
 int main(void)
 {
-	session_init(10, 60, NULL);
+	session_init(10, 0, 60, NULL);
 	test_new();
 	test_sockets();
 	test_xreq();

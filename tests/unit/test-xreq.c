@@ -111,11 +111,11 @@ int main(void)
 	int created, key;
 	struct treq *t;
 
-	session_init(10, 60, "tok");
+	session_init(10, 0, 60, "tok");
 	main_apiset = apiset_new();
 	apiset_add(main_apiset, "fake", &key, &fake_itf);
 	jobs_start(2, 100);
-	s = session_get(NULL, &created);
+	s = session_get(NULL, NULL, &created);
 
 	expect(s, "ok", NULL, "success", "\"response\":42");
 	expect(s, "ok", NULL, "success", "\"jtype\":\"afb-reply\"");

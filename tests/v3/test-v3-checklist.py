@@ -401,6 +401,8 @@ async def t_auth_trees():
 async def t_client_info():
     """31: client info, uid, application id, from the transport"""
     c = await ENV.client()
+    # sessions are made when needed: the info tells a session's uuid and LOA once there is one
+    ok(await c.call("hello3", "ctx-set", {"value": "made"}))
     info = ok(await c.call("hello3", "info"))
     uid = ok(await c.call("hello3", "uid"))
     check("uuid" in info and info["LOA"] == 0, info)

@@ -45,8 +45,10 @@ def t_https_rest():
     r = urllib.request.urlopen("https://localhost:%d/api/hello/ping" % D.port, context=CTX, timeout=10)
     env = json.loads(r.read())
     check(env["response"] == {"ping": "pong"}, env)
+    # a verb that keeps session state gets a session, told by a secure cookie
+    r = urllib.request.urlopen("https://localhost:%d/api/hello/contextset?value=1" % D.port, context=CTX, timeout=10)
     cookie = r.headers["Set-Cookie"]
-    check("; Secure" in cookie and "HttpOnly" in cookie, cookie)
+    check(cookie and "; Secure" in cookie and "HttpOnly" in cookie, cookie)
     # a POST body through TLS
     req = urllib.request.Request("https://localhost:%d/api/hello/echo" % D.port, data=json.dumps({"x": "y" * 100000}).encode(),
                                  headers={"Content-Type": "application/json"})

@@ -132,7 +132,7 @@ static void check_bcast_guard(void)
 int main(int argc, char **argv)
 {
 	afbt_init(argc, argv);
-	session_init(10, 3600, NULL);
+	session_init(10, 0, 3600, NULL);
 	afbt_run("lsessions", check_lsessions);
 	afbt_run("bcast-guard", check_bcast_guard);
 	session_exit();
