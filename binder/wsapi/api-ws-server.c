@@ -36,7 +36,6 @@
 #include "bcast-guard.h"
 #include "idmap.h"
 #include "lsessions.h"
-#include "loopq.h"
 #include "proto-ws.h"
 #include "wsaddr.h"
 #include "wsframe.h"
@@ -87,12 +86,6 @@ struct sreq {
 	char names[];			/* api NUL verb NUL */
 };
 
-/* a message encoded on some thread, written by the main thread */
-struct outmsg {
-	struct slink *link;		/* one reference */
-	struct pws_buf buf;
-};
-
 static struct ws_server *servers;
 
 /* ------------------------------------------------------------ links */
@@ -117,40 +110,31 @@ static void slink_unref(struct slink *l)
 
 /* ------------------------------------------------------------ output */
 
-static void do_send(void *arg)
+static struct wslink *owner_link(void *owner)
 {
-	struct outmsg *o = arg;
-
-	if (o->link->wl)
-		wslink_send(o->link->wl, &o->buf);
-	pws_buf_clear(&o->buf);
-	slink_unref(o->link);
-	free(o);
+	return ((struct slink *)owner)->wl;
 }
 
-/* Hands the message in 'buf' (taken) to the main thread for 'l'. */
+static void owner_unref(void *owner)
+{
+	slink_unref(owner);
+}
+
+static const char *owner_api(void *owner)
+{
+	return ((struct slink *)owner)->api;
+}
+
+static const struct wslink_owner_itf owner_itf = {
+	.link = owner_link,
+	.unref = owner_unref,
+	.api = owner_api,
+};
+
+/* Any thread: sends the message in 'buf' (taken) on 'l' from the main thread. */
 static void post_send(struct slink *l, struct pws_buf *buf)
 {
-	struct outmsg *o;
-
-	if (buf->error) {
-		LOGE("proto-ws: api %s: can't encode a message for %s: %s", l->api, l->who, strerror(-buf->error));
-		pws_buf_clear(buf);
-		return;
-	}
-	o = malloc(sizeof *o);
-	if (!o) {
-		pws_buf_clear(buf);
-		return;
-	}
-	o->link = slink_ref(l);
-	o->buf = *buf;
-	pws_buf_init(buf);
-	if (mainloop_post(do_send, o) < 0) {
-		pws_buf_clear(&o->buf);
-		slink_unref(l);
-		free(o);
-	}
+	wslink_post(&owner_itf, slink_ref(l), buf);
 }
 
 /* ------------------------------------------------------------ listener */
@@ -219,6 +203,12 @@ static void sreq_reply(struct xreq *x, const char *status, const char *info, str
 	else
 		pws_put_reply_success(&b, r->callid, info, object);
 	json_object_put(object);
+	if (b.error) {
+		/* the caller waits for an answer: a failure it gets (the error is logged) */
+		post_send(r->link, &b);
+		pws_put_reply_fail(&b, r->callid, "failed", b.error == -E2BIG ? "reply too big to be sent"
+									      : "can't encode the reply");
+	}
 	post_send(r->link, &b);
 }
 
@@ -385,6 +375,7 @@ struct ssub {
 	struct pws_buf buf;
 	int status;
 	struct json_object *result;
+	struct mainloop_item post;	/* sent from the main thread */
 };
 
 static struct json_object *failure_envelope(const char *status, const char *info)
@@ -434,9 +425,9 @@ static void on_subcall_reply(struct slink *l, struct pws_msg *m)
 }
 
 #ifdef XREQ_HAS_SUBCALL_HOOK
-static void ssub_start(void *arg)
+static void ssub_start(struct mainloop_item *item)
 {
-	struct ssub *s = arg;
+	struct ssub *s = (struct ssub *)((char *)item - offsetof(struct ssub, post));
 	struct slink *l = s->link;
 	uint32_t id;
 
@@ -470,9 +461,13 @@ static void sreq_subcall(struct xreq *x, const char *api, const char *verb, stru
 	pws_buf_init(&s->buf);
 	pws_put_subcall(&s->buf, 0, r->callid, api, verb, args);
 	json_object_put(args);
-	/* the verb may wait for the reply (subcall_sync): the loop must wake */
-	if (s->buf.error || loopq_push(ssub_start, s) < 0)
+	/* the verb may wait for the reply (subcall_sync): mainloop.h says how the loop wakes */
+	if (s->buf.error) {
 		ssub_finish(s, -1, failure_envelope("failed", "internal error"));
+		return;
+	}
+	s->post.run = ssub_start;
+	mainloop_post_item(&s->post);
 }
 #endif
 
@@ -651,7 +646,6 @@ static void server_free(struct ws_server *server)
 		unlink(server->addr->path);
 	wsaddr_free(server->addr);
 	free(server);
-	loopq_exit();
 }
 
 int ws_server_add(struct apiset *set, const char *uri)
@@ -664,15 +658,9 @@ int ws_server_add(struct apiset *set, const char *uri)
 		return -ENOMEM;
 	server->fd = -1;
 	server->set = set;
-	rc = loopq_init();
-	if (rc < 0) {
-		free(server);
-		return rc;
-	}
 	rc = wsaddr_parse(uri, &server->addr);
 	if (rc < 0) {
 		free(server);
-		loopq_exit();
 		return rc;
 	}
 	/* an api that a binding creates while serving is served once it exists */
@@ -706,7 +694,7 @@ void ws_servers_free(void)
 	struct ws_server *server;
 
 	/* subcalls queued for the links are failed while the links are there */
-	loopq_drain();
+	mainloop_drain();
 	while ((server = servers) != NULL) {
 		servers = server->next;
 		server_free(server);
