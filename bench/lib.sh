@@ -69,6 +69,7 @@ start_daemon() {
 	shift
 	bench_tmp
 	mkdir -p "$tmp/$name.d"
+	: >"$tmp/$name.log"	# a log of an earlier daemon of that name would give its port
 	${daemon_prefix:-} "$db/binder/afb-daemon" --interface 127.0.0.1 --port 0 --workdir "$tmp/$name.d" \
 		--apitimeout 0 $(daemon_limits "$db") "$@" >"$tmp/$name.log" 2>&1 &
 	daemon_pid=$!

@@ -4,7 +4,8 @@
  *
  *   ws-bench [-c CONNS] [-k INFLIGHT] [-d SECONDS] [-t THREADS] URL API VERB [ARGS]
  *	CONNS connections keep INFLIGHT calls each in flight for SECONDS
- *	(after a 1 s warm-up); prints "calls/s <n> errors <n> p99_us <n>"
+ *	(after a 1 s warm-up); prints "calls/s <n> errors <n> p99_us <n> total <n>"
+ *	(total: every reply received, warm-up included)
  *   ws-bench --idle CONNS URL
  *	opens CONNS connections, prints "open CONNS", waits for a line (or
  *	the end) on stdin, closes them all with close frames, waits for the
@@ -48,6 +49,7 @@ struct thread {
 	struct conn *conns;
 	int count;
 	uint64_t calls, errors;
+	uint64_t total;			/* replies, warm-up included */
 	uint64_t *lat;			/* latency samples (us) of the measured period */
 	size_t nlat, caplat;
 };
@@ -114,6 +116,7 @@ static int on_message(void *closure, unsigned opcode, const char *data, size_t l
 	uint64_t lat;
 
 	if (len > 3 && data[0] == '[' && data[2] == ',' && (data[1] == '3' || data[1] == '4')) {
+		th->total++;
 		if (atomic_load(&measuring)) {
 			th->calls++;
 			th->errors += data[1] == '4';
@@ -322,7 +325,7 @@ int main(int argc, char **argv)
 	struct thread *threads;
 	struct rlimit rl;
 	int opt, nconn = 1, nthreads = 1, idle = 0, duration = 5, i, t;
-	uint64_t calls = 0, errors = 0, start, elapsed, *all, n = 0, p99 = 0;
+	uint64_t calls = 0, errors = 0, total = 0, start, elapsed, *all, n = 0, p99 = 0;
 
 	static const struct option longopts[] = {
 		{ "idle", required_argument, NULL, 'i' },
@@ -381,6 +384,7 @@ int main(int argc, char **argv)
 		pthread_join(threads[t].tid, NULL);
 		calls += threads[t].calls;
 		errors += threads[t].errors;
+		total += threads[t].total;
 		n += threads[t].nlat;
 	}
 	all = malloc((n ? n : 1) * sizeof *all);
@@ -396,8 +400,8 @@ int main(int argc, char **argv)
 		p99 = all[n * 99 / 100];
 	}
 	free(all);
-	printf("calls/s %.0f errors %llu p99_us %llu\n", (double)calls * 1e9 / (double)elapsed,
-	       (unsigned long long)errors, (unsigned long long)p99);
+	printf("calls/s %.0f errors %llu p99_us %llu total %llu\n", (double)calls * 1e9 / (double)elapsed,
+	       (unsigned long long)errors, (unsigned long long)p99, (unsigned long long)total);
 	for (t = 0; t < nthreads; t++) {
 		for (i = 0; i < threads[t].count; i++)
 			close_conn(&threads[t].conns[i]);

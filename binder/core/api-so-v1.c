@@ -670,10 +670,8 @@ static void v1_api_destroy(void *closure)
 {
 	struct api_v1 *a = closure;
 
-	if (a->listener) {
-		evt_listener_unsubscribe_all(a->listener);
-		evt_listener_unref(a->listener);
-	}
+	evt_listener_close(a->listener);
+	evt_listener_unref(a->listener);
 	subloop_free(a->loop);
 	/* bindings are not dlclosed: their atexit handlers and threads may still run */
 	free(a->apiname);

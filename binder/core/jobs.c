@@ -200,6 +200,8 @@ static void lead(void)
 	leader = pthread_self();
 	takeover = 0;
 	leader_in_job = 0;	/* the previous leader's job is no longer ours */
+	/* what that job posted (and will post) must wake the loop now */
+	mainloop_takeover();
 	for (;;) {
 		block = ring == NULL;
 		pthread_mutex_unlock(&lock);

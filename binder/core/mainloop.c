@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
@@ -9,23 +10,32 @@
 #include "jobs.h"
 #include "verbose.h"
 
+/* what mainloop_post allocates around its function and argument */
 struct post {
-	struct post *next;
+	struct mainloop_item item;
 	void (*fn)(void *arg);
 	void *arg;
 };
 
 static sd_event *loop;
 static __thread int dispatching;
-static __thread int lending;	/* the leader runs a job: it drains the posts after it */
+/*
+ * The leader running a job lends the loop: its posts need no wake-up, it
+ * runs them after the job. 'lender' is the address of that thread's
+ * 'self' (NULL: nobody lends), cleared by whoever ends the lending: the
+ * leader itself, or a follower taking the loop over (mainloop_takeover)
+ * while the job blocks, which then wakes the loop for what was posted.
+ */
+static __thread char self;
+static _Atomic(void *) lender;
 static int wake_fd = -1;
 static sd_event_source *wake_source;
 static pthread_mutex_t post_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct post *post_head, **post_tail = &post_head;
+static struct mainloop_item *post_head, **post_tail = &post_head;
 
-static struct post *take_posts(void)
+static struct mainloop_item *take_posts(void)
 {
-	struct post *list;
+	struct mainloop_item *list;
 
 	pthread_mutex_lock(&post_lock);
 	list = post_head;
@@ -37,16 +47,36 @@ static struct post *take_posts(void)
 
 static void run_posts(void)
 {
-	struct post *p;
+	struct mainloop_item *it, *next;
 
-	while ((p = take_posts()) != NULL) {
-		while (p) {
-			struct post *next = p->next;
-			p->fn(p->arg);
-			free(p);
-			p = next;
+	while ((it = take_posts()) != NULL) {
+		for (; it; it = next) {
+			next = it->next;
+			it->run(it);
 		}
 	}
+}
+
+static void wake(void)
+{
+	static const uint64_t one = 1;
+
+	if (write(wake_fd, &one, sizeof one) < 0)
+		LOGE("mainloop: write of eventfd failed: %m");
+}
+
+/* A lending that ends: the posts made meanwhile (if any) wake the loop. */
+static void end_lending(void *who)
+{
+	int pending;
+
+	if (!atomic_compare_exchange_strong(&lender, &who, NULL))
+		return;		/* ended by someone else */
+	pthread_mutex_lock(&post_lock);
+	pending = post_head != NULL;
+	pthread_mutex_unlock(&post_lock);
+	if (pending)
+		wake();
 }
 
 static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -108,53 +138,71 @@ int mainloop_iterate(int block)
 	return sd_event_get_state(loop) == SD_EVENT_FINISHED;
 }
 
+void mainloop_post_item(struct mainloop_item *item)
+{
+	int was_empty;
+
+	item->next = NULL;
+	pthread_mutex_lock(&post_lock);
+	was_empty = post_head == NULL;
+	*post_tail = item;
+	post_tail = &item->next;
+	pthread_mutex_unlock(&post_lock);
+	/*
+	 * A non-empty queue already has a pending wake-up; the leader lending
+	 * the loop runs its posts after its job. A takeover clears 'lender'
+	 * before it looks at the queue: the item queued above is seen.
+	 */
+	if (was_empty && atomic_load(&lender) != &self)
+		wake();
+}
+
+static void run_post(struct mainloop_item *item)
+{
+	struct post *p = (struct post *)item;
+
+	p->fn(p->arg);
+	free(p);
+}
+
 int mainloop_post(void (*fn)(void *arg), void *arg)
 {
-	static const uint64_t one = 1;
 	struct post *p = malloc(sizeof *p);
-	int was_empty;
 
 	if (!p)
 		return -ENOMEM;
-	p->next = NULL;
+	p->item.run = run_post;
 	p->fn = fn;
 	p->arg = arg;
-	pthread_mutex_lock(&post_lock);
-	was_empty = post_head == NULL;
-	*post_tail = p;
-	post_tail = &p->next;
-	pthread_mutex_unlock(&post_lock);
-	/* a non-empty queue already has a pending wake-up */
-	if (was_empty && !lending && write(wake_fd, &one, sizeof one) < 0)
-		LOGE("mainloop: write of eventfd failed: %m");
+	mainloop_post_item(&p->item);
 	return 0;
 }
 
 void mainloop_lend(void)
 {
-	lending = 1;
+	atomic_store(&lender, &self);
 }
 
-/* Posts made without a wake-up must now wake the loop. */
 void mainloop_stop_lending(void)
 {
-	static const uint64_t one = 1;
-	int pending;
+	end_lending(&self);
+}
 
-	if (!lending)
-		return;
-	lending = 0;
-	pthread_mutex_lock(&post_lock);
-	pending = post_head != NULL;
-	pthread_mutex_unlock(&post_lock);
-	if (pending && write(wake_fd, &one, sizeof one) < 0)
-		LOGE("mainloop: write of eventfd failed: %m");
+void mainloop_takeover(void)
+{
+	void *who = atomic_load(&lender);
+
+	if (who && who != &self)
+		end_lending(who);
 }
 
 void mainloop_unlend(int still_leader)
 {
+	void *me = &self;
+
 	if (still_leader) {
-		lending = 0;
+		/* the posts of the job run now, here */
+		atomic_compare_exchange_strong(&lender, &me, NULL);
 		mainloop_drain();
 	} else {
 		mainloop_stop_lending();

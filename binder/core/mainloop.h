@@ -29,8 +29,25 @@ int mainloop_iterate(int block);
 /*
  * Runs fn(arg) on the main thread, soon, in posting order. Callable from
  * any thread, the main one included. Returns 0 or -ENOMEM.
+ *
+ * The leader of the loop running a job (jobs.c) lends the loop: what it
+ * posts runs right after the job, without waking the loop. A job that
+ * posts and then waits for the outcome is safe: jobs_wait ends the
+ * lending, and so does a follower taking the loop over from a job that
+ * blocks otherwise (the posts then wake the loop).
  */
 int mainloop_post(void (*fn)(void *arg), void *arg);
+
+/*
+ * The same without allocation: 'item' is embedded in the caller's object
+ * and stays valid until item->run(item) is called (on the main thread,
+ * once). It must not be posted again before.
+ */
+struct mainloop_item {
+	struct mainloop_item *next;
+	void (*run)(struct mainloop_item *item);
+};
+void mainloop_post_item(struct mainloop_item *item);
 
 /*
  * jobs.c only: the leader runs a job of its own; mainloop_unlend then
@@ -40,6 +57,8 @@ void mainloop_lend(void);
 void mainloop_unlend(int still_leader);
 /* jobs.c only: the leader's job is going to wait: its posts must wake the loop */
 void mainloop_stop_lending(void);
+/* jobs.c only: a follower takes the loop from a leader stuck in a job */
+void mainloop_takeover(void);
 
 /*
  * Runs the loop until mainloop_exit; returns the exit code. The loop may

@@ -32,7 +32,6 @@
 #include "api-ws-client.h"
 #include "bcast-guard.h"
 #include "idmap.h"
-#include "loopq.h"
 #include "proto-ws.h"
 #include "wsaddr.h"
 #include "wsframe.h"
@@ -76,6 +75,7 @@ struct ccall {
 	struct xreq *xreq;		/* one reference */
 	struct ws_client *client;
 	struct pws_buf buf;		/* the 'C' message until it is sent */
+	struct mainloop_item post;	/* sent from the main thread */
 };
 
 /* a describe: on the stack of the waiting thread */
@@ -92,12 +92,6 @@ struct cdesc {
 struct csub {
 	struct clink *link;		/* one reference */
 	uint32_t subcallid;
-};
-
-/* a message encoded on some thread, written by the main thread */
-struct outmsg {
-	struct clink *link;		/* one reference */
-	struct pws_buf buf;
 };
 
 static struct ws_client *clients;
@@ -161,34 +155,33 @@ static void clink_unref(struct clink *l)
 
 /* ------------------------------------------------------------ output */
 
-static void do_send(void *arg)
+static struct wslink *owner_link(void *owner)
 {
-	struct outmsg *o = arg;
-
-	if (o->link->wl)
-		wslink_send(o->link->wl, &o->buf);
-	pws_buf_clear(&o->buf);
-	clink_unref(o->link);
-	free(o);
+	return ((struct clink *)owner)->wl;
 }
 
-/* Hands the message in 'buf' (taken) to the main thread for 'l'. */
+static void owner_unref(void *owner)
+{
+	clink_unref(owner);
+}
+
+static const char *owner_api(void *owner)
+{
+	struct ws_client *client = ((struct clink *)owner)->client;
+
+	return client ? client->addr->api : "(ended)";
+}
+
+static const struct wslink_owner_itf owner_itf = {
+	.link = owner_link,
+	.unref = owner_unref,
+	.api = owner_api,
+};
+
+/* Any thread: sends the message in 'buf' (taken) on 'l' from the main thread. */
 static void post_send(struct clink *l, struct pws_buf *buf)
 {
-	struct outmsg *o = buf->error ? NULL : malloc(sizeof *o);
-
-	if (!o) {
-		pws_buf_clear(buf);
-		return;
-	}
-	o->link = clink_ref(l);
-	o->buf = *buf;
-	pws_buf_init(buf);
-	if (mainloop_post(do_send, o) < 0) {
-		pws_buf_clear(&o->buf);
-		clink_unref(l);
-		free(o);
-	}
+	wslink_post(&owner_itf, clink_ref(l), buf);
 }
 
 /* ------------------------------------------------------------ calls */
@@ -304,6 +297,11 @@ static void on_subcall_done(void *closure, int status, struct json_object *envel
 
 	pws_buf_init(&b);
 	pws_put_subcall_reply(&b, s->subcallid, status < 0, envelope);
+	if (b.error) {
+		/* the server's verb waits for an answer: a failure it gets (the error is logged) */
+		post_send(s->link, &b);
+		pws_put_subcall_reply(&b, s->subcallid, 1, NULL);
+	}
 	post_send(s->link, &b);
 	clink_unref(s->link);
 	free(s);
@@ -574,10 +572,10 @@ static struct clink *call_send(struct ccall *c, uint32_t *id)
 	return l;
 }
 
-static void call_start(void *arg)
+static void call_start(struct mainloop_item *item)
 {
 	uint32_t id;
-	struct clink *l = call_send(arg, &id);
+	struct clink *l = call_send((struct ccall *)((char *)item - offsetof(struct ccall, post)), &id);
 
 	if (l)
 		clink_unref(l);
@@ -639,10 +637,12 @@ static void api_call(void *closure, struct xreq *xreq)
 	else if (startup_begin()) {
 		call_and_wait(c);
 		startup_end();
-	} else if (mainloop_is_main())
+	} else if (mainloop_is_main()) {
 		call_and_wait(c);
-	else if (loopq_push(call_start, c) < 0)
-		fail_call(c, "failed", "out of memory");
+	} else {
+		c->post.run = call_start;
+		mainloop_post_item(&c->post);
+	}
 }
 
 static int desc_is_done(void *closure)
@@ -700,7 +700,7 @@ static struct json_object *api_describe(void *closure)
 
 	atomic_init(&d.done, 0);
 	if (!startup && !mainloop_is_main()) {
-		if (loopq_push(desc_start_posted, &d) < 0)
+		if (mainloop_post(desc_start_posted, &d) < 0)
 			return NULL;
 		jobs_wait(desc_is_done, &d);
 		return d.result;
@@ -729,15 +729,9 @@ int ws_client_add(struct apiset *set, const char *uri)
 
 	if (!client)
 		return -ENOMEM;
-	rc = loopq_init();
-	if (rc < 0) {
-		free(client);
-		return rc;
-	}
 	rc = wsaddr_parse(uri, &client->addr);
 	if (rc < 0) {
 		free(client);
-		loopq_exit();
 		return rc;
 	}
 	if (client->addr->kind == WSADDR_SYSTEMD) {
@@ -752,7 +746,6 @@ int ws_client_add(struct apiset *set, const char *uri)
 	if (rc < 0) {
 		wsaddr_free(client->addr);
 		free(client);
-		loopq_exit();
 		return rc;
 	}
 	/* the first work of the loop: see startup_lock */
@@ -770,13 +763,12 @@ void ws_clients_free(void)
 	struct ws_client *client;
 
 	/* what was queued is answered while the clients are there */
-	loopq_drain();
+	mainloop_drain();
 	while ((client = clients) != NULL) {
 		clients = client->next;
 		if (client->link)
 			clink_end(client->link, NULL);
 		wsaddr_free(client->addr);
 		free(client);
-		loopq_exit();
 	}
 }

@@ -10,9 +10,10 @@
  * so the 'S' of a request goes before its reply.
  *
  * Lifetime. A link is reference counted: the server's list, each request,
- * each posted message hold one. The listener's callbacks can't hold one
- * (the core gives them no release hook), so they find their link by id in
- * a registry, which forgets the link when it ends.
+ * each posted message hold one. The listener's callbacks use the link
+ * without a reference of their own: slink_end closes the listener
+ * (evt_listener_close waits for the callbacks in flight) before the
+ * server's list lets the link go.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -35,7 +36,6 @@
 #include "bcast-guard.h"
 #include "idmap.h"
 #include "lsessions.h"
-#include "loopq.h"
 #include "proto-ws.h"
 #include "wsaddr.h"
 #include "wsframe.h"
@@ -63,7 +63,6 @@ struct slink {
 	atomic_int refcount;
 	atomic_int pending;		/* requests not yet destroyed */
 	atomic_uint bcast_mark;		/* see bcast_guard_origin */
-	uint32_t regid;			/* id in the registry */
 	int trusted;
 	char who[96];
 	struct peer *client;		/* one reference: the core's peer object */
@@ -87,18 +86,9 @@ struct sreq {
 	char names[];			/* api NUL verb NUL */
 };
 
-/* a message encoded on some thread, written by the main thread */
-struct outmsg {
-	struct slink *link;		/* one reference */
-	struct pws_buf buf;
-};
-
 static struct ws_server *servers;
 
-/* ------------------------------------------------------------ registry */
-
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct idmap registry;
+/* ------------------------------------------------------------ links */
 
 static struct slink *slink_ref(struct slink *l)
 {
@@ -118,112 +108,79 @@ static void slink_unref(struct slink *l)
 	free(l);
 }
 
-/* The live link of 'regid' with a new reference, or NULL. */
-static struct slink *registry_get(void *closure)
-{
-	struct slink *l;
-
-	pthread_mutex_lock(&reg_lock);
-	l = idmap_get(&registry, (uint32_t)(uintptr_t)closure);
-	if (l)
-		slink_ref(l);
-	pthread_mutex_unlock(&reg_lock);
-	return l;
-}
-
 /* ------------------------------------------------------------ output */
 
-static void do_send(void *arg)
+static struct wslink *owner_link(void *owner)
 {
-	struct outmsg *o = arg;
-
-	if (o->link->wl)
-		wslink_send(o->link->wl, &o->buf);
-	pws_buf_clear(&o->buf);
-	slink_unref(o->link);
-	free(o);
+	return ((struct slink *)owner)->wl;
 }
 
-/* Hands the message in 'buf' (taken) to the main thread for 'l'. */
+static void owner_unref(void *owner)
+{
+	slink_unref(owner);
+}
+
+static const char *owner_api(void *owner)
+{
+	return ((struct slink *)owner)->api;
+}
+
+static const struct wslink_owner_itf owner_itf = {
+	.link = owner_link,
+	.unref = owner_unref,
+	.api = owner_api,
+};
+
+/* Any thread: sends the message in 'buf' (taken) on 'l' from the main thread. */
 static void post_send(struct slink *l, struct pws_buf *buf)
 {
-	struct outmsg *o;
-
-	if (buf->error) {
-		LOGE("proto-ws: api %s: can't encode a message for %s: %s", l->api, l->who, strerror(-buf->error));
-		pws_buf_clear(buf);
-		return;
-	}
-	o = malloc(sizeof *o);
-	if (!o) {
-		pws_buf_clear(buf);
-		return;
-	}
-	o->link = slink_ref(l);
-	o->buf = *buf;
-	pws_buf_init(buf);
-	if (mainloop_post(do_send, o) < 0) {
-		pws_buf_clear(&o->buf);
-		slink_unref(l);
-		free(o);
-	}
+	wslink_post(&owner_itf, slink_ref(l), buf);
 }
 
 /* ------------------------------------------------------------ listener */
 
+/* the link is alive while its listener is open (see Lifetime above) */
 static void on_evt_push(void *closure, const char *event, int eventid, struct json_object *object)
 {
-	struct slink *l = registry_get(closure);
+	struct slink *l = closure;
 	struct pws_buf b;
 
-	if (!l)
-		return;
 	pws_buf_init(&b);
 	pws_put_event_push(&b, (uint32_t)eventid, event, object);
 	post_send(l, &b);
-	slink_unref(l);
 }
 
 static void on_evt_broadcast(void *closure, const char *event, struct json_object *object)
 {
-	struct slink *l = registry_get(closure);
+	struct slink *l = closure;
 	struct bcast_origin origin;
 	struct pws_buf b;
 
-	if (!l)
-		return;
 	if (bcast_guard_origin(event, object, &l->bcast_mark, &origin)) {
 		pws_buf_init(&b);
 		pws_put_broadcast(&b, event, object, origin.uuid, (uint8_t)(origin.hop - 1));
 		post_send(l, &b);
 	}
-	slink_unref(l);
 }
 
 static void on_evt_add(void *closure, const char *event, int eventid)
 {
-	struct slink *l = registry_get(closure);
+	struct slink *l = closure;
 	struct pws_buf b;
 
-	if (!l)
-		return;
 	pws_buf_init(&b);
 	pws_put_event_add(&b, (uint32_t)eventid, event);
 	post_send(l, &b);
-	slink_unref(l);
 }
 
 static void on_evt_remove(void *closure, const char *event, int eventid)
 {
-	struct slink *l = registry_get(closure);
+	struct slink *l = closure;
 	struct pws_buf b;
 
-	if (!l)
-		return;
 	pws_buf_init(&b);
 	pws_put_event_remove(&b, (uint32_t)eventid, event);
 	post_send(l, &b);
-	slink_unref(l);
 }
 
 static const struct evt_listener_itf listener_itf = {
@@ -246,6 +203,12 @@ static void sreq_reply(struct xreq *x, const char *status, const char *info, str
 	else
 		pws_put_reply_success(&b, r->callid, info, object);
 	json_object_put(object);
+	if (b.error) {
+		/* the caller waits for an answer: a failure it gets (the error is logged) */
+		post_send(r->link, &b);
+		pws_put_reply_fail(&b, r->callid, "failed", b.error == -E2BIG ? "reply too big to be sent"
+									      : "can't encode the reply");
+	}
 	post_send(r->link, &b);
 }
 
@@ -412,6 +375,7 @@ struct ssub {
 	struct pws_buf buf;
 	int status;
 	struct json_object *result;
+	struct mainloop_item post;	/* sent from the main thread */
 };
 
 static struct json_object *failure_envelope(const char *status, const char *info)
@@ -461,9 +425,9 @@ static void on_subcall_reply(struct slink *l, struct pws_msg *m)
 }
 
 #ifdef XREQ_HAS_SUBCALL_HOOK
-static void ssub_start(void *arg)
+static void ssub_start(struct mainloop_item *item)
 {
-	struct ssub *s = arg;
+	struct ssub *s = (struct ssub *)((char *)item - offsetof(struct ssub, post));
 	struct slink *l = s->link;
 	uint32_t id;
 
@@ -497,9 +461,13 @@ static void sreq_subcall(struct xreq *x, const char *api, const char *verb, stru
 	pws_buf_init(&s->buf);
 	pws_put_subcall(&s->buf, 0, r->callid, api, verb, args);
 	json_object_put(args);
-	/* the verb may wait for the reply (subcall_sync): the loop must wake */
-	if (s->buf.error || loopq_push(ssub_start, s) < 0)
+	/* the verb may wait for the reply (subcall_sync): mainloop.h says how the loop wakes */
+	if (s->buf.error) {
 		ssub_finish(s, -1, failure_envelope("failed", "internal error"));
+		return;
+	}
+	s->post.run = ssub_start;
+	mainloop_post_item(&s->post);
 }
 #endif
 
@@ -540,19 +508,14 @@ static void slink_end(struct slink *l)
 	struct ws_server *server = l->server;
 	struct ssub *s;
 
-	pthread_mutex_lock(&reg_lock);
-	idmap_take(&registry, l->regid);
-	pthread_mutex_unlock(&reg_lock);
-
 	pthread_mutex_lock(&l->lock);
 	l->ended = 1;
 	listener = l->listener;
 	l->listener = NULL;
 	pthread_mutex_unlock(&l->lock);
-	if (listener) {
-		evt_listener_unsubscribe_all(listener);
-		evt_listener_unref(listener);
-	}
+	/* no callback uses the link after this */
+	evt_listener_close(listener);
+	evt_listener_unref(listener);
 	while ((s = idmap_take_any(&l->subcalls, NULL)) != NULL)
 		ssub_finish(s, -1, failure_envelope("disconnected", "the link of the calling binder is gone"));
 	wslink_free(l->wl);
@@ -608,16 +571,13 @@ static void slink_new(struct ws_server *server, int fd)
 	l->server = server;
 	l->trusted = wsaddr_peer_trusted(fd, l->who, sizeof l->who);
 
-	pthread_mutex_lock(&reg_lock);
-	rc = idmap_alloc(&registry, l, &l->regid);
-	pthread_mutex_unlock(&reg_lock);
-	if (rc == 0) {
-		l->listener = evt_listener_new(&listener_itf, (void *)(uintptr_t)l->regid);
-		rc = l->listener ? wslink_new(&l->wl, fd, 0, PWS_MAX_MESSAGE, &slink_itf, l) : -ENOMEM;
-		fd = -1;
-	}
-	if (fd >= 0)
+	l->listener = evt_listener_new(&listener_itf, l);
+	if (l->listener) {
+		rc = wslink_new(&l->wl, fd, 0, PWS_MAX_MESSAGE, &slink_itf, l);	/* takes fd, even on failure */
+	} else {
 		close(fd);
+		rc = -ENOMEM;
+	}
 	l->next = server->links;
 	if (l->next)
 		l->next->prev = l;
@@ -686,7 +646,6 @@ static void server_free(struct ws_server *server)
 		unlink(server->addr->path);
 	wsaddr_free(server->addr);
 	free(server);
-	loopq_exit();
 }
 
 int ws_server_add(struct apiset *set, const char *uri)
@@ -699,15 +658,9 @@ int ws_server_add(struct apiset *set, const char *uri)
 		return -ENOMEM;
 	server->fd = -1;
 	server->set = set;
-	rc = loopq_init();
-	if (rc < 0) {
-		free(server);
-		return rc;
-	}
 	rc = wsaddr_parse(uri, &server->addr);
 	if (rc < 0) {
 		free(server);
-		loopq_exit();
 		return rc;
 	}
 	/* an api that a binding creates while serving is served once it exists */
@@ -741,7 +694,7 @@ void ws_servers_free(void)
 	struct ws_server *server;
 
 	/* subcalls queued for the links are failed while the links are there */
-	loopq_drain();
+	mainloop_drain();
 	while ((server = servers) != NULL) {
 		servers = server->next;
 		server_free(server);

@@ -36,7 +36,8 @@ static uint8_t *grow(struct pws_buf *b, size_t more)
 
 	if (b->error)
 		return NULL;
-	if (more > SIZE_MAX - PWS_HEADROOM - b->len) {
+	/* the peer refuses (and closes on) a longer message: it is not sent */
+	if (more > PWS_MAX_MESSAGE - b->len) {
 		b->error = -E2BIG;
 		return NULL;
 	}

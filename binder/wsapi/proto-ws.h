@@ -53,9 +53,11 @@ enum pws_role {
 
 /*
  * Room left before the message in a pws_buf, so that the transport can
- * prepend its frame header without copying (RFC 6455: 14 bytes at most).
+ * prepend its frame header without copying (RFC 6455: 14 bytes at most),
+ * and hand the message to its loop without allocating (wslink_post keeps
+ * its post there).
  */
-#define PWS_HEADROOM 14
+#define PWS_HEADROOM 64
 
 /*
  * The biggest message accepted (a whole message, whatever its frames):
@@ -70,7 +72,8 @@ enum pws_role {
 /*
  * A message being encoded. The bytes are data[PWS_HEADROOM .. +len).
  * Errors are sticky: once an append fails, 'error' holds -ENOMEM or
- * -E2BIG and the message must not be sent.
+ * -E2BIG (beyond PWS_MAX_MESSAGE, which the peer would refuse) and the
+ * message must not be sent.
  */
 struct pws_buf {
 	uint8_t *data;		/* owned, malloc'ed */

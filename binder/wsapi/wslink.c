@@ -303,6 +303,57 @@ int wslink_send(struct wslink *l, struct pws_buf *msg)
 	return rc;
 }
 
+/* What wslink_post keeps in the headroom of a message, before the room of the frame header. */
+struct posted {
+	struct mainloop_item item;
+	const struct wslink_owner_itf *itf;
+	void *owner;
+	size_t len;
+};
+
+_Static_assert(sizeof(struct posted) + WSF_HEADER_MAX <= PWS_HEADROOM, "PWS_HEADROOM too small for wslink_post");
+
+static void run_posted(struct mainloop_item *item)
+{
+	struct posted *p = (struct posted *)item;
+	const struct wslink_owner_itf *itf = p->itf;
+	void *owner = p->owner;
+	struct pws_buf msg = { .data = (uint8_t *)p, .len = p->len, .cap = PWS_HEADROOM + p->len, .error = 0 };
+	struct wslink *l = itf->link(owner);
+	int rc;
+
+	if (!l) {
+		pws_buf_clear(&msg);
+	} else {
+		rc = wslink_send(l, &msg);
+		if (rc < 0 && rc != -ENOTCONN)
+			LOGE("proto-ws: api %s: can't send a message: %s", itf->api(owner), strerror(-rc));
+	}
+	itf->unref(owner);
+}
+
+int wslink_post(const struct wslink_owner_itf *itf, void *owner, struct pws_buf *msg)
+{
+	struct posted *p;
+	int rc = msg->error;
+
+	if (rc < 0 || !msg->data) {
+		rc = rc < 0 ? rc : -EINVAL;
+		LOGE("proto-ws: api %s: can't encode a message: %s", itf->api(owner), strerror(-rc));
+		pws_buf_clear(msg);
+		itf->unref(owner);
+		return rc;
+	}
+	p = (struct posted *)msg->data;
+	p->item.run = run_posted;
+	p->itf = itf;
+	p->owner = owner;
+	p->len = msg->len;
+	pws_buf_init(msg);
+	mainloop_post_item(&p->item);
+	return 0;
+}
+
 void wslink_close(struct wslink *l, int code, const char *reason)
 {
 	uint8_t payload[2] = { (uint8_t)(code >> 8), (uint8_t)code };

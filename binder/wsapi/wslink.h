@@ -3,9 +3,8 @@
  * A proto-ws connection: a socket driven by the main loop that carries
  * whole binary messages in RFC 6455 frames (no HTTP handshake).
  *
- * Threading: MAIN THREAD ONLY (but wslink_pump). Other threads hand their
- * messages to the main thread with mainloop_post (see api-ws-client.c,
- * api-ws-server.c).
+ * Threading: MAIN THREAD ONLY (but wslink_pump and wslink_post). Other
+ * threads hand their messages to the main thread with wslink_post.
  *
  * Writes never block: what the socket does not take is queued and resumed
  * when it becomes writable (partial writes included). Reads are bounded by
@@ -57,6 +56,30 @@ int wslink_is_open(const struct wslink *link);
  * empty). Returns 0, -ENOTCONN when the link hung up, or msg->error.
  */
 int wslink_send(struct wslink *link, struct pws_buf *msg);
+
+/*
+ * The one path of the messages that other threads encode (replies,
+ * events, calls, subcalls): the owner of a link (the api stub of
+ * --ws-client, a link of --ws-server) as that path sees it.
+ */
+struct wslink_owner_itf {
+	/* Main thread: the owner's link now, NULL once it ended (the message is dropped). */
+	struct wslink *(*link)(void *owner);
+	/* Any thread: drops the reference given to wslink_post. */
+	void (*unref)(void *owner);
+	/* The api of the owner, for the logs. */
+	const char *(*api)(void *owner);
+};
+
+/*
+ * Any thread: sends the message of 'msg' (its bytes are taken, 'msg' is
+ * left empty) from the main thread on itf->link(owner), without copying
+ * nor allocating, then calls itf->unref(owner): the caller gives one
+ * reference of 'owner'. A message that could not be encoded (msg->error)
+ * is logged and dropped (itf->unref is called at once). Returns 0 or
+ * msg->error. See mainloop_post for when the loop wakes.
+ */
+int wslink_post(const struct wslink_owner_itf *itf, void *owner, struct pws_buf *msg);
 
 /*
  * Sends a close frame with 'code' (best effort), closes the socket and

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * HTTP at scale (issue 9): 1,000 keep-alive connections making calls at
+ * the same time are all served, each reply on its own connection, nothing
+ * lost; the connections' descriptors come back after they close.
+ * Behaviour only: the speed is measured by scripts/bench scale.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include "afbtest.h"
+
+#define CONNS 1000
+#define CALLS 5
+
+struct conn {
+	int fd;
+	int index;
+	int sent, done, errors;
+	char buf[4096];
+	size_t len;
+};
+
+static struct afbt_daemon *daemon_;
+static const char *uuid;
+
+static void raise_nofile(int need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		afbt_fail("getrlimit: %s", strerror(errno));
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)need)
+		afbt_fail("this test needs %d file descriptors (ulimit -Hn is %llu)", need,
+			  (unsigned long long)rl.rlim_max);
+	if (rl.rlim_cur < (rlim_t)need) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int fd_count(void)
+{
+	char path[64], buf[32];
+	int n = 0, i;
+
+	for (i = 0; i < 4 * CONNS + 256; i++) {
+		snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)daemon_->pid, i);
+		if (readlink(path, buf, sizeof buf) > 0)
+			n++;
+	}
+	return n;
+}
+
+static int connect_to(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof sin) < 0)
+		afbt_fail("connect: %s", strerror(errno));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+static void send_call(struct conn *c)
+{
+	char req[512];
+	int n = snprintf(req, sizeof req,
+			 "GET /api/hello/echo?c=%d&k=%d HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s\r\n",
+			 c->index, c->sent, uuid ? "x-afb-uuid: " : "", uuid ? uuid : "", uuid ? "\r\n" : "");
+
+	if (send(c->fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+		afbt_fail("send on connection %d: %s", c->index, strerror(errno));
+	c->sent++;
+}
+
+/* One whole response in c->buf: checks it and removes it. 1 when one was there. */
+static int take_response(struct conn *c)
+{
+	char *end = memmem(c->buf, c->len, "\r\n\r\n", 4), *cl, expected[64];
+	size_t head, body;
+
+	if (!end)
+		return 0;
+	head = (size_t)(end - c->buf) + 4;
+	cl = memmem(c->buf, head, "Content-Length: ", 16);
+	if (!cl)
+		cl = memmem(c->buf, head, "content-length: ", 16);
+	if (!cl) {
+		c->errors++;
+		return 0;
+	}
+	body = strtoul(cl + 16, NULL, 10);
+	if (c->len < head + body)
+		return 0;
+	snprintf(expected, sizeof expected, "{\"c\":\"%d\",\"k\":\"%d\"}", c->index, c->done);
+	if (strncmp(c->buf, "HTTP/1.1 200", 12) || !memmem(c->buf + head, body, expected, strlen(expected)))
+		c->errors++;
+	c->done++;
+	memmove(c->buf, c->buf + head + body, c->len - head - body);
+	c->len -= head + body;
+	return 1;
+}
+
+static void t_keepalive(void)
+{
+	struct conn *conns = calloc(CONNS, sizeof *conns), *c;
+	struct epoll_event ev, evs[256];
+	int ep = epoll_create1(EPOLL_CLOEXEC), i, n, k, left = CONNS, errors = 0, done = 0, open_fds;
+	double end;
+	ssize_t r;
+
+	for (i = 0; i < CONNS; i++) {
+		conns[i].index = i;
+		conns[i].fd = connect_to(daemon_->port);
+		ev.events = EPOLLIN;
+		ev.data.ptr = &conns[i];
+		epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
+	}
+	/* every connection has a call in flight at once */
+	for (i = 0; i < CONNS; i++)
+		send_call(&conns[i]);
+	end = afbt_now() + 60;
+	while (left > 0 && afbt_now() < end) {
+		n = epoll_wait(ep, evs, 256, 100);
+		for (k = 0; k < n; k++) {
+			c = evs[k].data.ptr;
+			r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+			if (r <= 0) {
+				if (r < 0 && errno == EAGAIN)
+					continue;
+				afbt_fail("connection %d closed after %d replies", c->index, c->done);
+			}
+			c->len += (size_t)r;
+			while (take_response(c)) {
+				if (c->sent < CALLS)
+					send_call(c);
+				else
+					left--;
+			}
+		}
+	}
+	/* checked once everything is closed, so that a failure leaves nothing open */
+	open_fds = fd_count();
+	for (i = 0; i < CONNS; i++) {
+		errors += conns[i].errors;
+		done += conns[i].done;
+		close(conns[i].fd);
+	}
+	close(ep);
+	free(conns);
+	afbt_note("%d replies of %d, %d errors, %d descriptors open", done, CONNS * CALLS, errors, open_fds);
+	CHECK_INT(open_fds, >=, CONNS);
+	CHECK_EQ(errors, 0);
+	CHECK_EQ(done, CONNS * CALLS);
+}
+
+static void t_released(void)
+{
+	double end = afbt_now() + 10;
+	int n;
+
+	while ((n = fd_count()) > 64 && afbt_now() < end)
+		afbt_msleep(50);
+	CHECK_INT(n, <=, 64);
+}
+
+static void t_stop(void)
+{
+	afbt_daemon_stop(daemon_);
+}
+
+int main(int argc, char **argv)
+{
+	struct afbt_resp *resp;
+
+	afbt_init(argc, argv);
+	raise_nofile(CONNS + 256);
+	daemon_ = afbt_daemon_start("--binding", afbt_binding("hello"), "--http-max-per-address", "0", NULL);
+	/* one session for every call, when the daemon makes one for hello/ping */
+	resp = afbt_get(daemon_, NULL, "/api/hello/ping");
+	CHECK_REPLY(resp, 200, "success");
+	uuid = afbt_jstr(resp, "request.uuid");
+	afbt_run("keepalive", t_keepalive);
+	afbt_run("released", t_released);
+	afbt_run("stop", t_stop);
+	return afbt_done();
+}

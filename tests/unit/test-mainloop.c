@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * binder/core/mainloop: posts run on the loop in order, from any thread,
+ * with or without allocation; a job of the loop's leader that posts and
+ * then blocks (not in jobs_wait) gets its posts run by the follower that
+ * takes the loop over.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "jobs.h"
+#include "mainloop.h"
+#include "unit.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- order ---- */
+
+static int order[100], order_n;
+static atomic_int on_main;
+
+static void record(void *arg)
+{
+	if (mainloop_is_main())
+		atomic_fetch_add(&on_main, 1);
+	if (order_n < 100)
+		order[order_n++] = (int)(intptr_t)arg;
+}
+
+struct item {
+	struct mainloop_item item;
+	int value;
+};
+
+static void record_item(struct mainloop_item *it)
+{
+	record((void *)(intptr_t)((struct item *)it)->value);
+}
+
+static atomic_int flag;
+
+static void set_flag(void *arg)
+{
+	atomic_store(&flag, 1);
+}
+
+static int flag_set(void *arg)
+{
+	return atomic_load(&flag);
+}
+
+/* ---- a leader's job that posts, then blocks outside jobs_wait ---- */
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int posted_ran, job_saw;
+
+static void posted(void *arg)
+{
+	pthread_mutex_lock(&lock);
+	posted_ran = 1;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+}
+
+static void blocking_job(int signum, void *arg)
+{
+	struct timespec ts;
+	int i;
+
+	/* several posts: the first is seen at takeover, the later ones after it */
+	for (i = 0; i < 2; i++) {
+		pthread_mutex_lock(&lock);
+		posted_ran = 0;
+		pthread_mutex_unlock(&lock);
+		mainloop_post(posted, NULL);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 5;
+		pthread_mutex_lock(&lock);
+		while (!posted_ran && pthread_cond_timedwait(&cond, &lock, &ts) == 0);
+		job_saw += posted_ran;
+		pthread_mutex_unlock(&lock);
+	}
+	mainloop_post(set_flag, NULL);
+}
+
+/* posted from the test thread: on the loop, queues a job the leader runs after this dispatch */
+static void start_blocking_job(void *arg)
+{
+	jobs_queue(NULL, 0, blocking_job, NULL);
+}
+
+static void stop_loop(void *arg)
+{
+	mainloop_exit(0);
+}
+
+static void *loop_thread(void *arg)
+{
+	mainloop_run();
+	return NULL;
+}
+
+static void wait_flag(void)
+{
+	int64_t end = now_ms() + 10000;
+
+	while (!flag_set(NULL) && now_ms() < end)
+		usleep(1000);
+}
+
+int main(void)
+{
+	struct item items[10];
+	pthread_t th;
+	int64_t start;
+	int i;
+
+	CHECK_INT(mainloop_init(), 0);
+	CHECK_INT(jobs_start(2, 100), 0);
+	pthread_create(&th, NULL, loop_thread, NULL);
+
+	/* in order, allocated and embedded posts mixed */
+	for (i = 0; i < 20; i++) {
+		if (i % 2) {
+			items[i / 2].item.run = record_item;
+			items[i / 2].value = i;
+			mainloop_post_item(&items[i / 2].item);
+		} else {
+			CHECK_INT(mainloop_post(record, (void *)(intptr_t)i), 0);
+		}
+	}
+	mainloop_post(set_flag, NULL);
+	wait_flag();
+	CHECK_INT(order_n, 20);
+	for (i = 0; i < 20; i++)
+		CHECK_INT(order[i], i);
+	CHECK_INT(atomic_load(&on_main), 20);
+
+	/* the blocking job: its posts run meanwhile (not 5 s later) */
+	atomic_store(&flag, 0);
+	start = now_ms();
+	mainloop_post(start_blocking_job, NULL);
+	wait_flag();
+	CHECK(flag_set(NULL));
+	CHECK_INT(job_saw, 2);
+	CHECK(now_ms() - start < 2000);
+
+	mainloop_post(stop_loop, NULL);
+	pthread_join(th, NULL);
+	jobs_stop(0);
+	mainloop_cleanup();
+	UNIT_END();
+}
