@@ -68,6 +68,7 @@ struct afb_config {
 	/* bindings */
 	struct afb_config_list *bindings;	/* --binding FILE */
 	struct afb_config_list *ldpaths;	/* --ldpaths DIR:DIR */
+	char *permissions;			/* --permissions FILE (perm.h) */
 	struct afb_config_list *calls;		/* --call API/VERB:JSON */
 
 	/* links */

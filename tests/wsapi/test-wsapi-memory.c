@@ -7,13 +7,14 @@
  *  - a proto-ws peer that subscribes to an event and never reads: the
  *    output queued for it is bounded (--proto-ws-max-output), the link is
  *    closed when it is full, and the RSS comes back within 25 %.
- * Under AddressSanitizer or ThreadSanitizer RSS means nothing (shadow memory):
+ * Under AddressSanitizer RSS means nothing (quarantine, shadow memory):
  * the checks then are the descriptors back to their count and the
  * daemon's own account (every connection closed after a peak of 1000;
  * the link closed for its output), and the output says so.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,14 +28,7 @@
 
 #define BURST 1000
 
-/* 0, or the name of the sanitizer the daemon runs with (RSS is then not meaningful) */
-static const char *sanitizer;
-
-static void find_sanitizer(pid_t pid)
-{
-	sanitizer = wt_has_asan(pid) ? "AddressSanitizer"
-		  : afbt_streq(getenv("AFB_SANITIZE"), "thread") ? "ThreadSanitizer" : NULL;
-}
+static int asan;
 
 /* RSS once the daemon's memory trim had time to run (300 ms of quiet), in KiB. */
 static long settled_rss(pid_t pid, long target)
@@ -54,8 +48,11 @@ static void check_back(const char *what, long before, long peak, long after, int
 	afbt_note("%s: RSS %ld KiB before, %ld at the peak, %ld after (%+.1f %%); fds %d -> %d", what, before, peak,
 		  after, (after - before) * 100.0 / before, fds_before, fds_after);
 	CHECK_EQ(fds_after, fds_before);
-	if (sanitizer)
-		afbt_note("%s: under %s RSS is not meaningful: not compared (the counts are)", what, sanitizer);
+	if (asan)
+		afbt_note("%s: under AddressSanitizer RSS is not meaningful: not compared (the counts are)", what);
+	else if (afbt_streq(getenv("AFB_SANITIZE"), "thread"))
+		/* its allocator keeps what was freed (malloc_trim does nothing there) */
+		afbt_note("%s: under ThreadSanitizer freed memory is not given back: not compared (the counts are)", what);
 	else
 		CHECK(after <= before + before / 4);
 }
@@ -97,7 +94,7 @@ static void t_http_burst(void)
 	long before = 0, peak = 0, after;
 	int fds_before = 0, fds_after;
 
-	find_sanitizer(d->pid);
+	asan = wt_has_asan(d->pid);
 	/* a first burst warms the daemon up (thread arenas, tables...) */
 	for (int round = 0; round < 2; round++) {
 		if (round) {
@@ -113,7 +110,13 @@ static void t_http_burst(void)
 		for (int i = 0; i < BURST; i++)
 			close(fds[i]);
 	}
-	wt_wait_log(d, 5000, "every connection closed, after a peak of", NULL);
+	/* the line of the second burst (the first one's is there already): waited for, not slept on */
+	for (double end = afbt_now() + 10; afbt_now() < end; afbt_msleep(50)) {
+		const char *log = afbt_daemon_log(d), *at = strstr(log, "every connection closed, after a peak of");
+
+		if (at && strstr(at + 1, "every connection closed, after a peak of"))
+			break;
+	}
 	afbt_msleep(100);
 	after = settled_rss(d->pid, before + before / 4);
 	fds_after = wt_fd_count(d->pid);
@@ -126,7 +129,7 @@ static void t_http_burst(void)
 struct pusher {
 	struct afbt_daemon *d;
 	pthread_t thread;
-	volatile int stop;
+	atomic_int stop;		/* read by the pushing thread */
 	int pushes;
 	long peak;		/* RSS of the daemon, in KiB */
 };
@@ -167,7 +170,7 @@ static void t_proto_ws_not_reading(void)
 	long before, peak, after;
 	int fds_before, fds_after;
 
-	find_sanitizer(d->pid);
+	asan = wt_has_asan(d->pid);
 	CHECK_STR(afbt_status(wt_get(d, "/api/hello/eventadd?tag=big&name=big")), "success");
 	/* warm-up: the pushes of an HTTP client with nobody listening */
 	for (int i = 0; i < 20; i++)
@@ -190,9 +193,14 @@ static void t_proto_ws_not_reading(void)
 	peak = pusher.peak;
 	afbt_note("%d pushes of 64 KiB before the link was closed", pusher.pushes);
 	wt_wait_log(d, 5000, "does not read fast enough", NULL);
-	/* bounded while it did not read: 4 MiB of queue, plus what is in flight */
-	if (!sanitizer)
-		CHECK(peak - before < 16 * 1024);
+	/*
+	 * bounded while it did not read: 4 MiB of queue, plus what is in
+	 * flight (ThreadSanitizer's shadow and history of that memory more
+	 * than double it)
+	 */
+	afbt_note("RSS %ld KiB before, %ld at the peak", before, peak);
+	if (!asan)
+		CHECK(peak - before < (afbt_streq(getenv("AFB_SANITIZE"), "thread") ? 48 : 16) * 1024);
 	pwspeer_close(p);
 	afbt_msleep(300);
 	after = settled_rss(d->pid, before + before / 4);
