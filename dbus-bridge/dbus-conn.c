@@ -80,6 +80,7 @@ void dbus_conn_close_all(void)
 		if (!conn->bus)
 			continue;
 		atomic_store(&conn->open, 0);
+		evt_listener_close(conn->broadcaster);
 		evt_listener_unref(conn->broadcaster);
 		conn->broadcaster = NULL;
 		conn->manager = sd_bus_slot_unref(conn->manager);

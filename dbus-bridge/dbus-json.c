@@ -78,6 +78,9 @@ int dbus_json_parse(const char *text, struct json_object **out)
 	end = json_tokener_get_parse_end(tok);
 	if (owned)
 		json_tokener_free(tok);
+	/* the tokener may have taken the terminating NUL too */
+	if (end > len)
+		end = len;
 	if (jerr != json_tokener_success || text[end + strspn(text + end, " \t\r\n")]) {
 		json_object_put(obj);
 		return jerr == json_tokener_error_depth ? -E2BIG : -EINVAL;

@@ -20,11 +20,9 @@ struct subsession {
 
 struct dbus_peer {
 	struct dbus_peer *next;		/* conn->peers, main thread */
-	struct dbus_peer *id_next;	/* the id table */
 	struct dbus_conn *conn;
 	atomic_int refcount;		/* the conn's list holds one until the peer leaves */
 	atomic_int pending;
-	uintptr_t id;			/* in the listeners' closures: never a pointer that may dangle */
 	pthread_mutex_t lock;		/* 'gone' against subscriptions made by workers */
 	atomic_int gone;
 	struct dbus_creds creds;
@@ -38,67 +36,34 @@ struct dbus_peer {
 	char name[];			/* unique bus name */
 };
 
-/*
- * Listeners may be called by a pushing thread after the peer left (the
- * core gives listeners no release hook), so their closure is an id looked
- * up here, never a pointer: (id << 1) | typed.
- */
-#define ID_BUCKETS 64
-static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct dbus_peer *id_table[ID_BUCKETS];
-static uintptr_t next_id = 1;
 static atomic_int peer_count;
-
-static void id_insert(struct dbus_peer *p)
-{
-	pthread_mutex_lock(&id_lock);
-	p->id = next_id++;
-	p->id_next = id_table[p->id % ID_BUCKETS];
-	id_table[p->id % ID_BUCKETS] = p;
-	pthread_mutex_unlock(&id_lock);
-}
-
-static void id_remove(struct dbus_peer *p)
-{
-	struct dbus_peer **pp;
-
-	pthread_mutex_lock(&id_lock);
-	for (pp = &id_table[p->id % ID_BUCKETS]; *pp; pp = &(*pp)->id_next)
-		if (*pp == p) {
-			*pp = p->id_next;
-			break;
-		}
-	pthread_mutex_unlock(&id_lock);
-}
-
-static struct dbus_peer *id_find_ref(uintptr_t id)
-{
-	struct dbus_peer *p;
-
-	pthread_mutex_lock(&id_lock);
-	for (p = id_table[id % ID_BUCKETS]; p && p->id != id; p = p->id_next)
-		;
-	if (p)
-		atomic_fetch_add(&p->refcount, 1);
-	pthread_mutex_unlock(&id_lock);
-	return p;
-}
 
 /* ---- events ---- */
 
+/*
+ * The closure is the peer itself: the listeners are closed (their
+ * callbacks in flight waited for) when it leaves, before it can go.
+ */
 static void on_push(void *closure, const char *event, int eventid, struct json_object *object)
 {
-	struct dbus_peer *p = id_find_ref((uintptr_t)closure >> 1);
+	struct dbus_peer *p = closure;
 
-	if (!p)
-		return;
 	if (!atomic_load(&p->gone))
-		dbus_event_post_push(p->conn, p->name, event, object, (int)((uintptr_t)closure & 1));
-	dbus_peer_unref(p);
+		dbus_event_post_push(p->conn, p->name, event, object, 0);
 }
 
-static const struct evt_listener_itf listener_itf = {
-	.push = on_push,	/* no broadcast: the conn's broadcaster emits one signal for all */
+static void on_push_typed(void *closure, const char *event, int eventid, struct json_object *object)
+{
+	struct dbus_peer *p = closure;
+
+	if (!atomic_load(&p->gone))
+		dbus_event_post_push(p->conn, p->name, event, object, 1);
+}
+
+/* no broadcast: the conn's broadcaster emits one signal for all */
+static const struct evt_listener_itf listener_itf[2] = {
+	{ .push = on_push },
+	{ .push = on_push_typed },
 };
 
 int dbus_peer_subscribe(struct dbus_peer *p, struct evt *evt, int typed)
@@ -108,7 +73,7 @@ int dbus_peer_subscribe(struct dbus_peer *p, struct evt *evt, int typed)
 	pthread_mutex_lock(&p->lock);
 	/* the typed listener is made on the first typed subscription */
 	if (!p->gone && typed && !p->listeners[1])
-		p->listeners[1] = evt_listener_new(&listener_itf, (void *)(p->id << 1 | 1));
+		p->listeners[1] = evt_listener_new(&listener_itf[1], p);
 	rc = p->gone ? -ENOENT : !p->listeners[!!typed] ? -ENOMEM : evt_subscribe(p->listeners[!!typed], evt);
 	pthread_mutex_unlock(&p->lock);
 	return rc;
@@ -124,11 +89,11 @@ int dbus_peer_unsubscribe(struct dbus_peer *p, struct evt *evt, int typed)
 	return rc;
 }
 
+/* After it, no callback uses 'p'. */
 static void release_listeners(struct dbus_peer *p)
 {
 	for (int i = 0; i < 2; i++)
-		if (p->listeners[i])
-			evt_listener_unsubscribe_all(p->listeners[i]);
+		evt_listener_close(p->listeners[i]);
 }
 
 /* ---- life ---- */
@@ -176,7 +141,6 @@ static void peer_leave(struct dbus_peer *p)
 			*pp = p->next;
 			break;
 		}
-	id_remove(p);
 	pthread_mutex_lock(&p->lock);
 	atomic_store(&p->gone, 1);
 	pthread_mutex_unlock(&p->lock);
@@ -280,6 +244,47 @@ void dbus_peer_query_groups(struct dbus_peer *p)
 	sd_bus_message_unref(reply);
 }
 
+/*
+ * The credentials of the client peer of 'p' (what permissions and
+ * afb_req_get_client_info see), from what the bus recorded at connection
+ * (never what sd-bus would read in /proc afterwards: a pid may be reused):
+ * uid, pid, security label, and the groups the bus daemon tells
+ * (GetConnectionCredentials UnixGroupIDs; the first is taken as the gid).
+ * Main thread, before the peer's first request.
+ */
+static void fill_client_creds(struct dbus_peer *p, sd_bus_message *m)
+{
+	struct peer_creds creds;
+	sd_bus_creds *c = NULL;
+	uint64_t augmented = 0;
+	const char *label;
+	pid_t pid;
+	int i;
+
+	memset(&creds, 0, sizeof creds);
+	if (!p->creds.has_uid)
+		return;
+	creds.known = 1;
+	creds.uid = p->creds.uid;
+	creds.gid = (gid_t)-1;
+	if (sd_bus_query_sender_creds(m, SD_BUS_CREDS_PID | SD_BUS_CREDS_SELINUX_CONTEXT, &c) >= 0) {
+		augmented = sd_bus_creds_get_augmented_mask(c);
+		if (!(augmented & SD_BUS_CREDS_PID) && sd_bus_creds_get_pid(c, &pid) >= 0)
+			creds.pid = pid;
+		if (!(augmented & SD_BUS_CREDS_SELINUX_CONTEXT) && sd_bus_creds_get_selinux_context(c, &label) >= 0
+		    && strlen(label) < sizeof creds.label)
+			strcpy(creds.label, label);
+		sd_bus_creds_unref(c);
+	}
+	dbus_peer_query_groups(p);
+	for (i = 0; i < p->creds.ngids && i < PEER_GROUPS_MAX; i++)
+		creds.groups[creds.ngroups++] = (gid_t)p->creds.gids[i];
+	if (creds.ngroups)
+		creds.gid = creds.groups[0];
+	if (peer_set_creds(p->client, &creds) < 0)
+		LOGW("D-Bus: the credentials of %s are not recorded", p->name);
+}
+
 /* ---- lookup ---- */
 
 int dbus_peer_get(struct dbus_conn *conn, sd_bus_message *m, struct dbus_peer **out)
@@ -311,10 +316,9 @@ int dbus_peer_get(struct dbus_conn *conn, sd_bus_message *m, struct dbus_peer **
 	atomic_init(&p->pending, 0);
 	pthread_mutex_init(&p->lock, NULL);
 	atomic_fetch_add(&peer_count, 1);
-	id_insert(p);
 	read_creds(m, &p->creds);
 	p->session = session_new(0);
-	p->listeners[0] = evt_listener_new(&listener_itf, (void *)(p->id << 1));
+	p->listeners[0] = evt_listener_new(&listener_itf[0], p);
 	p->client = peer_new(PEER_DBUS, sender, NULL);
 	rc = p->session && p->listeners[0] && p->client ? 0 : -ENOMEM;
 	if (rc >= 0)
@@ -322,13 +326,13 @@ int dbus_peer_get(struct dbus_conn *conn, sd_bus_message *m, struct dbus_peer **
 	if (rc >= 0)
 		rc = sd_bus_track_add_name(p->track, sender);
 	if (rc < 0) {
-		id_remove(p);
 		atomic_store(&p->gone, 1);
 		p->track = sd_bus_track_unref(p->track);
 		release_sessions(p);
 		dbus_peer_unref(p);
 		return rc;
 	}
+	fill_client_creds(p, m);
 	p->next = conn->peers;
 	conn->peers = p;
 	LOGI("D-Bus: new peer %s on the %s bus (uid %ld)", sender, dbus_conn_kind(conn),

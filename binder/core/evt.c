@@ -31,12 +31,70 @@ struct evt_listener {
 	const struct evt_listener_itf *itf;
 	void *closure;
 	atomic_int refcount;
+	atomic_int closed;		/* evt_listener_close: no callback starts any more */
+	atomic_int inflight;		/* callbacks running now */
 	struct watch *watches;
 	struct evt_listener *prev, *next;	/* all listeners, for broadcasts */
 };
 
 /* guards every list above; callbacks are called without it */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* evt_listener_close waits there for the callbacks in flight */
+static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t close_cond = PTHREAD_COND_INITIALIZER;
+
+/* the callbacks running on this thread, innermost first (a callback may close its own listener) */
+struct running {
+	struct running *up;
+	struct evt_listener *listener;
+};
+static __thread struct running *running;
+
+/*
+ * Brackets a callback of 'l': 0 when the listener is closed (the callback
+ * must not run). The closer sets 'closed' then reads 'inflight'; a caller
+ * raises 'inflight' then reads 'closed' (both sequentially consistent):
+ * one of them sees the other.
+ */
+static int enter(struct evt_listener *l, struct running *r)
+{
+	atomic_fetch_add(&l->inflight, 1);
+	if (atomic_load(&l->closed)) {
+		atomic_fetch_sub(&l->inflight, 1);
+		pthread_mutex_lock(&close_lock);
+		pthread_cond_broadcast(&close_cond);
+		pthread_mutex_unlock(&close_lock);
+		return 0;
+	}
+	r->listener = l;
+	r->up = running;
+	running = r;
+	return 1;
+}
+
+static void leave(struct evt_listener *l, struct running *r)
+{
+	running = r->up;
+	atomic_fetch_sub(&l->inflight, 1);
+	/* a closer may wait for this one (rare: only then the lock is taken) */
+	if (atomic_load(&l->closed)) {
+		pthread_mutex_lock(&close_lock);
+		pthread_cond_broadcast(&close_cond);
+		pthread_mutex_unlock(&close_lock);
+	}
+}
+
+/* how many callbacks of 'l' this thread is inside of */
+static int running_here(struct evt_listener *l)
+{
+	struct running *r;
+	int n = 0;
+
+	for (r = running; r; r = r->up)
+		n += r->listener == l;
+	return n;
+}
 static struct evt_listener *listeners;
 static int listener_count;
 static int next_id = 1;
@@ -124,6 +182,7 @@ static void unlink_from_evt(struct watch *w)
 
 void evt_drop(struct evt *evt)
 {
+	struct running r;
 	struct watch *w;
 	struct evt_listener *l;
 
@@ -136,8 +195,10 @@ void evt_drop(struct evt *evt)
 		unlink_from_listener(w);
 		l = w->listener;
 		pthread_mutex_unlock(&lock);
-		if (l->itf->remove)
+		if (l->itf->remove && enter(l, &r)) {
 			l->itf->remove(l->closure, evt->fullname, evt->id);
+			leave(l, &r);
+		}
 		evt_listener_unref(l);
 		evt_unref(evt);
 		free(w);
@@ -186,6 +247,7 @@ static void targets_release(struct targets *t)
 int evt_push(struct evt *evt, struct json_object *object)
 {
 	struct targets t = { .count = 0, .items = t.local };
+	struct running r;
 	int cap = 16, i;
 	struct watch *w;
 
@@ -198,7 +260,10 @@ int evt_push(struct evt *evt, struct json_object *object)
 			break;
 	pthread_mutex_unlock(&lock);
 	for (i = 0; i < t.count; i++)
-		t.items[i]->itf->push(t.items[i]->closure, evt->fullname, evt->id, object);
+		if (enter(t.items[i], &r)) {
+			t.items[i]->itf->push(t.items[i]->closure, evt->fullname, evt->id, object);
+			leave(t.items[i], &r);
+		}
 	targets_release(&t);
 	if (evt->traced && hook_wants(HOOK_EVENT, HOOK_EVT_PUSH_AFTER))
 		hook_evt_data(evt->fullname, evt->id, HOOK_EVT_PUSH_AFTER, object, i);
@@ -210,6 +275,7 @@ int evt_push(struct evt *evt, struct json_object *object)
 static int broadcast(const char *fullname, int id, int traced, struct json_object *object)
 {
 	struct targets t = { .count = 0, .items = t.local };
+	struct running r;
 	int cap = 16, i;
 	struct evt_listener *l;
 
@@ -222,7 +288,10 @@ static int broadcast(const char *fullname, int id, int traced, struct json_objec
 			break;
 	pthread_mutex_unlock(&lock);
 	for (i = 0; i < t.count; i++)
-		t.items[i]->itf->broadcast(t.items[i]->closure, fullname, object);
+		if (enter(t.items[i], &r)) {
+			t.items[i]->itf->broadcast(t.items[i]->closure, fullname, object);
+			leave(t.items[i], &r);
+		}
 	targets_release(&t);
 	if (traced && hook_wants(HOOK_EVENT, HOOK_EVT_BROADCAST_AFTER))
 		hook_evt_data(fullname, id, HOOK_EVT_BROADCAST_AFTER, object, i);
@@ -234,6 +303,7 @@ int evt_congested(struct evt *evt)
 {
 	struct targets t = { .count = 0, .items = t.local };
 	int cap = 16, i, congested = 0;
+	struct running r;
 	struct watch *w;
 
 	pthread_mutex_lock(&lock);
@@ -242,7 +312,10 @@ int evt_congested(struct evt *evt)
 			break;
 	pthread_mutex_unlock(&lock);
 	for (i = 0; i < t.count && !congested; i++)
-		congested = t.items[i]->itf->congested(t.items[i]->closure);
+		if (enter(t.items[i], &r)) {
+			congested = t.items[i]->itf->congested(t.items[i]->closure);
+			leave(t.items[i], &r);
+		}
 	targets_release(&t);
 	return congested;
 }
@@ -296,6 +369,8 @@ void evt_listener_unref(struct evt_listener *l)
 		l->next->prev = l->prev;
 	listener_count--;
 	pthread_mutex_unlock(&lock);
+	if (l->itf->destroy)
+		l->itf->destroy(l->closure);
 	free(l);
 }
 
@@ -311,9 +386,14 @@ static struct watch *find_watch(struct evt_listener *l, struct evt *evt)
 
 int evt_subscribe(struct evt_listener *l, struct evt *evt)
 {
+	struct running r;
 	struct watch *w;
 
 	pthread_mutex_lock(&lock);
+	if (atomic_load(&l->closed)) {
+		pthread_mutex_unlock(&lock);
+		return -ECONNRESET;
+	}
 	if (evt->dropped) {
 		pthread_mutex_unlock(&lock);
 		return -ENOENT;
@@ -337,8 +417,10 @@ int evt_subscribe(struct evt_listener *l, struct evt *evt)
 	w->next_of_listener = l->watches;
 	l->watches = w;
 	pthread_mutex_unlock(&lock);
-	if (l->itf->add)
+	if (l->itf->add && enter(l, &r)) {
 		l->itf->add(l->closure, evt->fullname, evt->id);
+		leave(l, &r);
+	}
 	return 0;
 }
 
@@ -346,9 +428,12 @@ int evt_subscribe(struct evt_listener *l, struct evt *evt)
 static void watch_free(struct watch *w)
 {
 	struct evt_listener *l = w->listener;
+	struct running r;
 
-	if (l->itf->remove)
+	if (l->itf->remove && enter(l, &r)) {
 		l->itf->remove(l->closure, w->evt->fullname, w->evt->id);
+		leave(l, &r);
+	}
 	evt_unref(w->evt);
 	evt_listener_unref(l);
 	free(w);
@@ -388,6 +473,23 @@ void evt_listener_unsubscribe_all(struct evt_listener *l)
 		pthread_mutex_lock(&lock);
 	}
 	pthread_mutex_unlock(&lock);
+}
+
+void evt_listener_close(struct evt_listener *l)
+{
+	int own;
+
+	if (!l || atomic_exchange(&l->closed, 1))
+		return;
+	/* under the list lock: a subscription made from now on is refused */
+	pthread_mutex_lock(&lock);
+	pthread_mutex_unlock(&lock);
+	evt_listener_unsubscribe_all(l);
+	own = running_here(l);
+	pthread_mutex_lock(&close_lock);
+	while (atomic_load(&l->inflight) > own)
+		pthread_cond_wait(&close_cond, &close_lock);
+	pthread_mutex_unlock(&close_lock);
 }
 
 int evt_listener_count(void)

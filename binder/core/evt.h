@@ -9,6 +9,11 @@
  *
  * Listener callbacks run on the pushing thread with 'object' borrowed
  * (it may be NULL): a listener that needs it later serializes or copies it.
+ *
+ * Lifetime: a listener's closure is used by its callbacks until
+ * evt_listener_close returns; from then on no callback of it runs, so its
+ * owner may free the closure. Owners need no registry of their own to
+ * tell whether a late callback still finds them alive.
  */
 #pragma once
 
@@ -22,6 +27,8 @@ struct evt_listener_itf {
 	/* optional: first subscription to / last unsubscription from an event */
 	void (*add)(void *closure, const char *event, int eventid);
 	void (*remove)(void *closure, const char *event, int eventid);
+	/* optional: the listener is freed (no callback comes after): release 'closure' */
+	void (*destroy)(void *closure);
 	/*
 	 * Optional, main thread: true while the listener's client is behind
 	 * in reading what was sent to it (see evt_congested).
@@ -59,10 +66,21 @@ int evt_congested(struct evt *evt);
 struct evt_listener *evt_listener_new(const struct evt_listener_itf *itf, void *closure);
 struct evt_listener *evt_listener_ref(struct evt_listener *listener);
 /*
- * Subscriptions hold references on their listener: when its peer leaves,
- * the owner calls evt_listener_unsubscribe_all, then drops its reference.
+ * Subscriptions hold references on their listener. When its peer leaves,
+ * its owner calls evt_listener_close, then drops its reference.
  */
 void evt_listener_unref(struct evt_listener *listener);
+
+/*
+ * Closes 'listener': no callback of it starts any more, its subscriptions
+ * are dropped (without its 'remove' callbacks), and the callbacks running
+ * on other threads are waited for. After it returns, the closure is never
+ * used again. A callback of the listener may call it (it does not wait
+ * for itself). Any thread; must not be called with a lock held that a
+ * callback of the listener takes. Accepts NULL; a second call does
+ * nothing. Subscribing a closed listener fails with -ECONNRESET.
+ */
+void evt_listener_close(struct evt_listener *listener);
 
 /*
  * Subscriptions are counted: a listener subscribed twice must unsubscribe

@@ -10,9 +10,10 @@
  * so the 'S' of a request goes before its reply.
  *
  * Lifetime. A link is reference counted: the server's list, each request,
- * each posted message hold one. The listener's callbacks can't hold one
- * (the core gives them no release hook), so they find their link by id in
- * a registry, which forgets the link when it ends.
+ * each posted message hold one. The listener's callbacks use the link
+ * without a reference of their own: slink_end closes the listener
+ * (evt_listener_close waits for the callbacks in flight) before the
+ * server's list lets the link go.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -62,7 +63,6 @@ struct slink {
 	atomic_int refcount;
 	atomic_int pending;		/* requests not yet destroyed */
 	atomic_uint bcast_mark;		/* see bcast_guard_origin */
-	uint32_t regid;			/* id in the registry */
 	int trusted;
 	char who[96];
 	struct peer *client;		/* one reference: the core's peer object */
@@ -88,10 +88,7 @@ struct sreq {
 
 static struct ws_server *servers;
 
-/* ------------------------------------------------------------ registry */
-
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct idmap registry;
+/* ------------------------------------------------------------ links */
 
 static struct slink *slink_ref(struct slink *l)
 {
@@ -109,19 +106,6 @@ static void slink_unref(struct slink *l)
 	pthread_mutex_destroy(&l->lock);
 	free(l->api);
 	free(l);
-}
-
-/* The live link of 'regid' with a new reference, or NULL. */
-static struct slink *registry_get(void *closure)
-{
-	struct slink *l;
-
-	pthread_mutex_lock(&reg_lock);
-	l = idmap_get(&registry, (uint32_t)(uintptr_t)closure);
-	if (l)
-		slink_ref(l);
-	pthread_mutex_unlock(&reg_lock);
-	return l;
 }
 
 /* ------------------------------------------------------------ output */
@@ -155,59 +139,48 @@ static void post_send(struct slink *l, struct pws_buf *buf)
 
 /* ------------------------------------------------------------ listener */
 
+/* the link is alive while its listener is open (see Lifetime above) */
 static void on_evt_push(void *closure, const char *event, int eventid, struct json_object *object)
 {
-	struct slink *l = registry_get(closure);
+	struct slink *l = closure;
 	struct pws_buf b;
 
-	if (!l)
-		return;
 	pws_buf_init(&b);
 	pws_put_event_push(&b, (uint32_t)eventid, event, object);
 	post_send(l, &b);
-	slink_unref(l);
 }
 
 static void on_evt_broadcast(void *closure, const char *event, struct json_object *object)
 {
-	struct slink *l = registry_get(closure);
+	struct slink *l = closure;
 	struct bcast_origin origin;
 	struct pws_buf b;
 
-	if (!l)
-		return;
 	if (bcast_guard_origin(event, object, &l->bcast_mark, &origin)) {
 		pws_buf_init(&b);
 		pws_put_broadcast(&b, event, object, origin.uuid, (uint8_t)(origin.hop - 1));
 		post_send(l, &b);
 	}
-	slink_unref(l);
 }
 
 static void on_evt_add(void *closure, const char *event, int eventid)
 {
-	struct slink *l = registry_get(closure);
+	struct slink *l = closure;
 	struct pws_buf b;
 
-	if (!l)
-		return;
 	pws_buf_init(&b);
 	pws_put_event_add(&b, (uint32_t)eventid, event);
 	post_send(l, &b);
-	slink_unref(l);
 }
 
 static void on_evt_remove(void *closure, const char *event, int eventid)
 {
-	struct slink *l = registry_get(closure);
+	struct slink *l = closure;
 	struct pws_buf b;
 
-	if (!l)
-		return;
 	pws_buf_init(&b);
 	pws_put_event_remove(&b, (uint32_t)eventid, event);
 	post_send(l, &b);
-	slink_unref(l);
 }
 
 static const struct evt_listener_itf listener_itf = {
@@ -535,19 +508,14 @@ static void slink_end(struct slink *l)
 	struct ws_server *server = l->server;
 	struct ssub *s;
 
-	pthread_mutex_lock(&reg_lock);
-	idmap_take(&registry, l->regid);
-	pthread_mutex_unlock(&reg_lock);
-
 	pthread_mutex_lock(&l->lock);
 	l->ended = 1;
 	listener = l->listener;
 	l->listener = NULL;
 	pthread_mutex_unlock(&l->lock);
-	if (listener) {
-		evt_listener_unsubscribe_all(listener);
-		evt_listener_unref(listener);
-	}
+	/* no callback uses the link after this */
+	evt_listener_close(listener);
+	evt_listener_unref(listener);
 	while ((s = idmap_take_any(&l->subcalls, NULL)) != NULL)
 		ssub_finish(s, -1, failure_envelope("disconnected", "the link of the calling binder is gone"));
 	wslink_free(l->wl);
@@ -603,16 +571,13 @@ static void slink_new(struct ws_server *server, int fd)
 	l->server = server;
 	l->trusted = wsaddr_peer_trusted(fd, l->who, sizeof l->who);
 
-	pthread_mutex_lock(&reg_lock);
-	rc = idmap_alloc(&registry, l, &l->regid);
-	pthread_mutex_unlock(&reg_lock);
-	if (rc == 0) {
-		l->listener = evt_listener_new(&listener_itf, (void *)(uintptr_t)l->regid);
-		rc = l->listener ? wslink_new(&l->wl, fd, 0, PWS_MAX_MESSAGE, &slink_itf, l) : -ENOMEM;
-		fd = -1;
-	}
-	if (fd >= 0)
+	l->listener = evt_listener_new(&listener_itf, l);
+	if (l->listener) {
+		rc = wslink_new(&l->wl, fd, 0, PWS_MAX_MESSAGE, &slink_itf, l);	/* takes fd, even on failure */
+	} else {
 		close(fd);
+		rc = -ENOMEM;
+	}
 	l->next = server->links;
 	if (l->next)
 		l->next->prev = l;

@@ -101,8 +101,6 @@ struct wsj1_conn {
 	atomic_int closed;		/* released: hooks drop their messages */
 	atomic_int uuid_unsent;		/* the session was created: tell its uuid once */
 	atomic_int inflight;		/* calls not replied yet */
-	uint64_t id;			/* name for the event listener (listen.c) */
-	struct wsj1_conn *reg_next;	/* in the listener registry (listen.c) */
 
 	/* main thread only */
 	struct wsj1 *server;		/* NULL once released */

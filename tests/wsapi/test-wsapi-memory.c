@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +50,9 @@ static void check_back(const char *what, long before, long peak, long after, int
 	CHECK_EQ(fds_after, fds_before);
 	if (asan)
 		afbt_note("%s: under AddressSanitizer RSS is not meaningful: not compared (the counts are)", what);
+	else if (afbt_streq(getenv("AFB_SANITIZE"), "thread"))
+		/* its allocator keeps what was freed (malloc_trim does nothing there) */
+		afbt_note("%s: under ThreadSanitizer freed memory is not given back: not compared (the counts are)", what);
 	else
 		CHECK(after <= before + before / 4);
 }
@@ -106,7 +110,13 @@ static void t_http_burst(void)
 		for (int i = 0; i < BURST; i++)
 			close(fds[i]);
 	}
-	wt_wait_log(d, 5000, "every connection closed, after a peak of", NULL);
+	/* the line of the second burst (the first one's is there already): waited for, not slept on */
+	for (double end = afbt_now() + 10; afbt_now() < end; afbt_msleep(50)) {
+		const char *log = afbt_daemon_log(d), *at = strstr(log, "every connection closed, after a peak of");
+
+		if (at && strstr(at + 1, "every connection closed, after a peak of"))
+			break;
+	}
 	afbt_msleep(100);
 	after = settled_rss(d->pid, before + before / 4);
 	fds_after = wt_fd_count(d->pid);
@@ -119,7 +129,7 @@ static void t_http_burst(void)
 struct pusher {
 	struct afbt_daemon *d;
 	pthread_t thread;
-	volatile int stop;
+	atomic_int stop;		/* read by the pushing thread */
 	int pushes;
 	long peak;		/* RSS of the daemon, in KiB */
 };
@@ -183,9 +193,14 @@ static void t_proto_ws_not_reading(void)
 	peak = pusher.peak;
 	afbt_note("%d pushes of 64 KiB before the link was closed", pusher.pushes);
 	wt_wait_log(d, 5000, "does not read fast enough", NULL);
-	/* bounded while it did not read: 4 MiB of queue, plus what is in flight */
+	/*
+	 * bounded while it did not read: 4 MiB of queue, plus what is in
+	 * flight (ThreadSanitizer's shadow and history of that memory more
+	 * than double it)
+	 */
+	afbt_note("RSS %ld KiB before, %ld at the peak", before, peak);
 	if (!asan)
-		CHECK(peak - before < 16 * 1024);
+		CHECK(peak - before < (afbt_streq(getenv("AFB_SANITIZE"), "thread") ? 48 : 16) * 1024);
 	pwspeer_close(p);
 	afbt_msleep(300);
 	after = settled_rss(d->pid, before + before / 4);
