@@ -393,6 +393,9 @@ static int events_mode_run(const struct wsurl *url, int count, int nthreads, int
 		t0 = now_ns();
 		send_text(all[0], text);
 		wait_count(&ev_count, count, "events received");
+		/* the last receiver writes the time just after counting */
+		while (!atomic_load(&ev_done_at))
+			usleep(10);
 		if (r >= 0)
 			lat[r] = (atomic_load(&ev_done_at) - t0) / 1000;
 		/* the push's reply, and a pause: rounds do not overlap */
