@@ -679,11 +679,22 @@ struct afb_config *afb_config_parse(int argc, char **argv)
 		puts(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
 							  | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(json);
+		parsing.config = NULL;
 		afb_config_free(c);
 		exit(0);
 	}
 	parsing.config = NULL;
 	return c;
+}
+
+void afb_config_parse_abandoned(void)
+{
+	afb_config_free(parsing.config);
+	free_list(parsing.files);
+	json_object_put(parsing.root);
+	parsing.config = NULL;
+	parsing.files = NULL;
+	parsing.root = NULL;
 }
 
 /* ---- --dump-config ---- */
