@@ -179,8 +179,9 @@ int dbus_bridge_export(struct apiset *set, const char *spec)
 	if (strcmp(name, "*")) {
 		api = apiset_lookup(set, name);
 		if (!api) {
-			LOGE("--dbus-server=%s: no api %s", spec, name);
-			return -ENOENT;
+			/* the rule stays: the export follows the apiset (a binding may create it later) */
+			LOGW("--dbus-server=%s: no api %s yet: exported when it is created", spec, name);
+			return 0;
 		}
 		rc = export_one(conn, api, trust, spec);
 		api_unref(api);

@@ -36,6 +36,9 @@ int dbus_json_parse(const char *text, struct json_object **out)
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
+	/* the tokener may have taken the terminating NUL too */
+	if (end > len)
+		end = len;
 	if (jerr != json_tokener_success || text[end + strspn(text + end, " \t\r\n")]) {
 		json_object_put(obj);
 		return jerr == json_tokener_error_depth ? -E2BIG : -EINVAL;

@@ -244,6 +244,47 @@ void dbus_peer_query_groups(struct dbus_peer *p)
 	sd_bus_message_unref(reply);
 }
 
+/*
+ * The credentials of the client peer of 'p' (what permissions and
+ * afb_req_get_client_info see), from what the bus recorded at connection
+ * (never what sd-bus would read in /proc afterwards: a pid may be reused):
+ * uid, pid, security label, and the groups the bus daemon tells
+ * (GetConnectionCredentials UnixGroupIDs; the first is taken as the gid).
+ * Main thread, before the peer's first request.
+ */
+static void fill_client_creds(struct dbus_peer *p, sd_bus_message *m)
+{
+	struct peer_creds creds;
+	sd_bus_creds *c = NULL;
+	uint64_t augmented = 0;
+	const char *label;
+	pid_t pid;
+	int i;
+
+	memset(&creds, 0, sizeof creds);
+	if (!p->creds.has_uid)
+		return;
+	creds.known = 1;
+	creds.uid = p->creds.uid;
+	creds.gid = (gid_t)-1;
+	if (sd_bus_query_sender_creds(m, SD_BUS_CREDS_PID | SD_BUS_CREDS_SELINUX_CONTEXT, &c) >= 0) {
+		augmented = sd_bus_creds_get_augmented_mask(c);
+		if (!(augmented & SD_BUS_CREDS_PID) && sd_bus_creds_get_pid(c, &pid) >= 0)
+			creds.pid = pid;
+		if (!(augmented & SD_BUS_CREDS_SELINUX_CONTEXT) && sd_bus_creds_get_selinux_context(c, &label) >= 0
+		    && strlen(label) < sizeof creds.label)
+			strcpy(creds.label, label);
+		sd_bus_creds_unref(c);
+	}
+	dbus_peer_query_groups(p);
+	for (i = 0; i < p->creds.ngids && i < PEER_GROUPS_MAX; i++)
+		creds.groups[creds.ngroups++] = (gid_t)p->creds.gids[i];
+	if (creds.ngroups)
+		creds.gid = creds.groups[0];
+	if (peer_set_creds(p->client, &creds) < 0)
+		LOGW("D-Bus: the credentials of %s are not recorded", p->name);
+}
+
 /* ---- lookup ---- */
 
 int dbus_peer_get(struct dbus_conn *conn, sd_bus_message *m, struct dbus_peer **out)
@@ -291,6 +332,7 @@ int dbus_peer_get(struct dbus_conn *conn, sd_bus_message *m, struct dbus_peer **
 		dbus_peer_unref(p);
 		return rc;
 	}
+	fill_client_creds(p, m);
 	p->next = conn->peers;
 	conn->peers = p;
 	LOGI("D-Bus: new peer %s on the %s bus (uid %ld)", sender, dbus_conn_kind(conn),

@@ -15,9 +15,13 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 #include <systemd/sd-bus.h>
+#define AFB_BINDING_VERSION 0
 #include "afb/afb-binding.h"
 #include "api-so-v1.h"
 #include "apiset.h"
+#include "auth.h"
+#include "binding-host.h"
+#include "calls.h"
 #include "evt.h"
 #include "hook.h"
 #include "fault.h"
@@ -46,9 +50,6 @@ struct api_v1 {
 	enum state state;
 };
 
-static int rootdir_fd = AT_FDCWD;
-static struct session *service_session;
-static pthread_mutex_t service_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct apiset *loading_set;	/* for require_api and rename_api */
 
 /* ---- events ---- */
@@ -180,48 +181,18 @@ static struct sd_event *daemon_get_event_loop(void *closure)
 	return a->loop ? subloop_event(a->loop) : mainloop_event();
 }
 
-/* the buses shared by the bindings, and their loop: their callbacks are binding code */
-static const struct fault_site bus_site = { "(a binding using the shared D-Bus connections)", "?" };
-static struct subloop *bus_loop;
-
-static struct sd_bus *open_bus(int user)
-{
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static sd_bus *buses[2];
-	static int tried[2];
-	sd_bus *bus;
-	int rc;
-
-	pthread_mutex_lock(&lock);
-	if (!tried[user]) {
-		tried[user] = 1;
-		rc = user ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
-		if (rc < 0) {
-			LOGW("can't open the %s bus: %s", user ? "user" : "system", strerror(-rc));
-		} else if ((rc = sd_bus_attach_event(bus, bus_loop ? subloop_event(bus_loop) : mainloop_event(), 0)) < 0) {
-			LOGW("can't attach the %s bus: %s", user ? "user" : "system", strerror(-rc));
-			sd_bus_unref(bus);
-		} else {
-			buses[user] = bus;
-		}
-	}
-	bus = buses[user];
-	pthread_mutex_unlock(&lock);
-	return bus;
-}
-
 static struct sd_bus *daemon_get_user_bus(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
 	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_GET_USER_BUS, NULL);
-	return open_bus(1);
+	return host_bus(1);
 }
 
 static struct sd_bus *daemon_get_system_bus(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
 	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_GET_SYSTEM_BUS, NULL);
-	return open_bus(0);
+	return host_bus(0);
 }
 
 static void daemon_vverbose_v2(void *closure, int level, const char *file, int line, const char *func,
@@ -291,43 +262,14 @@ static int daemon_rootdir_get_fd(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
 	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_ROOTDIR_GET_FD,
-		    fd_data(jobj(), rootdir_fd == AT_FDCWD ? -1 : rootdir_fd, EBADF));
-	return rootdir_fd;
+		    fd_data(jobj(), host_rootdir_fd() == AT_FDCWD ? -1 : host_rootdir_fd(), EBADF));
+	return host_rootdir_fd();
 }
-
-/* a relative path that stays below its root */
-static int path_is_safe(const char *path)
-{
-	const char *p = path;
-
-	if (!path || !*path || *path == '/')
-		return 0;
-	while (*p) {
-		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2]))
-			return 0;
-		p = strchr(p, '/');
-		if (!p)
-			break;
-		p++;
-	}
-	return 1;
-}
-
-static int open_in_locale(const char *tag, size_t len, const char *filename, int flags)
-{
-	char path[PATH_MAX];
-
-	if (snprintf(path, sizeof path, "locales/%.*s/%s", (int)len, tag, filename) >= (int)sizeof path)
-		return -1;
-	return openat(rootdir_fd, path, flags | O_CLOEXEC);
-}
-
-static int rootdir_open_locale(const char *filename, int flags, const char *locale);
 
 static int daemon_rootdir_open_locale(void *closure, const char *filename, int flags, const char *locale)
 {
 	FAULT_DAEMON_SCOPE;
-	int fd = rootdir_open_locale(filename, flags, locale), error = errno;
+	int fd = host_rootdir_open_locale(filename, flags, locale), error = errno;
 	struct json_object *data;
 
 	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_ROOTDIR_OPEN_LOCALE)) {
@@ -341,83 +283,13 @@ static int daemon_rootdir_open_locale(void *closure, const char *filename, int f
 	return fd;
 }
 
-static int rootdir_open_locale(const char *filename, int flags, const char *locale)
-{
-	const char *tag, *end, *dash;
-	size_t len;
-	int fd;
-
-	if (!path_is_safe(filename)) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (tag = locale; tag && *tag; tag = *end ? end + 1 : end) {
-		tag += strspn(tag, " ");
-		end = tag + strcspn(tag, ",");
-		len = (size_t)(end - tag);
-		while (len && tag[len - 1] == ' ')
-			len--;
-		if (!len || memchr(tag, '/', len) || memchr(tag, '.', len))
-			continue;
-		/* "fr-FR" falls back to "fr" */
-		for (;;) {
-			fd = open_in_locale(tag, len, filename, flags);
-			if (fd >= 0)
-				return fd;
-			dash = memrchr(tag, '-', len);
-			if (!dash)
-				break;
-			len = (size_t)(dash - tag);
-		}
-	}
-	return openat(rootdir_fd, filename, flags | O_CLOEXEC);
-}
-
-/* a job queued by a binding: run under the fault guard */
-struct bjob {
-	struct api_v1 *api;
-	void (*callback)(int signum, void *arg);
-	void *arg;
-	int signum;
-};
-
-static void bjob_call(void *closure)
-{
-	struct bjob *j = closure;
-
-	j->callback(j->signum, j->arg);
-}
-
-static void bjob_run(int signum, void *closure)
-{
-	struct bjob *j = closure;
-	int sig;
-
-	j->signum = signum;
-	sig = fault_guard(&j->api->site, "job", NULL, NULL, bjob_call, j);
-	if (sig) {
-		/* as documented for v1: the callback is told its crash */
-		j->signum = sig;
-		fault_guard(&j->api->site, "job (called again with the signal)", NULL, NULL, bjob_call, j);
-	}
-	free(j);
-}
-
 static int daemon_queue_job(void *closure, void (*callback)(int signum, void *arg), void *argument,
 			    void *group, int timeout)
 {
 	FAULT_DAEMON_SCOPE;
-	struct bjob *j = malloc(sizeof *j);
-	int rc;
+	struct api_v1 *a = closure;
+	int rc = host_queue_job(&a->site, group, timeout, callback, argument) < 0 ? -1 : 0;
 
-	if (!j)
-		return -1;
-	j->api = closure;
-	j->callback = callback;
-	j->arg = argument;
-	rc = jobs_queue(group, timeout, bjob_run, j);
-	if (rc < 0)
-		free(j);
 	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_QUEUE_JOB, with(jobj(), "result", json_object_new_int(rc)));
 	return rc;
 }
@@ -514,15 +386,6 @@ static const struct afb_daemon_itf daemon_itf = {
 
 /* ---- services ---- */
 
-static struct session *get_service_session(void)
-{
-	pthread_mutex_lock(&service_lock);
-	if (!service_session)
-		service_session = session_new(0);
-	pthread_mutex_unlock(&service_lock);
-	return service_session;
-}
-
 /* the callback of a service call, binding code: under the fault guard */
 struct scall {
 	struct api_v1 *api;
@@ -601,7 +464,7 @@ static void service_call(void *closure, const char *api, const char *verb, struc
 	c->callback = callback;
 	c->closure = cb_closure;
 	SERVICE_HOOK(a, HOOK_SVC_CALL, call_data(api, verb, args));
-	xreq_call_in_session(get_service_session(), a->listener, api, verb, args, scall_reply, c);
+	xreq_call_in_session(NULL, a->listener, api, verb, args, scall_reply, c);
 }
 
 static int service_call_sync(void *closure, const char *api, const char *verb, struct json_object *args,
@@ -612,7 +475,7 @@ static int service_call_sync(void *closure, const char *api, const char *verb, s
 	int rc;
 
 	SERVICE_HOOK(a, HOOK_SVC_CALLSYNC, call_data(api, verb, args));
-	rc = xreq_call_in_session_sync(get_service_session(), a->listener, api, verb, args, result);
+	rc = xreq_call_in_session_sync(NULL, a->listener, api, verb, args, result);
 	SERVICE_HOOK(a, HOOK_SVC_CALLSYNC_RESULT, result_data(rc, *result));
 	return rc;
 }
@@ -718,19 +581,7 @@ static struct json_object *permissions_of(unsigned flags)
 				       : (flags & AFB_SESSION_LOA_GE) ? "LOA>=" : "LOA<=", json_object_new_int((int)loa));
 		json_object_array_add(list, result);
 	}
-	switch (json_object_array_length(list)) {
-	case 0:
-		json_object_put(list);
-		return NULL;
-	case 1:
-		result = json_object_get(json_object_array_get_idx(list, 0));
-		json_object_put(list);
-		return result;
-	default:
-		result = json_object_new_object();
-		json_object_object_add(result, "allOf", list);
-		return result;
-	}
+	return auth_all_of(list);
 }
 
 static struct json_object *v1_api_describe(void *closure)
@@ -889,40 +740,28 @@ static void register_call(void *closure)
 	c->api->desc = c->reg(&c->api->itf);
 }
 
-int api_so_v1_load(struct apiset *set, const char *path)
+int api_so_v1_load(struct apiset *set, const char *path, void *handle)
 {
 	const struct afb_binding_v1 *(*reg)(const struct afb_binding_interface_v1 *);
 	char reason[192];
 	struct register_call c;
 	struct api_v1 *a;
 	const char *why;
-	void *handle;
 	int rc;
 
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!handle) {
-		LOGE("binding %s: can't load: %s", path, dlerror());
-		return -ENOENT;
-	}
 	reg = (const struct afb_binding_v1 *(*)(const struct afb_binding_interface_v1 *))
 		dlsym(handle, "afbBindingV1Register");
-	if (!reg) {
-		LOGE("binding %s: not a binding: symbol afbBindingV1Register not found", path);
-		dlclose(handle);
-		return -ENOENT;
-	}
+	if (!reg)
+		return 0;	/* not a v1 binding */
 	a = calloc(1, sizeof *a);
 	if (!a || !(a->path = strdup(path))) {
 		free(a);
-		dlclose(handle);
 		return -ENOMEM;
 	}
 	a->handle = handle;
 	a->state = PREINIT;
 	/* made here, on the main thread, before the daemon's loop runs */
 	if (mainloop_event()) {
-		if (!bus_loop && subloop_new(&bus_loop, &bus_site) < 0)
-			LOGW("no guarded loop for the D-Bus connections of the bindings");
 		if (subloop_new(&a->loop, &a->site) < 0)
 			LOGW("binding %s: no loop of its own: afb_daemon_get_event_loop gives the daemon's", path);
 	}
@@ -966,8 +805,8 @@ int api_so_v1_load(struct apiset *set, const char *path)
 		     rc == -EEXIST ? "an api of that name already exists" : strerror(-rc));
 		goto error;
 	}
-	LOGN("binding %s: api %s added", path, a->apiname);
-	return 0;
+	LOGN("binding %s: api %s added (binding API v1)", path, a->apiname);
+	return 1;
 error:
 	/* not dlclosed: the binding may have started threads or registered atexit */
 	subloop_free(a->loop);
@@ -977,60 +816,6 @@ error:
 	return rc;
 }
 
-static int ends_with_so(const char *name)
-{
-	size_t n = strlen(name);
-	return n > 3 && !strcmp(name + n - 3, ".so");
-}
-
-static int load_dir(struct apiset *set, const char *dir, int depth)
-{
-	struct dirent **entries;
-	char path[PATH_MAX];
-	struct stat st;
-	int i, n, rc = 0;
-
-	n = scandir(dir, &entries, NULL, alphasort);
-	if (n < 0) {
-		LOGE("ldpath %s: can't read: %m", dir);
-		return -errno;
-	}
-	for (i = 0; i < n; i++) {
-		const char *name = entries[i]->d_name;
-
-		if (!rc && name[0] != '.' && snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path
-		    && stat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode) && depth < 8)
-				rc = load_dir(set, path, depth + 1);
-			else if (S_ISREG(st.st_mode) && ends_with_so(name))
-				rc = api_so_v1_load(set, path);
-		}
-		free(entries[i]);
-	}
-	free(entries);
-	return rc;
-}
-
-int api_so_v1_load_dirs(struct apiset *set, const char *dirs)
-{
-	char *copy = strdup(dirs), *dir, *save = NULL;
-	int rc = copy ? 0 : -ENOMEM;
-
-	for (dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !rc; dir = strtok_r(NULL, ":", &save))
-		rc = load_dir(set, dir, 0);
-	free(copy);
-	return rc;
-}
-
-void api_so_v1_set_rootdir(int dirfd)
-{
-	rootdir_fd = dirfd;
-}
-
 void api_so_v1_cleanup(void)
 {
-	session_unref(service_session);
-	service_session = NULL;
-	subloop_free(bus_loop);
-	bus_loop = NULL;
 }

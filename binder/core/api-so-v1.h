@@ -10,16 +10,12 @@ struct apiset;
 struct evt;
 
 /*
- * Loads the binding 'path' and adds its api to 'set'. On failure logs one
- * error line naming the file and the reason and returns -errno.
+ * Loads the v1 binding 'path' opened as 'handle' and adds its api to
+ * 'set'. Returns 0 when it is not a v1 binding (no afbBindingV1Register),
+ * 1 when loaded, or -errno after logging one error line naming the file
+ * and the reason.
  */
-int api_so_v1_load(struct apiset *set, const char *path);
-
-/* Loads every "*.so" below the colon-separated directories 'dirs'. */
-int api_so_v1_load_dirs(struct apiset *set, const char *dirs);
-
-/* The directory handed to bindings by afb_daemon_rootdir_get_fd (not owned). */
-void api_so_v1_set_rootdir(int dirfd);
+int api_so_v1_load(struct apiset *set, const char *path, void *handle);
 
 /* The evt behind an afb_event made by a binding, or NULL when not one of ours. */
 struct evt *api_so_v1_evt(struct afb_event event);

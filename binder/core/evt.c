@@ -369,6 +369,8 @@ void evt_listener_unref(struct evt_listener *l)
 		l->next->prev = l->prev;
 	listener_count--;
 	pthread_mutex_unlock(&lock);
+	if (l->itf->destroy)
+		l->itf->destroy(l->closure);
 	free(l);
 }
 

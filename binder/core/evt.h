@@ -27,6 +27,8 @@ struct evt_listener_itf {
 	/* optional: first subscription to / last unsubscription from an event */
 	void (*add)(void *closure, const char *event, int eventid);
 	void (*remove)(void *closure, const char *event, int eventid);
+	/* optional: the listener is freed (no callback comes after): release 'closure' */
+	void (*destroy)(void *closure);
 	/*
 	 * Optional, main thread: true while the listener's client is behind
 	 * in reading what was sent to it (see evt_congested).

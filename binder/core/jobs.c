@@ -38,7 +38,11 @@ struct job {
 struct busy_group {
 	struct busy_group *next;
 	const void *group;
+	struct busy_group *next_here;	/* the groups this thread runs (nested in jobs_wait) */
 };
+
+/* the groups whose job the calling thread is running, innermost first */
+static __thread struct busy_group *groups_here;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;	/* idle followers */
@@ -157,6 +161,8 @@ static void run_job(struct job *job)
 	if (job->group) {
 		mark.next = busy;
 		busy = &mark;
+		mark.next_here = groups_here;
+		groups_here = &mark;
 	}
 	if (job->deadline && time(NULL) > job->deadline)
 		signum = SIGALRM;
@@ -165,6 +171,7 @@ static void run_job(struct job *job)
 	free(job);
 	pthread_mutex_lock(&lock);
 	if (mark.group) {
+		groups_here = mark.next_here;
 		for (b = &busy; *b != &mark; b = &(*b)->next);
 		*b = mark.next;
 		/* jobs of this group may now run */
@@ -494,4 +501,14 @@ void jobs_wakeup(void)
 	if (waiters)
 		pthread_cond_broadcast(&wait_cond);
 	pthread_mutex_unlock(&lock);
+}
+
+int jobs_group_runs_here(const void *group)
+{
+	struct busy_group *b;
+
+	for (b = groups_here; b && group; b = b->next_here)
+		if (b->group == group)
+			return 1;
+	return 0;
 }

@@ -72,5 +72,13 @@ int jobs_set_max_per_lane(int max);
  */
 void jobs_wait(int (*done)(void *closure), void *closure);
 
+/*
+ * True when the calling thread runs a job of 'group' (maybe waiting in
+ * jobs_wait under it): a job of that group it would wait for can never
+ * start (a synchronous call to an api serving one request at a time,
+ * from that api).
+ */
+int jobs_group_runs_here(const void *group);
+
 /* Wakes the threads blocked in jobs_wait so they re-evaluate their condition. */
 void jobs_wakeup(void);

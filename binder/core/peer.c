@@ -92,6 +92,17 @@ struct peer *peer_new_socket(enum peer_kind kind, int fd)
 			creds.uid = cred.uid;
 			creds.gid = cred.gid;
 			creds.pid = cred.pid;
+			/* the security label (SMACK, SELinux, AppArmor) and the groups, when the kernel tells */
+			clen = sizeof creds.label - 1;
+			if (getsockopt(fd, SOL_SOCKET, SO_PEERSEC, creds.label, &clen) == 0 && clen < sizeof creds.label)
+				creds.label[clen] = 0;
+			else
+				creds.label[0] = 0;
+#ifdef SO_PEERGROUPS
+			clen = sizeof creds.groups;
+			if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, creds.groups, &clen) == 0)
+				creds.ngroups = (int)(clen / sizeof *creds.groups);
+#endif
 			snprintf(address, sizeof address, "unix pid %d uid %u", (int)cred.pid, (unsigned)cred.uid);
 			snprintf(host, sizeof host, "unix:uid=%u", (unsigned)cred.uid);
 		} else {

@@ -39,6 +39,7 @@ enum peer_kind {
 
 #define PEER_ADDRESS_MAX 96
 #define PEER_LABEL_MAX 256
+#define PEER_GROUPS_MAX 32
 
 struct peer_creds {
 	int known;		/* 0: the fields below mean nothing */
@@ -46,6 +47,8 @@ struct peer_creds {
 	gid_t gid;
 	pid_t pid;		/* 0 when unknown even if 'known' */
 	char label[PEER_LABEL_MAX];	/* security label, "" when none */
+	int ngroups;		/* supplementary groups known (unix sockets, D-Bus) */
+	gid_t groups[PEER_GROUPS_MAX];
 };
 
 struct peer {

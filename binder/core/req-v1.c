@@ -11,6 +11,7 @@
 #include "api-so-v1.h"
 #include "fault.h"
 #include "hook.h"
+#include "perm.h"
 #include "xreq.h"
 #include "verbose.h"
 
@@ -236,11 +237,11 @@ static void req_subcall_req(void *closure, const char *api, const char *verb, st
 	subcall(closure, api, verb, args, &model);
 }
 
-/* no permission database here: every client of the daemon is trusted alike */
+/* the daemon's permission checker (--permissions), as for v2 and v3 */
 static int req_has_permission(void *closure, const char *permission)
 {
 	FAULT_DAEMON_SCOPE;
-	return 1;
+	return perm_check(closure, permission);
 }
 
 static const struct afb_req_itf req_itf_v1 = {

@@ -113,6 +113,7 @@ void *session_cookie_make(struct session *session, const void *key,
 			  void *(*makecb)(void *closure), void (*freecb)(void *), void *closure,
 			  const struct fault_site *site);
 
+
 unsigned session_get_loa(struct session *session, const void *key);
 int session_set_loa(struct session *session, const void *key, unsigned loa);
 

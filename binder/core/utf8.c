@@ -73,9 +73,12 @@ static size_t ascii_prefix(const uint8_t *s, size_t len)
 /* Length of the longest valid prefix of 'len' bytes of 'text'. */
 static size_t valid_prefix(const uint8_t *s, size_t len)
 {
-	const uint8_t *p = s, *end = s + len;
+	const uint8_t *p = s, *end;
 	size_t n, bad;
 
+	if (!len)
+		return 0;	/* 's' may be NULL */
+	end = s + len;
 	for (;;) {
 		p += ascii_prefix(p, (size_t)(end - p));
 		if (p == end)
@@ -146,10 +149,66 @@ void utf8_note_repair(const char *what)
 		     "built a bad string", what, n);
 }
 
+/*
+ * Offset of the first NaN or Infinity of a json-c text, outside strings,
+ * or 'len'. Outside strings, json-c writes no other capital letter (its
+ * literals are true, false, null; its exponents are lower case): a quick
+ * look for 'N' and 'I' spares the scan of most texts.
+ */
+static size_t find_nonfinite(const char *t, size_t len)
+{
+	size_t i;
+	int in_string = 0;
+
+	if (!memchr(t, 'N', len) && !memchr(t, 'I', len))
+		return len;
+	for (i = 0; i < len; i++) {
+		if (in_string) {
+			if (t[i] == '\\')
+				i++;
+			else if (t[i] == '"')
+				in_string = 0;
+		} else if (t[i] == '"') {
+			in_string = 1;
+		} else if (t[i] == 'N' || t[i] == 'I') {
+			return i && t[i - 1] == '-' ? i - 1 : i;
+		}
+	}
+	return len;
+}
+
+/* A copy of 't' with its NaN, Infinity and -Infinity (from 'first' on) written null. */
+static char *null_nonfinite(const char *t, size_t len, size_t first, size_t *outlen)
+{
+	/* "NaN" (3 bytes) is the shortest: null is at most 4/3 of it */
+	char *out = malloc(len + len / 3 + 5), *o;
+	size_t i = first, n;
+
+	if (!out)
+		return NULL;
+	memcpy(out, t, first);
+	o = out + first;
+	while (i < len) {
+		n = t[i] == '-' ? 1 : 0;
+		n += t[i + n] == 'N' ? 3 : 8;	/* NaN, Infinity */
+		memcpy(o, "null", 4);
+		o += 4;
+		i += n;
+		n = i + find_nonfinite(t + i, len - i);
+		memcpy(o, t + i, n - i);
+		o += n - i;
+		i = n;
+	}
+	*o = 0;
+	*outlen = (size_t)(o - out);
+	return out;
+}
+
 const char *utf8_json_text(struct json_object *obj, int flags, size_t *len, char **tofree)
 {
 	const char *text;
-	size_t n = 0;
+	char *fixed;
+	size_t n = 0, first;
 
 	*tofree = NULL;
 	text = json_object_to_json_string_length(obj, flags, &n);
@@ -162,6 +221,20 @@ const char *utf8_json_text(struct json_object *obj, int flags, size_t *len, char
 			return NULL;
 		text = *tofree;
 		utf8_note_repair("a JSON text");
+	}
+	/*
+	 * JSON has no NaN nor infinities, but json-c reads them (even in
+	 * strict mode) and writes them as such: a client's NaN echoed to
+	 * every browser would make their JSON.parse fail. They go out as null.
+	 */
+	first = find_nonfinite(text, n);
+	if (first < n) {
+		fixed = null_nonfinite(text, n, first, &n);
+		free(*tofree);
+		*tofree = fixed;
+		if (!fixed)
+			return NULL;
+		text = fixed;
 	}
 	if (len)
 		*len = n;

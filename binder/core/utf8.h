@@ -42,7 +42,9 @@ int utf8_valid_str(const char *s);
 char *utf8_repair(const void *text, size_t len, size_t *outlen);
 
 /*
- * The JSON text of 'obj' (json-c 'flags'), valid UTF-8. Returns the text
+ * The JSON text of 'obj' (json-c 'flags'), valid UTF-8 and valid JSON:
+ * NaN and infinities (json-c reads and writes them; JSON has none) are
+ * written null. Returns the text
  * of json-c (owned by 'obj', valid until it changes or is released) and
  * sets *tofree to NULL when it was valid; else a repaired copy, also set
  * in *tofree for the caller to free. NULL without memory. *len (optional)

@@ -26,6 +26,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include "afb/afb-req-itf.h"
+#include "afb/afb-req-x2-itf.h"
 
 struct json_object;
 struct peer;
@@ -94,6 +95,7 @@ struct xreq {
 	/* written once by the worker that dispatches, before the verb runs */
 	const struct fault_site *api_key;	/* the binding serving it: its context key (fault.h) */
 	struct api *target;		/* the api found by xreq_process */
+	struct afb_req_x2 req_x2;	/* what v2/v3 verbs get (req-x2.c), filled by their api */
 	/* pending-reply list for --apitimeout, under its lock */
 	struct xreq *tm_prev, *tm_next;
 	int64_t deadline_us;
@@ -221,8 +223,10 @@ int xreq_subscribe(struct xreq *xreq, struct evt *evt);
 int xreq_unsubscribe(struct xreq *xreq, struct evt *evt);
 
 /*
- * Subcalls, in the session of 'caller'. 'args' is consumed. The callback
- * gets status 0 or -1 and the envelope (borrowed).
+ * Subcalls of binding API v1 and v2 (calls.c; the general form with the
+ * v3 flags is calls.h), in the session of 'caller', on behalf of its
+ * client, its events passed to the client. 'args' is consumed. The
+ * callback gets status 0 or -1 and the envelope (borrowed).
  */
 void xreq_subcall(struct xreq *caller, const char *api, const char *verb, struct json_object *args,
 		  void (*callback)(void *closure, int status, struct json_object *envelope), void *closure);
@@ -234,8 +238,9 @@ int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, st
 		      struct json_object **result);
 
 /*
- * Calls from a session with no calling request (services, --call): the
- * request is validated and subscriptions go to 'listener' (may be NULL).
+ * Calls from a session with no calling request (services, --call; in
+ * calls.c): the request is validated and subscriptions go to 'listener'
+ * (may be NULL). 'session' NULL is the apis' common session.
  */
 struct evt_listener;
 void xreq_call_in_session(struct session *session, struct evt_listener *listener,

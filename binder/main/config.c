@@ -114,7 +114,7 @@ enum {
 	O_HTTP_TIMEOUT, O_CNTXTIMEOUT, O_SESSION_MAX, O_APITIMEOUT, O_JOBS, O_MAX_PENDING, O_BINDING,
 	O_LDPATHS, O_NO_HTTPD, O_INTERFACE, O_WS_CLIENT, O_WS_SERVER, O_DBUS_CLIENT, O_DBUS_SERVER,
 	O_RANDOM_TOKEN, O_CONFIG, O_DUMP_CONFIG, O_SET, O_HTTPS, O_HTTPS_CERT, O_HTTPS_KEY,
-	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH, O_SESSION_MAX_PER_ADDRESS, O_SHUTDOWN_GRACE,
+	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH, O_SESSION_MAX_PER_ADDRESS, O_SHUTDOWN_GRACE, O_PERMISSIONS,
 	O_WS_MAX_MESSAGE,	/* ws */
 	O_HTTP_MAX_CONNECTIONS, O_HTTP_MAX_PER_ADDRESS, O_HTTP_HEADER_TIMEOUT,
 	O_WS_PING_INTERVAL, O_WS_IDLE_TIMEOUT, O_PROTO_WS_MAX_OUTPUT,
@@ -212,7 +212,10 @@ static const struct optdesc options[] = {
 	  "do not catch the faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL) of bindings: they end the daemon with a core dump (debugging)" },
 	{ "set", O_SET, K_LIST, F(settings), "API/KEY:VALUE", NULL, 0, 0, check_set,
 	  "setting KEY of the api API for its binding; VALUE is JSON, or else a string; API * is every api (repeatable)" },
-	{ "binding", 'b', K_LIST, F(bindings), "FILE", NULL, 0, 0, check_nonempty, "load the binding FILE (repeatable)" },
+	{ "binding", 'b', K_LIST, F(bindings), "FILE", NULL, 0, 0, check_nonempty,
+	  "load the binding FILE, of binding API v1, v2 or v3 (repeatable)" },
+	{ "permissions", O_PERMISSIONS, K_STRING, F(permissions), "FILE", NULL, 0, 0, check_nonempty,
+	  "rules granting permissions to clients (see docs/running.md); without it, every permission is granted with a warning" },
 	{ "ldpaths", O_LDPATHS, K_LIST, F(ldpaths), "DIR:DIR", NULL, 0, 0, check_nonempty,
 	  "load every *.so below these directories (repeatable)" },
 	{ "call", 'c', K_LIST, F(calls), "API/VERB:JSON", NULL, 0, 0, check_call,
@@ -405,7 +408,7 @@ static void apply(struct afb_config *c, const struct optdesc *o, const char *val
 		usage(stdout, from->prog);
 		exit(0);
 	case K_VERSION:
-		printf("afb-daemon %s (binding API v1%s%s)\n", AFB_VERSION, WITH_DBUS ? ", D-Bus" : "",
+		printf("afb-daemon %s (binding API v1, v2, v3%s%s)\n", AFB_VERSION, WITH_DBUS ? ", D-Bus" : "",
 		       WITH_WEBSOCKET ? ", WebSocket" : "");
 		exit(0);
 	}
@@ -678,11 +681,22 @@ struct afb_config *afb_config_parse(int argc, char **argv)
 		puts(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
 							  | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(json);
+		parsing.config = NULL;
 		afb_config_free(c);
 		exit(0);
 	}
 	parsing.config = NULL;
 	return c;
+}
+
+void afb_config_parse_abandoned(void)
+{
+	afb_config_free(parsing.config);
+	free_list(parsing.files);
+	json_object_put(parsing.root);
+	parsing.config = NULL;
+	parsing.files = NULL;
+	parsing.root = NULL;
 }
 
 /* ---- --dump-config ---- */

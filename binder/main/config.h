@@ -69,6 +69,7 @@ struct afb_config {
 	/* bindings */
 	struct afb_config_list *bindings;	/* --binding FILE */
 	struct afb_config_list *ldpaths;	/* --ldpaths DIR:DIR */
+	char *permissions;			/* --permissions FILE (perm.h) */
 	struct afb_config_list *calls;		/* --call API/VERB:JSON */
 
 	/* links */
@@ -90,6 +91,12 @@ struct afb_config {
  */
 struct afb_config *afb_config_parse(int argc, char **argv);
 void afb_config_free(struct afb_config *config);
+
+/*
+ * Frees what a parse ended by exit() left reachable (the fuzz harness of
+ * the command line intercepts exit; the daemon never needs it).
+ */
+void afb_config_parse_abandoned(void);
 
 /* The configuration as a --config file would give it (a new object; --dump-config). */
 struct json_object *afb_config_json(const struct afb_config *config);

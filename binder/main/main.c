@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <json-c/json.h>
 #include <systemd/sd-daemon.h>
-#include "api-so-v1.h"
+#include "api-so.h"
+#include "perm.h"
+#include "binding-host.h"
 #include "apiset.h"
 #include "config.h"
 #include "api-ws-client.h"	/* proto-ws */
@@ -166,12 +168,12 @@ static int load_bindings(struct afb_config *config)
 	int rc;
 
 	for (item = config->bindings; item; item = item->next) {
-		rc = api_so_v1_load(main_apiset, item->value);
+		rc = api_so_load(main_apiset, item->value);
 		if (rc < 0)
 			return rc;
 	}
 	for (item = config->ldpaths; item; item = item->next) {
-		rc = api_so_v1_load_dirs(main_apiset, item->value);
+		rc = api_so_load_dirs(main_apiset, item->value);
 		if (rc < 0)
 			return rc;
 	}
@@ -449,7 +451,7 @@ int main(int argc, char **argv)
 		LOGE("can't open the root directory %s: %m", config->rootdir);
 		goto end;
 	}
-	api_so_v1_set_rootdir(rootfd);
+	host_set_rootdir(rootfd);
 	rc = session_init(config->session_max, config->session_max_per_address, config->cntxtimeout, config->token);
 	if (rc < 0) {
 		LOGE("can't initialise sessions: %s", strerror(-rc));
@@ -459,6 +461,8 @@ int main(int argc, char **argv)
 		LOGN("initial token of new sessions: %s", session_initial_token());
 
 	main_apiset = apiset_new();
+	if (config->permissions && perm_load(config->permissions) < 0)
+		goto end;
 	/* the monitor api first: bindings can't take its name */
 	if (!main_apiset || load_settings(config) < 0 || monitor_add(main_apiset) < 0)
 		goto end;
@@ -525,7 +529,7 @@ end:
 	if (hsrv)
 		hsrv_free(hsrv);
 	apiset_free(main_apiset);
-	api_so_v1_cleanup();
+	api_so_cleanup();
 	session_exit();
 	tracelog_stop();
 	memtrim_cleanup();
@@ -533,6 +537,7 @@ end:
 	if (rootfd >= 0)
 		close(rootfd);
 	settings_clear();
+	perm_unload();
 	afb_config_free(config);
 	return exitcode;
 }

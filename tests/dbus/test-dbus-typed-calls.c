@@ -311,6 +311,11 @@ static void check_refused(void)
 	v = call_typed(peer, HELLO, HELLO_PATH, "org.afb.Typed1", "Call", g_variant_new("(sv)", "echo", v), &e, &m);
 	CHECK(!v);
 	CHECK_STR(e, "org.freedesktop.DBus.Error.InvalidArgs");
+	/* a string holding a noncharacter: sd-bus refuses the message, the connection stays */
+	v = call_typed(peer, HELLO, HELLO_PATH, "org.afb.Api1", "Call",
+		       g_variant_new("(ss)", "echo", "{\"a\":\"\xef\xbf\xbf\"}"), &e, &m);
+	CHECK(!v);
+	CHECK_STR(e, "org.freedesktop.DBus.Error.InconsistentMessage");
 	/* the daemon still serves */
 	CHECK(call_typed(peer, HELLO, HELLO_PATH, "org.afb.typed.hello", "ping", NULL, &e, &m));
 }

@@ -120,6 +120,31 @@ static void check_json(void)
 	CHECK_INT(utf8_repair_count(), before + 2);
 }
 
+/* NaN and infinities: json-c reads and writes them, JSON has none: null */
+static void check_nonfinite(void)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "[NaN,1]", "[null,1]" },
+		{ "{\"a\":Infinity,\"b\":-Infinity,\"NaN\":\"Infinity\"}", "{\"a\":null,\"b\":null,\"NaN\":\"Infinity\"}" },
+		{ "[\"I\\\"N\",-Infinity,[NaN,NaN]]", "[\"I\\\"N\",null,[null,null]]" },
+		{ "[1.5e300,-0.0,\"NaN\"]", "[1.5e300,-0.0,\"NaN\"]" },
+	};
+	size_t i, len;
+	char *tofree;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct json_object *o = json_tokener_parse(cases[i].in);
+		const char *text;
+
+		CHECK(o != NULL);
+		text = utf8_json_text(o, JSON_C_TO_STRING_PLAIN, &len, &tofree);
+		CHECK_STR(text, cases[i].out);
+		CHECK_INT(len, strlen(cases[i].out));
+		free(tofree);
+		json_object_put(o);
+	}
+}
+
 /* every escape json-c accepts gives valid UTF-8 (lone surrogates: U+FFFD) */
 static void check_escapes(void)
 {
@@ -144,5 +169,6 @@ int main(void)
 	check_repair();
 	check_json();
 	check_escapes();
+	check_nonfinite();
 	UNIT_END();
 }

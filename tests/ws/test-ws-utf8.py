@@ -11,6 +11,7 @@ them with U+FFFD.
 """
 import asyncio
 import http.client
+import json
 
 from wsutil import Daemon, binding, check, connect, done, run, test_binding
 
@@ -82,7 +83,27 @@ async def t_bad_events():
     check("U+FFFD" in D.read_log(), "no warning about the repairs")
 
 
+async def t_nan_goes_out_as_null():
+    """json-c reads NaN and Infinity (even strict): JSON has none, and a
+    browser's JSON.parse throws on them. A client's NaN broadcast to all
+    must reach them as null."""
+    a, b = await connect(D), await connect(D)
+    msg, fut = a.send_call("hello", "broadcast")
+    text = json.dumps(msg)
+    check(text.endswith("null]"), text)
+    await a.ws.send(text[:-5] + '{"name":"nan","data":[NaN,Infinity,-Infinity,1]}]')
+    await asyncio.wait_for(fut, 10)
+    m = await b.event()
+    check(m[2]["data"] == [None, None, None, 1], m)
+    r = await a.call("hello", "echo", {"x": float("nan")})
+    check(r[2]["response"]["x"] is None, r)
+    for x in (a, b):
+        check(not x.closed.done(), "closed")
+        await x.close()
+
+
 run("http-broadcast-refused", t_http_broadcast_refused)
+run("nan-goes-out-as-null", t_nan_goes_out_as_null)
 run("bad-reply", t_bad_reply)
 run("bad-events", t_bad_events)
 D.stop()

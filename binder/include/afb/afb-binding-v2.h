@@ -23,6 +23,7 @@
 #include "afb-event-x2-itf.h"
 #include "afb-req-x2-itf.h"
 #include "afb-daemon-itf-x1.h"
+#include "afb-api-x3-itf.h"	/* the apis a v2 binding makes (afb_daemon_new_api) */
 
 struct json_object;
 
