@@ -1,18 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # shellcheck disable=SC2317 # functions called indirectly (trap, poll)
-# The example binding of the documentation (docs/examples/minimal-binding.c)
-# builds as the documentation says: headers and afb-daemon.pc installed
+# An example binding of the documentation (docs/examples/minimal-binding.c
+# of binding API v1, docs/examples/minimal-v3.c of v3) builds as the
+# documentation says: headers and afb-daemon.pc installed
 # (meson install --destdir into a temporary directory), flags from
 # `pkg-config --cflags --libs afb-daemon`. Then it is loaded into the
 # daemon and its verbs are called over HTTP.
 #
-# usage: test-doc-example.sh BUILD_DIR EXAMPLE.c
+# usage: test-doc-example.sh BUILD_DIR EXAMPLE.c [API]   (API: minimal by default)
 # env:   AFB_DAEMON (the daemon), CC (the C compiler, default cc)
 set -u
 
 BUILD=$1
 EXAMPLE=$2
+API=${3:-minimal}
 CC=${CC:-cc}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/afbt-doc-XXXXXX")
 PID=
@@ -84,7 +86,7 @@ ok
 
 # ------------------------------------------------------------------ compile
 CHECK=compile
-echo '{ global: afbBindingV1Register; afbBindingV1ServiceInit; local: *; };' >"$TMP/export.map"
+echo '{ global: afbBindingV*; local: *; };' >"$TMP/export.map"
 # shellcheck disable=SC2086 # FLAGS is a list of words
 "$CC" -fPIC -shared -Wall -Wextra -Werror -o "$TMP/minimal.so" "$EXAMPLE" $FLAGS \
 	-Wl,--version-script="$TMP/export.map" 2>"$TMP/cc.log" \
@@ -103,7 +105,7 @@ port_known() {
 }
 poll 10 port_known || fail "the daemon did not start serving within 10 s"
 [ -n "$PORT" ] || fail "the daemon exited"
-grep -q "minimal binding ready" "$TMP/daemon.log" || fail "afbBindingV1ServiceInit of the example did not run"
+grep -q "$API binding ready" "$TMP/daemon.log" || fail "the init of the example did not run"
 ok
 
 call() {
@@ -111,7 +113,7 @@ call() {
 }
 
 CHECK=hello
-OUT=$(call '/api/minimal/hello?name=world') || fail "curl failed"
+OUT=$(call "/api/$API/hello?name=world") || fail "curl failed"
 echo "# $OUT"
 case "$OUT" in
 	*'"message":"hello, world!"'*'"status":"success"'*) ok ;;
@@ -119,13 +121,24 @@ case "$OUT" in
 esac
 
 CHECK=count
-call '/api/minimal/count' >/dev/null
-OUT=$(call '/api/minimal/count') || fail "curl failed"
+call "/api/$API/count" >/dev/null
+OUT=$(call "/api/$API/count") || fail "curl failed"
 echo "# $OUT"
 case "$OUT" in
 	*'"count":2'*) ok ;;
 	*) fail "unexpected reply: $OUT" ;;
 esac
+
+# plain HTTP has no event listener: the v3 example's tick says so
+if [ "$API" = minimal3 ]; then
+	CHECK=tick
+	OUT=$(call "/api/$API/tick") || fail "curl failed"
+	echo "# $OUT"
+	case "$OUT" in
+		*'"status":"failed"'*"can't receive events"*) ok ;;
+		*) fail "unexpected reply: $OUT" ;;
+	esac
+fi
 
 # --------------------------------------------------------------------- stop
 CHECK=stop

@@ -40,7 +40,7 @@ static void *open_binding(const char *path)
 	struct opening o = { path, RTLD_NOW | RTLD_LOCAL, NULL };
 	const char *env = getenv("AFB_NO_RTLD_DEEPBIND");
 
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	/* a binding's own symbols first (its copy of a library...); sanitizers refuse it */
 	if (!env || strcmp(env, "1"))
 		o.flags |= RTLD_DEEPBIND;

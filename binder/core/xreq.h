@@ -187,6 +187,18 @@ void xreq_process(struct xreq *xreq, struct apiset *apiset);
 void xreq_set_timeout(int seconds);
 
 /*
+ * The shutdown (main thread). xreq_stop_serving: from now on the requests
+ * of clients fail at once with "cancelled" (those of the daemon itself,
+ * subcalls of running requests and services, still run).
+ * xreq_pending_count: requests dispatched and not replied yet.
+ * xreq_cancel_pending: fails every such request with "cancelled" and
+ * 'info' (NULL: "cancelled"), on its transport; returns how many.
+ */
+void xreq_stop_serving(void);
+int xreq_pending_count(void);
+int xreq_cancel_pending(const char *info);
+
+/*
  * afb_req_get semantics on the args object: an argument {"file":F,"path":P}
  * gives value F and path P when the transport owns P (see owns_file);
  * otherwise the value is the argument as a string and path is NULL.

@@ -114,6 +114,7 @@ static void unlink_suspended(struct hreq *h)
 
 void hreq_release(struct hreq *h)
 {
+	h->hsrv->requests--;
 	if (h->linked)
 		unlink_suspended(h);
 	hbody_release_mhd(&h->body);
@@ -450,5 +451,6 @@ enum MHD_Result hreq_begin(struct hsrv *hsrv, struct MHD_Connection *con, const 
 		return ret;
 	}
 	*con_cls = h;
+	hsrv->requests++;
 	return MHD_YES;
 }

@@ -160,6 +160,16 @@ error:
 	return rc;
 }
 
+int wsj1_busy(const struct wsj1 *ws)
+{
+	const struct wsj1_conn *c;
+
+	for (c = ws ? ws->conns : NULL; c; c = c->next)
+		if (c->out_head || atomic_load(&((struct wsj1_conn *)c)->inflight) > 0)
+			return 1;
+	return 0;
+}
+
 void wsj1_free(struct wsj1 *ws)
 {
 	struct wsj1_conn *conn;
