@@ -202,6 +202,20 @@ int dbus_bridge_export(struct apiset *set, const char *spec)
 	return rc;
 }
 
+int dbus_bridge_busy(void)
+{
+	struct dbus_conn *conn;
+	uint64_t queued;
+	int system;
+
+	for (system = 0; system < 2; system++) {
+		conn = dbus_conn_if_open(system);
+		if (conn && sd_bus_get_n_queued_write(conn->bus, &queued) >= 0 && queued > 0)
+			return 1;
+	}
+	return 0;
+}
+
 void dbus_bridge_stop(void)
 {
 	struct dbus_conn *conn;

@@ -40,3 +40,6 @@ int dbus_bridge_export(struct apiset *set, const char *spec);
  * workers stopped, before the apiset is freed. Idempotent.
  */
 void dbus_bridge_stop(void);
+
+/* Main thread, shutdown: 1 while a bus connection has messages not written yet, else 0. */
+int dbus_bridge_busy(void);

@@ -225,6 +225,16 @@ void mainloop_exit(int code)
 		sd_event_exit(loop, code);
 }
 
+int mainloop_has_posts(void)
+{
+	int pending;
+
+	pthread_mutex_lock(&post_lock);
+	pending = post_head != NULL;
+	pthread_mutex_unlock(&post_lock);
+	return pending;
+}
+
 void mainloop_drain(void)
 {
 	/* the eventfd is left alone: a wake-up written meanwhile only costs an empty round */

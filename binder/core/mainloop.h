@@ -67,6 +67,9 @@ void mainloop_takeover(void);
 int mainloop_run(void);
 void mainloop_exit(int code);
 
+/* 1 while work posted is waiting for the main thread (the shutdown's flush), else 0. */
+int mainloop_has_posts(void);
+
 /* Runs, on the calling thread, the work posted so far (at exit). */
 void mainloop_drain(void);
 

@@ -23,11 +23,14 @@
 
 static atomic_int live_count;
 
-/* requests waiting for their reply, for --apitimeout */
+/* requests waiting for their reply: for --apitimeout, and the shutdown's grace */
 static pthread_mutex_t tm_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct xreq *tm_head;
+static int tm_count;
 static int timeout_seconds;
 static sd_event_source *tm_source;
+/* shutting down: the clients' new requests are refused */
+static atomic_int stopping;
 
 static int64_t now_us(void)
 {
@@ -39,15 +42,17 @@ static int64_t now_us(void)
 
 /* ---- the pending list ---- */
 
+/* deadline_us is 0 out of the list, INT64_MAX in it without --apitimeout */
 static void tm_insert(struct xreq *x)
 {
 	pthread_mutex_lock(&tm_lock);
-	x->deadline_us = now_us() + (int64_t)timeout_seconds * 1000000;
+	x->deadline_us = timeout_seconds ? now_us() + (int64_t)timeout_seconds * 1000000 : INT64_MAX;
 	x->tm_prev = NULL;
 	x->tm_next = tm_head;
 	if (tm_head)
 		tm_head->tm_prev = x;
 	tm_head = x;
+	tm_count++;
 	pthread_mutex_unlock(&tm_lock);
 }
 
@@ -63,6 +68,7 @@ static void tm_remove(struct xreq *x)
 			x->tm_next->tm_prev = x->tm_prev;
 		x->tm_prev = x->tm_next = NULL;
 		x->deadline_us = 0;
+		tm_count--;
 	}
 	pthread_mutex_unlock(&tm_lock);
 }
@@ -78,11 +84,15 @@ static int try_addref(struct xreq *x)
 	return 0;
 }
 
-static int on_tm_tick(sd_event_source *s, uint64_t usec, void *userdata)
+/*
+ * Fails the pending requests whose deadline is at most 't': with
+ * "timeout", or with "cancelled" when 'info' is given (the shutdown, which
+ * passes INT64_MAX: all of them). Returns how many.
+ */
+static int fail_pending(int64_t t, const char *info)
 {
 	struct xreq *expired[64], *x;
-	int64_t t = now_us();
-	int n, i;
+	int n, i, total = 0;
 
 	do {
 		n = 0;
@@ -93,13 +103,44 @@ static int on_tm_tick(sd_event_source *s, uint64_t usec, void *userdata)
 		pthread_mutex_unlock(&tm_lock);
 		for (i = 0; i < n; i++) {
 			tm_remove(expired[i]);
-			xreq_fail_f(expired[i], "timeout", "api %s verb %s: no reply within %d s",
-				    expired[i]->api, expired[i]->verb, timeout_seconds);
+			if (info)
+				xreq_fail_f(expired[i], "cancelled", "api %s verb %s: %s",
+					    expired[i]->api, expired[i]->verb, info);
+			else
+				xreq_fail_f(expired[i], "timeout", "api %s verb %s: no reply within %d s",
+					    expired[i]->api, expired[i]->verb, timeout_seconds);
 			xreq_unref(expired[i]);
 		}
+		total += n;
 	} while (n == 64);
+	return total;
+}
+
+static int on_tm_tick(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	fail_pending(now_us(), NULL);
 	sd_event_source_set_time(s, usec + 200000);
 	return 0;
+}
+
+void xreq_stop_serving(void)
+{
+	atomic_store(&stopping, 1);
+}
+
+int xreq_pending_count(void)
+{
+	int n;
+
+	pthread_mutex_lock(&tm_lock);
+	n = tm_count;
+	pthread_mutex_unlock(&tm_lock);
+	return n;
+}
+
+int xreq_cancel_pending(const char *info)
+{
+	return fail_pending(INT64_MAX, info ? info : "cancelled");
 }
 
 void xreq_set_timeout(int seconds)
@@ -345,10 +386,15 @@ void xreq_process(struct xreq *x, struct apiset *set)
 		xreq_unref(x);
 		return;
 	}
-	if (timeout_seconds)
-		tm_insert(x);
+	/* shutting down: a client's new request is refused; the daemon's own calls still run */
+	if (atomic_load(&stopping) && !x->caller && x->peer != peer_internal()) {
+		xreq_fail_f(x, "cancelled", "api %s verb %s: the daemon is stopping", x->api, x->verb);
+		xreq_unref(x);
+		return;
+	}
+	tm_insert(x);
 	/* each client peer queues in its own lane: the fair share of jobs.h */
-	rc = jobs_queue_lane(x->peer == peer_internal() ? NULL : &x->peer->lane, x->target->group, 0, job, x);
+	rc = jobs_queue_entry(x->peer == peer_internal() ? NULL : &x->peer->lane, &x->job, x->target->group, 0, job, x);
 	if (rc < 0) {
 		if (rc == -EDQUOT)
 			xreq_fail_f(x, "cancelled", "too many pending requests from this client");

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include "afb/afb-req-itf.h"
 #include "afb/afb-req-x2-itf.h"
+#include "jobs.h"
 
 struct json_object;
 struct peer;
@@ -99,6 +100,8 @@ struct xreq {
 	/* pending-reply list for --apitimeout, under its lock */
 	struct xreq *tm_prev, *tm_next;
 	int64_t deadline_us;
+	/* its job in the worker queue (xreq_process): no allocation per request */
+	struct jobs_entry job;
 	/* tracing (hook.h) and request logs */
 	unsigned hookflags;		/* HOOK_REQ_* wanted by hooks, set by xreq_process */
 	unsigned hookindex;		/* index of the request in traces */
@@ -182,6 +185,18 @@ void xreq_process(struct xreq *xreq, struct apiset *apiset);
 
 /* Sets the default --apitimeout in seconds (0: none). */
 void xreq_set_timeout(int seconds);
+
+/*
+ * The shutdown (main thread). xreq_stop_serving: from now on the requests
+ * of clients fail at once with "cancelled" (those of the daemon itself,
+ * subcalls of running requests and services, still run).
+ * xreq_pending_count: requests dispatched and not replied yet.
+ * xreq_cancel_pending: fails every such request with "cancelled" and
+ * 'info' (NULL: "cancelled"), on its transport; returns how many.
+ */
+void xreq_stop_serving(void);
+int xreq_pending_count(void);
+int xreq_cancel_pending(const char *info);
 
 /*
  * afb_req_get semantics on the args object: an argument {"file":F,"path":P}

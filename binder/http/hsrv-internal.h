@@ -48,6 +48,7 @@ struct hsrv {
 	void *upgrade_closure;
 	char *tls_cert, *tls_key;	/* PEM texts given to MHD (https) */
 	struct hreq *suspended;		/* requests waiting for their reply (shutdown) */
+	unsigned requests;		/* api requests begun and not completed by MHD (hsrv_busy) */
 	struct hgate gate;		/* admission of connections (hconn.c) */
 };
 

@@ -685,6 +685,11 @@ void hsrv_wake(struct hsrv *hsrv)
 	hsrv_kick(hsrv);
 }
 
+int hsrv_busy(const struct hsrv *hsrv)
+{
+	return hsrv && hsrv->requests > 0;
+}
+
 void hsrv_get_counts(const struct hsrv *hsrv, struct hsrv_counts *counts)
 {
 	const struct hgate *g = &hsrv->gate;

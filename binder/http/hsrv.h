@@ -86,6 +86,12 @@ struct hsrv_counts {
 };
 void hsrv_get_counts(const struct hsrv *hsrv, struct hsrv_counts *counts);
 
+/*
+ * Main thread, shutdown: 1 while an api request has not been completed
+ * (its response not fully sent), else 0. Accepts NULL.
+ */
+int hsrv_busy(const struct hsrv *hsrv);
+
 /* 1 when the server speaks TLS (HTTPS and wss). */
 int hsrv_is_tls(const struct hsrv *hsrv);
 

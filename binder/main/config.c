@@ -114,7 +114,8 @@ enum {
 	O_HTTP_TIMEOUT, O_CNTXTIMEOUT, O_SESSION_MAX, O_APITIMEOUT, O_JOBS, O_MAX_PENDING, O_BINDING,
 	O_LDPATHS, O_NO_HTTPD, O_INTERFACE, O_WS_CLIENT, O_WS_SERVER, O_DBUS_CLIENT, O_DBUS_SERVER,
 	O_RANDOM_TOKEN, O_CONFIG, O_DUMP_CONFIG, O_SET, O_HTTPS, O_HTTPS_CERT, O_HTTPS_KEY,
-	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH, O_SESSION_MAX_PER_ADDRESS, O_PERMISSIONS, O_LOAD_TIMEOUT,
+	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH, O_SESSION_MAX_PER_ADDRESS, O_SHUTDOWN_GRACE, O_PERMISSIONS,
+	O_LOAD_TIMEOUT,
 	O_WS_MAX_MESSAGE,	/* ws */
 	O_HTTP_MAX_CONNECTIONS, O_HTTP_MAX_PER_ADDRESS, O_HTTP_HEADER_TIMEOUT,
 	O_WS_PING_INTERVAL, O_WS_IDLE_TIMEOUT, O_PROTO_WS_MAX_OUTPUT,
@@ -206,6 +207,8 @@ static const struct optdesc options[] = {
 	  "requests waiting for a worker before new ones fail with \"cancelled\" (default 1000)" },
 	{ "max-pending-client", O_MAX_PENDING_CLIENT, K_INT, F(max_pending_client), "COUNT", "250", 0, 10000000, NULL,
 	  "requests of one client (connection, link, bus peer) waiting for a worker before its new ones fail with \"cancelled\"; 0 for no limit but --max-pending (default 250)" },
+	{ "shutdown-grace", O_SHUTDOWN_GRACE, K_INT, F(shutdown_grace), "SECONDS", "5", 0, 3600, NULL,
+	  "on SIGTERM/SIGINT, pending requests get their reply if it comes within this time, else fail with \"cancelled\"; new ones are refused meanwhile (default 5)" },
 	{ "no-sigcatch", O_NO_SIGCATCH, K_FLAG, F(no_sigcatch), NULL, NULL, 0, 0, NULL,
 	  "do not catch the faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL) of bindings: they end the daemon with a core dump (debugging)" },
 	{ "load-timeout", O_LOAD_TIMEOUT, K_INT, F(load_timeout), "SECONDS", "60", 0, INT_MAX, NULL,

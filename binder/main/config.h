@@ -64,6 +64,7 @@ struct afb_config {
 
 	int load_timeout;		/* --load-timeout CPU seconds of a binding's load and pre-init (default 60, 0 none) */
 	int no_sigcatch;		/* --no-sigcatch: faults of bindings end the daemon */
+	int shutdown_grace;		/* --shutdown-grace seconds for pending requests at SIGTERM (default 5) */
 	struct afb_config_list *settings;	/* --set API/KEY:VALUE */
 
 	/* bindings */

@@ -43,14 +43,86 @@
 
 struct wsj1;	/* without the WebSocket (meson option websocket) too */
 
-/* seconds given to running verbs to finish when stopping */
+/* seconds given, after the loop ends, to the workers to return from the verbs they run */
 #define STOP_TIMEOUT 5
+/* once every request is replied: how long the transports get to write the replies out */
+#define FLUSH_US 2000000
+#define STOP_TICK_US 20000
+
+/*
+ * The shutdown, on SIGTERM or SIGINT (docs/running.md): the clients' new
+ * requests are refused with "cancelled"; the pending ones get their reply
+ * if it comes within the grace (--shutdown-grace), else a "cancelled"
+ * failure; then the loop runs until the transports have written it all out
+ * (FLUSH_US at most), and ends. A second signal ends it at once.
+ */
+static struct {
+	struct hsrv *hsrv;
+	struct wsj1 *wsj1;	/* ws */
+	uint64_t grace_us;
+	int phase;		/* 0: serving, 1: grace, 2: flush */
+	uint64_t deadline;
+	sd_event_source *timer;
+} stopping;
+
+static int transports_busy(void)
+{
+	return mainloop_has_posts()	/* replies on their way to a transport */
+	       || hsrv_busy(stopping.hsrv)
+#if WITH_WEBSOCKET
+	       || wsj1_busy(stopping.wsj1)	/* ws */
+#endif
+#if WITH_DBUS
+	       || dbus_bridge_busy()	/* dbus */
+#endif
+	       || ws_servers_busy();	/* proto-ws */
+}
+
+static int on_stop_tick(sd_event_source *s, uint64_t now, void *userdata)
+{
+	int n;
+
+	if (stopping.phase == 1) {
+		if (xreq_pending_count() > 0 && now < stopping.deadline)
+			goto again;
+		n = xreq_cancel_pending("the daemon is stopping");
+		if (n > 0)
+			LOGW("%d request(s) not replied within the shutdown grace (%llu ms): failed with \"cancelled\"",
+			     n, (unsigned long long)(stopping.grace_us / 1000));
+		stopping.phase = 2;
+		stopping.deadline = now + FLUSH_US;
+		goto again;	/* the failures are on their way: one loop round at least */
+	}
+	if (transports_busy() && now < stopping.deadline)
+		goto again;
+	if (transports_busy())
+		LOGW("stopping: replies still not written after %d ms", FLUSH_US / 1000);
+	mainloop_exit(0);
+	return 0;
+again:
+	sd_event_source_set_time(s, now + STOP_TICK_US);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	LOGN("signal %d received: stopping", (int)si->ssi_signo);
+	uint64_t now;
+
+	if (stopping.phase) {
+		LOGN("signal %d received again: stopping now", (int)si->ssi_signo);
+		mainloop_exit(0);
+		return 0;
+	}
+	LOGN("signal %d received: stopping (%d request(s) pending, %llu ms of grace)", (int)si->ssi_signo,
+	     xreq_pending_count(), (unsigned long long)(stopping.grace_us / 1000));
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
-	mainloop_exit(0);
+	stopping.phase = 1;
+	xreq_stop_serving();
+	sd_event_now(mainloop_event(), CLOCK_MONOTONIC, &now);
+	stopping.deadline = now + stopping.grace_us;
+	if (sd_event_add_time(mainloop_event(), &stopping.timer, CLOCK_MONOTONIC, now, 1000, on_stop_tick, NULL) < 0)
+		mainloop_exit(0);	/* no timer: no grace */
 	return 0;
 }
 
@@ -436,7 +508,11 @@ int main(int argc, char **argv)
 	/* Type=notify: ready; the loop pings the watchdog when WatchdogSec= asks for it */
 	sd_event_set_watchdog(mainloop_event(), 1);
 	notify_ready(config, hsrv);
+	stopping.hsrv = hsrv;
+	stopping.wsj1 = wsj1;	/* ws */
+	stopping.grace_us = (uint64_t)config->shutdown_grace * 1000000;
 	exitcode = mainloop_run();
+	stopping.timer = sd_event_source_disable_unref(stopping.timer);
 end:
 	if (jobs_stop(STOP_TIMEOUT) < 0) {
 		/* a verb that never returns: freeing what it uses would crash it */

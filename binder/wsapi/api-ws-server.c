@@ -689,6 +689,18 @@ error:
 	return rc;
 }
 
+int ws_servers_busy(void)
+{
+	struct ws_server *s;
+	struct slink *l;
+
+	for (s = servers; s; s = s->next)
+		for (l = s->links; l; l = l->next)
+			if (l->wl && wslink_pending_output(l->wl) > 0)
+				return 1;
+	return 0;
+}
+
 void ws_servers_free(void)
 {
 	struct ws_server *server;

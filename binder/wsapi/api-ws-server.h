@@ -24,3 +24,6 @@ int ws_server_add(struct apiset *set, const char *uri);
 
 /* Closes every server and link (at exit, after the workers stopped). */
 void ws_servers_free(void);
+
+/* Main thread, shutdown: 1 while a link has output not written yet, else 0. */
+int ws_servers_busy(void);

@@ -36,5 +36,11 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *op
  */
 void wsj1_free(struct wsj1 *ws);
 
+/*
+ * Main thread, shutdown: 1 while a connection has calls not replied or
+ * output not written yet, else 0. Accepts NULL.
+ */
+int wsj1_busy(const struct wsj1 *ws);
+
 /* Count of open connections (tests, monitoring). */
 unsigned wsj1_count(const struct wsj1 *ws);
