@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 #include <systemd/sd-daemon.h>
 #include "api-so.h"
+#include "cpulimit.h"
 #include "perm.h"
 #include "binding-host.h"
 #include "apiset.h"
@@ -463,6 +464,7 @@ int main(int argc, char **argv)
 	if (!config->token)
 		LOGN("initial token of new sessions: %s", session_initial_token());
 
+	cpulimit_set(config->load_timeout);
 	main_apiset = apiset_new();
 	if (config->permissions && perm_load(config->permissions) < 0)
 		goto end;
