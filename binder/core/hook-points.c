@@ -15,10 +15,7 @@
 #include "evt.h"
 #include "session.h"
 #include "xreq.h"
-#if __has_include("peer.h")
 #include "peer.h"
-#define HOOK_HAS_PEER 1
-#endif
 
 /* ---- JSON helpers ---- */
 
@@ -348,7 +345,6 @@ void hook_session(const char *uuid, unsigned flag)
 
 static void add_peer(struct json_object *desc, struct xreq *x)
 {
-#ifdef HOOK_HAS_PEER
 	const struct peer *p = x->peer;
 	struct json_object *creds;
 	char uid[24];
@@ -367,10 +363,6 @@ static void add_peer(struct json_object *desc, struct xreq *x)
 	}
 	add_str(desc, "transport", peer_kind_name(p->kind));
 	add_str(desc, "client", p->address);
-#else
-	(void)desc;
-	(void)x;
-#endif
 }
 
 struct json_object *hook_record_json(const struct hook_record *r, const char *tag)
