@@ -18,7 +18,6 @@
  * onevent(event, object)); else nothing.
  */
 #define AFB_BINDING_VERSION 0
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include "apiset.h"
 #include "evt.h"
 #include "jobs.h"
+#include "starmatch.h"
 #include "verbose.h"
 
 struct handler {
@@ -49,26 +49,6 @@ struct evlink {
 
 /* ---- matching ---- */
 
-/* '*' matches any run of characters; the rest compares ignoring case. */
-static int pattern_match(const char *p, const char *s)
-{
-	for (; *p; p++, s++) {
-		if (*p == '*') {
-			while (*p == '*')
-				p++;
-			if (!*p)
-				return 1;
-			for (; *s; s++)
-				if (pattern_match(p, s))
-					return 1;
-			return 0;
-		}
-		if (!*s || tolower((unsigned char)*p) != tolower((unsigned char)*s))
-			return 0;
-	}
-	return !*s;
-}
-
 /* The handler for 'event'. Lock held. */
 static struct handler *handler_for(struct api_v3 *a, const char *event)
 {
@@ -78,7 +58,7 @@ static struct handler *handler_for(struct api_v3 *a, const char *event)
 		if (!strchr(h->pattern, '*') && !strcasecmp(h->pattern, event))
 			return h;
 	for (h = a->handlers; h; h = h->next)
-		if ((!best || h->literal > best->literal) && pattern_match(h->pattern, event))
+		if ((!best || h->literal > best->literal) && starmatch_casefold(h->pattern, event))
 			best = h;
 	return best;
 }
