@@ -29,6 +29,7 @@
 #include "api-v3-internal.h"
 #include "apiset.h"
 #include "evt.h"
+#include "hook.h"
 #include "jobs.h"
 #include "starmatch.h"
 #include "verbose.h"
@@ -67,6 +68,7 @@ static struct handler *handler_for(struct api_v3 *a, const char *event)
 
 struct evjob {
 	struct api_v3 *api;	/* one reference */
+	int eventid;		/* 0 for a broadcast */
 	struct json_object *object;
 	struct handler handler;	/* a copy of the one chosen (callback, closure) */
 	char event[];
@@ -99,8 +101,15 @@ static void evjob_run(int signum, void *closure)
 			j->handler.closure = h->closure;
 		}
 		pthread_rwlock_unlock(&j->api->lock);
-		if (h || j->api->onevent || j->api->onevent_v2)
+		if (h || j->api->onevent || j->api->onevent_v2) {
+			if (hook_wants(HOOK_SERVICE, HOOK_SVC_ON_EVENT_BEFORE))
+				hook_service_on_event(j->api->name, HOOK_SVC_ON_EVENT_BEFORE, j->event, j->eventid,
+						      j->object);
 			api_v3_guard(j->api, "event handler", j->event, NULL, evjob_call, j);
+			if (hook_wants(HOOK_SERVICE, HOOK_SVC_ON_EVENT_AFTER))
+				hook_service_on_event(j->api->name, HOOK_SVC_ON_EVENT_AFTER, j->event, j->eventid,
+						      j->object);
+		}
 	}
 	json_object_put(j->object);
 	api_v3_unref(j->api);
@@ -117,7 +126,7 @@ static struct json_object *copy_json(struct json_object *object)
 	return copy;
 }
 
-static void deliver(void *closure, const char *event, struct json_object *object)
+static void deliver(void *closure, const char *event, int eventid, struct json_object *object)
 {
 	struct evlink *link = closure;
 	size_t len = strlen(event);
@@ -139,6 +148,7 @@ static void deliver(void *closure, const char *event, struct json_object *object
 		return;
 	}
 	j->api = a;
+	j->eventid = eventid;
 	memcpy(j->event, event, len + 1);
 	j->object = copy_json(object);
 	group = a->api && a->api->group ? a->api->group : (const void *)&a->listener;
@@ -152,12 +162,12 @@ static void deliver(void *closure, const char *event, struct json_object *object
 
 static void on_push(void *closure, const char *event, int eventid, struct json_object *object)
 {
-	deliver(closure, event, object);
+	deliver(closure, event, eventid, object);
 }
 
 static void on_broadcast(void *closure, const char *event, struct json_object *object)
 {
-	deliver(closure, event, object);
+	deliver(closure, event, 0, object);
 }
 
 static void on_destroy(void *closure)

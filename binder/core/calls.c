@@ -403,6 +403,12 @@ int call_sync(const struct call_from *from, const char *api, const char *verb, s
 	int rc;
 
 	rc = wait_call(from, api, verb, args, 0, &o, &e, &i);
+	call_give(object, o, error, e, info, i);
+	return rc;
+}
+
+void call_give(struct json_object **object, struct json_object *o, char **error, char *e, char **info, char *i)
+{
 	if (object)
 		*object = o;
 	else
@@ -415,7 +421,6 @@ int call_sync(const struct call_from *from, const char *api, const char *verb, s
 		*info = i;
 	else
 		free(i);
-	return rc;
 }
 
 int call_sync_envelope(const struct call_from *from, const char *api, const char *verb,
@@ -498,13 +503,18 @@ int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, st
 		      struct json_object **result)
 {
 	struct call_from from = { .caller = caller, .flags = CALL_PASS_EVENTS | CALL_ON_BEHALF };
+	struct json_object *envelope;
 	int status;
 
 	if (HOOK_REQ_ON(caller, SUBCALLSYNC))
 		hook_req_subcall(caller, HOOK_REQ_SUBCALLSYNC, api, verb, args);
-	status = call_sync_envelope(&from, api, verb, args, result);
+	status = call_sync_envelope(&from, api, verb, args, &envelope);
 	if (HOOK_REQ_ON(caller, SUBCALLSYNC_RESULT))
-		hook_req_subcall_result(caller, HOOK_REQ_SUBCALLSYNC_RESULT, status, *result);
+		hook_req_subcall_result(caller, HOOK_REQ_SUBCALLSYNC_RESULT, status, envelope);
+	if (result)
+		*result = envelope;
+	else
+		json_object_put(envelope);
 	return status;
 }
 
