@@ -202,31 +202,37 @@ void hook_req_unsubscribe(struct xreq *x, struct evt *evt, int result)
 	req_subscription(x, HOOK_REQ_UNSUBSCRIBE, evt, result);
 }
 
-void hook_req_subcall(struct xreq *x, unsigned flag, const char *api, const char *verb, struct json_object *args)
+/*
+ * The data of calls and of their results, for requests (subcalls: a
+ * missing value is null) and services (a missing value is left out).
+ */
+static struct json_object *call_data(const char *api, const char *verb, struct json_object *args, int omit)
 {
 	struct json_object *data = json_object_new_object();
 
 	add_str(data, "api", api);
 	add_str(data, "verb", verb);
-	add_json(data, "args", args);
-	req_emit(x, flag, data);
+	(omit ? add_json_opt : add_json)(data, "args", args);
+	return data;
 }
 
-void hook_req_subcall_result(struct xreq *x, unsigned flag, int status, struct json_object *result)
+static struct json_object *status_data(int status, struct json_object *result, int omit)
 {
 	struct json_object *data = json_object_new_object();
 
 	add_int(data, "status", status);
-	add_json(data, "result", result);
-	req_emit(x, flag, data);
+	(omit ? add_json_opt : add_json)(data, "result", result);
+	return data;
 }
 
 /*
- * The envelope of a reply given as its parts, as a v1 or v2 caller gets it
- * (calls.h): {"response"?,"jtype":"afb-reply","request":{"status","info"?}}.
+ * The same for a reply given as its parts: status 0 or -1 and the envelope
+ * a v1 or v2 caller gets (calls.h),
+ * {"response"?,"jtype":"afb-reply","request":{"status","info"?}}.
  */
-static struct json_object *reply_envelope(const char *error, const char *info, struct json_object *object)
+static struct json_object *reply_data(const char *error, const char *info, struct json_object *object)
 {
+	struct json_object *data = json_object_new_object();
 	struct json_object *envelope = json_object_new_object(), *request = json_object_new_object();
 
 	add_json_opt(envelope, "response", object);
@@ -234,17 +240,25 @@ static struct json_object *reply_envelope(const char *error, const char *info, s
 	add_str(request, "status", error ? error : "success");
 	add_str_opt(request, "info", info);
 	json_object_object_add(envelope, "request", request);
-	return envelope;
+	add_int(data, "status", error ? -1 : 0);
+	json_object_object_add(data, "result", envelope);
+	return data;
+}
+
+void hook_req_subcall(struct xreq *x, unsigned flag, const char *api, const char *verb, struct json_object *args)
+{
+	req_emit(x, flag, call_data(api, verb, args, 0));
+}
+
+void hook_req_subcall_result(struct xreq *x, unsigned flag, int status, struct json_object *result)
+{
+	req_emit(x, flag, status_data(status, result, 0));
 }
 
 void hook_req_subcall_reply(struct xreq *x, unsigned flag, const char *error, const char *info,
 			    struct json_object *object)
 {
-	struct json_object *data = json_object_new_object();
-
-	add_int(data, "status", error ? -1 : 0);
-	json_object_object_add(data, "result", reply_envelope(error, info, object));
-	req_emit(x, flag, data);
+	req_emit(x, flag, reply_data(error, info, object));
 }
 
 static const char *const level_names[8] = {
@@ -419,31 +433,18 @@ void hook_service_start_after(const char *api, int result)
 void hook_service_call(const char *api, unsigned flag, const char *called_api, const char *verb,
 		       struct json_object *args)
 {
-	struct json_object *data = json_object_new_object();
-
-	add_str(data, "api", called_api);
-	add_str(data, "verb", verb);
-	add_json_opt(data, "args", args);
-	hook_service(api, flag, data);
+	hook_service(api, flag, call_data(called_api, verb, args, 1));
 }
 
 void hook_service_call_result(const char *api, unsigned flag, int status, struct json_object *result)
 {
-	struct json_object *data = json_object_new_object();
-
-	add_int(data, "status", status);
-	add_json_opt(data, "result", result);
-	hook_service(api, flag, data);
+	hook_service(api, flag, status_data(status, result, 1));
 }
 
 void hook_service_call_reply(const char *api, unsigned flag, const char *error, const char *info,
 			     struct json_object *object)
 {
-	struct json_object *data = json_object_new_object();
-
-	add_int(data, "status", error ? -1 : 0);
-	json_object_object_add(data, "result", reply_envelope(error, info, object));
-	hook_service(api, flag, data);
+	hook_service(api, flag, reply_data(error, info, object));
 }
 
 void hook_service_on_event(const char *api, unsigned flag, const char *event, int id, struct json_object *object)

@@ -15,19 +15,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ws"))
-from wsutil import Daemon, binding, check, connect, done, run  # noqa: E402
+from wsutil import Daemon, binding, check, connect, done, run, wait_log  # noqa: E402
 
 BINDINGS = ("--binding", binding("hello3"), "--binding", binding("hello2"))
-
-
-def wait_log(d, pattern, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        m = re.search(pattern, d.read_log(), re.M)
-        if m:
-            return m
-        time.sleep(0.05)
-    raise AssertionError("no line matching %r in the log:\n%s" % (pattern, d.read_log()[-4000:]))
 
 
 def hook_data(d, where, action, timeout=10):
