@@ -62,6 +62,25 @@ static struct call *call_of(struct xreq *x)
 	return (struct call *)((char *)x - offsetof(struct call, xreq));
 }
 
+/*
+ * What a waiting caller gets of 'object' (owned; released here): a deep
+ * copy that it alone references. The waiter reads the reply on its own
+ * thread while the callee's binding, on the thread of the reply, may still
+ * hold references to the same object and drop them (replying with
+ * json_object_get(o) then putting o is the usual idiom): json-c counts
+ * references without atomics, so sharing it would race on the count and
+ * on the free. A value that can't be copied (custom serializer) goes as is.
+ */
+static struct json_object *for_waiter(struct json_object *object)
+{
+	struct json_object *copy = NULL;
+
+	if (!object || json_object_deep_copy(object, &copy, NULL) < 0)
+		return object;
+	json_object_put(object);
+	return copy;
+}
+
 /* ---- the request's hooks ---- */
 
 static void call_reply(struct xreq *x, const char *error, const char *info, struct json_object *object)
@@ -81,6 +100,7 @@ static void call_reply(struct xreq *x, const char *error, const char *info, stru
 		json_object_put(envelope);
 	} else {
 		c->status = error ? -1 : 0;
+		object = for_waiter(object);
 		if (c->want_envelope) {
 			c->object = xreq_envelope(x, error, info, object);
 		} else {
@@ -317,7 +337,8 @@ static void hooked_sync_reply(void *closure, int status, struct json_object *env
 	struct hooked_sync *hs = closure;
 
 	hs->status = status;
-	hs->envelope = json_object_get(envelope);
+	/* borrowed from the transport, which drops it on its thread while the waiter reads it on its own */
+	hs->envelope = for_waiter(json_object_get(envelope));
 	atomic_store(&hs->done, 1);
 	jobs_wakeup();
 }
