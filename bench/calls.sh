@@ -23,11 +23,11 @@ calls_client() {
 	local kind=$1 port=$2 id=$3 secs=$4 out
 	case $kind in
 	http)
-		out=$(run_wrk -t1 -c1 -d"${secs}s" -H "x-afb-uuid: $id" "http://127.0.0.1:$port/api/hello/ping")
+		out=$(run_wrk -t1 -c1 -d"${secs}s" -H "x-afb-token: bench" ${id:+-H "x-afb-uuid: $id"} "http://127.0.0.1:$port/api/hello/ping")
 		awk '{ print $3 }' <<<"$out" ;;
 	ws|ws64)
 		out=$("$build/bench/ws-bench" -d "$secs" -c 1 -k "$([[ $kind == ws64 ]] && echo 64 || echo 1)" \
-			"ws://127.0.0.1:$port/api?token=bench&uuid=$id" hello ping) || die "ws-bench failed: $out"
+			"ws://127.0.0.1:$port/api?token=bench${id:+&uuid=$id}" hello ping) || die "ws-bench failed: $out"
 		awk '{ print $8 }' <<<"$out" ;;
 	esac
 }
