@@ -37,7 +37,7 @@ calls_measure() {
 	local db=$1 kind=$2 id heap n0 n1 calls scount top strace_pid
 	rm -f "$tmp/heap"
 	daemon_build=$db daemon_prefix="env HEAPCOUNT_OUT=$tmp/heap LD_PRELOAD=$build/bench/libheapcount.so" \
-		start_daemon "calls-$kind" --token bench --binding "$build/bindings/hello.so"
+		start_daemon "calls-$kind" --token bench --binding "$db/bindings/hello.so"
 	curl -sf -H "x-afb-token: bench" "http://127.0.0.1:$daemon_port/api/hello/ping" -o "$tmp/first" ||
 		die "no reply from the daemon"
 	id=$(sed -n 's/.*"uuid":"\([^"]*\)".*/\1/p' "$tmp/first")
