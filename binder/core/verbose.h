@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdatomic.h>
 
 /* 0: errors, 1: + warnings and notices (default), 2: + info, 3: + debug */
 extern int verbosity;
@@ -31,8 +32,36 @@ void verbose(int level, const char *prefix, const char *file, int line, const ch
 
 #define LOG_AT(level, ...) \
 	do { if (verbose_wants(verbosity, level)) verbose(level, 0, __FILE__, __LINE__, __func__, __VA_ARGS__); } while (0)
-#define LOGE(...) LOG_AT(3, __VA_ARGS__)
-#define LOGW(...) LOG_AT(4, __VA_ARGS__)
+
+/*
+ * Rate limit of errors and warnings, per call site: a client that can make
+ * the daemon log (a D-Bus peer leaving with calls pending, a flood of bad
+ * requests...) must not flood the log. Each LOGE/LOGW site writes at most
+ * VERBOSE_SITE_BURST messages a second; when a second ends with messages
+ * suppressed, its next message is preceded by one line "N messages
+ * suppressed in the last second" (file:line of the site). One mechanism for
+ * every site: each macro expansion has its own counters.
+ */
+#define VERBOSE_SITE_BURST 10
+
+struct verbose_site {
+	atomic_llong second;	/* the current second (monotonic) */
+	atomic_int count;	/* messages in it */
+	atomic_int suppressed;	/* not written since the last report */
+};
+
+/* 1 when a message of 'site' may be written now (then reports what was suppressed), else 0. */
+int verbose_site_pass(struct verbose_site *site, int level, const char *file, int line);
+
+#define LOG_LIMITED(level, ...) \
+	do { \
+		static struct verbose_site site_; \
+		if (verbose_wants(verbosity, level) && verbose_site_pass(&site_, level, __FILE__, __LINE__)) \
+			verbose(level, 0, __FILE__, __LINE__, __func__, __VA_ARGS__); \
+	} while (0)
+
+#define LOGE(...) LOG_LIMITED(3, __VA_ARGS__)
+#define LOGW(...) LOG_LIMITED(4, __VA_ARGS__)
 #define LOGN(...) LOG_AT(5, __VA_ARGS__)
 #define LOGI(...) LOG_AT(6, __VA_ARGS__)
 #define LOGD(...) LOG_AT(7, __VA_ARGS__)
