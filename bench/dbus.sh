@@ -26,15 +26,13 @@ dbus_cpu_ms() {
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$1/stat"
 }
 
-bench_dbus() {
-	local addr i inflight run out_ours out_echo out_typed med_a med_b ratio rounds_a rounds_b cpu_a cpu_b
+# Starts a private bus (never the machine's) and exports its address.
+dbus_start_bus() {
+	local addr i
 	command -v dbus-daemon >/dev/null || die "dbus-daemon not found (apt install dbus)"
 	command -v busctl >/dev/null || die "busctl not found (apt install systemd)"
-	build binder/afb-daemon bench/dbus-echo bench/dbus-client bindings/hello.so
 	bench_tmp
-
-	# a private bus: never the machine's
-	dbus-daemon --session --nofork --nopidfile --print-address=3 3>"$tmp/bus" &
+	dbus-daemon --session --nofork --nopidfile --print-address=3 3>"$tmp/bus" 2>/dev/null &
 	pids+=($!)
 	for ((i = 0; i < 100; i++)); do
 		addr=$(head -n1 "$tmp/bus" 2>/dev/null)
@@ -43,6 +41,12 @@ bench_dbus() {
 	done
 	[[ -n $addr ]] || die "dbus-daemon did not start"
 	export DBUS_SESSION_BUS_ADDRESS=$addr
+}
+
+bench_dbus() {
+	local inflight run out_ours out_echo out_typed med_a med_b ratio rounds_a rounds_b cpu_a cpu_b
+	build binder/afb-daemon bench/dbus-echo bench/dbus-client bindings/hello.so
+	dbus_start_bus
 
 	"$build/binder/afb-daemon" --interface 127.0.0.1 --port 0 --no-httpd \
 		--binding "$build/bindings/hello.so" --workdir "$tmp" --apitimeout 0 \

@@ -6,6 +6,12 @@
  *	CONNS connections keep INFLIGHT calls each in flight for SECONDS
  *	(after a 1 s warm-up); prints "calls/s <n> errors <n> p99_us <n> total <n>"
  *	(total: every reply received, warm-up included)
+ *   ws-bench --events CONNS [-t THREADS] [-r ROUNDS] URL
+ *	CONNS connections subscribe to one event of hello (eventadd, eventsub);
+ *	then, ROUNDS times (default 30, after 3 more of warm-up), the first
+ *	one pushes it (hello/eventpush) and the time from the push's sending
+ *	to the reception of the event by the last connection is measured;
+ *	prints "events CONNS median_us <n> p90_us <n> max_us <n>"
  *   ws-bench --idle CONNS URL
  *	opens CONNS connections, prints "open CONNS", waits for a line (or
  *	the end) on stdin, closes them all with close frames, waits for the
@@ -57,6 +63,11 @@ struct thread {
 static const char *api, *verb, *args = "null";
 static unsigned inflight = 1;
 static atomic_int measuring, stopping;
+
+/* --events: the round pushed, the connections that got it, when the last did */
+static int events_mode;
+static atomic_int ev_round, ev_count, ev_target, ev_replies, ev_errors;
+static _Atomic uint64_t ev_done_at;
 
 static uint64_t now_ns(void)
 {
@@ -115,6 +126,22 @@ static int on_message(void *closure, unsigned opcode, const char *data, size_t l
 	unsigned long long id;
 	uint64_t lat;
 
+	if (events_mode) {
+		const char *r;
+		int round;
+
+		if (len > 3 && !strncmp(data, "[5,", 3)) {
+			r = memmem(data, len, "\"r\":", 4);
+			if (r && sscanf(r + 4, "%d", &round) == 1 && round == atomic_load(&ev_round)
+			    && atomic_fetch_add(&ev_count, 1) + 1 == atomic_load(&ev_target))
+				atomic_store(&ev_done_at, now_ns());
+		} else if (len > 3 && data[0] == '[' && (data[1] == '3' || data[1] == '4')) {
+			if (data[1] == '4')
+				atomic_fetch_add(&ev_errors, 1);
+			atomic_fetch_add(&ev_replies, 1);
+		}
+		return 0;
+	}
 	if (len > 3 && data[0] == '[' && data[2] == ',' && (data[1] == '3' || data[1] == '4')) {
 		th->total++;
 		if (atomic_load(&measuring)) {
@@ -227,9 +254,13 @@ static void *run_thread(void *arg)
 	struct conn *c;
 	int i, n, rc;
 
-	for (i = 0; i < th->count; i++)
+	for (i = 0; i < th->count && !events_mode; i++)
 		for (unsigned k = 0; k < inflight; k++)
 			send_call(&th->conns[i]);
+	/* bytes that came with the handshakes */
+	for (i = 0; i < th->count; i++)
+		if (th->conns[i].extra)
+			wsmsg_rx_pump(&th->conns[i].rx, 100000);
 	while (!atomic_load(&stopping)) {
 		n = epoll_wait(th->ep, evs, 64, 100);
 		for (i = 0; i < n; i++) {
@@ -295,6 +326,96 @@ static void free_conns(struct conn *conns, int count)
 	free(conns);
 }
 
+static void send_text(struct conn *c, const char *text)
+{
+	size_t size;
+	uint8_t *frame = wsclient_frame(WSMSG_TEXT, text, strlen(text), &size);
+
+	if (!frame)
+		die("out of memory");
+	send_all(c, frame, size);
+	free(frame);
+}
+
+/* Waits until 'counter' reaches 'value' (or 60 s pass: fatal). */
+static void wait_count(atomic_int *counter, int value, const char *what)
+{
+	uint64_t deadline = now_ns() + 60000000000ull;
+
+	while (atomic_load(counter) < value) {
+		if (now_ns() > deadline) {
+			fprintf(stderr, "ws-bench: %s: %d of %d\n", what, atomic_load(counter), value);
+			exit(1);
+		}
+		usleep(200);
+	}
+}
+
+static int events_mode_run(const struct wsurl *url, int count, int nthreads, int rounds)
+{
+	struct thread *threads = calloc((size_t)nthreads, sizeof *threads);
+	struct conn **all = calloc((size_t)count, sizeof *all);
+	uint64_t *lat = calloc((size_t)rounds, sizeof *lat), t0;
+	char text[256];
+	int t, i, n = 0, r;
+
+	if (!threads || !all || !lat)
+		die("out of memory");
+	events_mode = 1;
+	for (t = 0; t < nthreads; t++) {
+		threads[t].ep = epoll_create1(0);
+		threads[t].count = count / nthreads + (t < count % nthreads);
+		threads[t].conns = calloc((size_t)threads[t].count, sizeof(struct conn));
+		if (!threads[t].conns)
+			die("out of memory");
+		for (i = 0; i < threads[t].count; i++) {
+			open_conn(&threads[t].conns[i], &threads[t], url);
+			all[n++] = &threads[t].conns[i];
+		}
+	}
+	for (t = 0; t < nthreads; t++)
+		pthread_create(&threads[t].tid, NULL, run_thread, &threads[t]);
+	send_text(all[0], "[2,\"a\",\"hello/eventadd\",{\"tag\":\"bench\",\"name\":\"bench\"}]");
+	wait_count(&ev_replies, 1, "eventadd");
+	atomic_store(&ev_errors, 0);	/* the event may exist already (an earlier run) */
+	for (i = 0; i < count; i++)
+		send_text(all[i], "[2,\"s\",\"hello/eventsub\",{\"tag\":\"bench\"}]");
+	wait_count(&ev_replies, 1 + count, "eventsub");
+	if (atomic_load(&ev_errors))
+		die("subscriptions failed");
+	atomic_store(&ev_target, count);
+	for (r = -3; r < rounds; r++) {
+		atomic_store(&ev_count, 0);
+		atomic_store(&ev_done_at, 0);
+		atomic_store(&ev_round, r + 1000);
+		snprintf(text, sizeof text, "[2,\"p\",\"hello/eventpush\",{\"tag\":\"bench\",\"data\":{\"r\":%d}}]",
+			 r + 1000);
+		t0 = now_ns();
+		send_text(all[0], text);
+		wait_count(&ev_count, count, "events received");
+		/* the last receiver writes the time just after counting */
+		while (!atomic_load(&ev_done_at))
+			usleep(10);
+		if (r >= 0)
+			lat[r] = (atomic_load(&ev_done_at) - t0) / 1000;
+		/* the push's reply, and a pause: rounds do not overlap */
+		usleep(20000);
+	}
+	atomic_store(&stopping, 1);
+	for (t = 0; t < nthreads; t++)
+		pthread_join(threads[t].tid, NULL);
+	qsort(lat, (size_t)rounds, sizeof *lat, cmp);
+	printf("events %d median_us %llu p90_us %llu max_us %llu\n", count, (unsigned long long)lat[rounds / 2],
+	       (unsigned long long)lat[rounds * 9 / 10], (unsigned long long)lat[rounds - 1]);
+	fflush(stdout);
+	for (t = 0; t < nthreads; t++)
+		free_conns(threads[t].conns, threads[t].count);
+	free(threads);
+	free(all);
+	free(lat);
+	return 0;
+}
+
 static int idle_mode(const struct wsurl *url, int count)
 {
 	struct conn *conns = calloc((size_t)count, sizeof *conns);
@@ -324,25 +445,29 @@ int main(int argc, char **argv)
 	struct wsurl url;
 	struct thread *threads;
 	struct rlimit rl;
-	int opt, nconn = 1, nthreads = 1, idle = 0, duration = 5, i, t;
+	int opt, nconn = 1, nthreads = 1, idle = 0, events = 0, rounds = 30, duration = 5, i, t;
 	uint64_t calls = 0, errors = 0, total = 0, start, elapsed, *all, n = 0, p99 = 0;
 
 	static const struct option longopts[] = {
 		{ "idle", required_argument, NULL, 'i' },
+		{ "events", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 }
 	};
-	while ((opt = getopt_long(argc, argv, "c:k:d:t:i:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:k:d:t:i:e:r:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': nconn = atoi(optarg); break;
 		case 'k': inflight = (unsigned)atoi(optarg); break;
 		case 'd': duration = atoi(optarg); break;
 		case 't': nthreads = atoi(optarg); break;
 		case 'i': idle = atoi(optarg); break;
+		case 'e': events = atoi(optarg); break;
+		case 'r': rounds = atoi(optarg); break;
 		default: die("bad option");
 		}
 	}
 	if (optind >= argc || wsurl_parse(argv[optind], &url) < 0)
-		die("usage: ws-bench [-c CONNS] [-k INFLIGHT] [-d SECONDS] [-t THREADS] URL API VERB [ARGS] | --idle N URL");
+		die("usage: ws-bench [-c CONNS] [-k INFLIGHT] [-d SECONDS] [-t THREADS] URL API VERB [ARGS] | --idle N URL"
+		    " | --events N [-t THREADS] [-r ROUNDS] URL");
 	/* many connections need many descriptors */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -350,6 +475,9 @@ int main(int argc, char **argv)
 	}
 	if (idle)
 		return idle_mode(&url, idle);
+	if (events)
+		return events_mode_run(&url, events, nthreads < 1 ? 1 : nthreads > events ? events : nthreads,
+				       rounds < 1 ? 1 : rounds);
 	if (argc - optind < 3)
 		die("API and VERB are needed");
 	api = argv[optind + 1];

@@ -16,6 +16,7 @@
 #include "dbus-text.h"
 #include "dbus-typed.h"
 #include "evt.h"
+#include "jbuf.h"
 #include "mainloop.h"
 #include "verbose.h"
 #include "xreq.h"
@@ -32,8 +33,13 @@ struct dbus_call {
 	char names[];			/* api, verb, link_path, NUL-terminated */
 };
 
-/* The answer, prepared on the replying thread, sent on the main one. */
+/*
+ * The answer, prepared on the replying thread, sent on the main one. For
+ * a JSON call, the response text is written once (jbuf.h) right after it,
+ * in the same block, with the strings.
+ */
 struct answer {
+	struct mainloop_item post;	/* send_answer */
 	struct dbus_conn *conn;
 	sd_bus_message *msg;
 	const char *error;		/* NULL: success */
@@ -42,7 +48,6 @@ struct answer {
 	struct json_object *object;	/* success of a typed call (owned) */
 	const struct dbus_shape *typed;	/* typed call: the shape of 'object' */
 	struct dbus_schema *schema;	/* one reference, or NULL */
-	char strings[];
 };
 
 static atomic_int live_calls;
@@ -75,9 +80,9 @@ static int send_typed(struct answer *a)
 	return rc;
 }
 
-static void send_answer(void *arg)
+static void send_answer(struct mainloop_item *item)
 {
-	struct answer *a = arg;
+	struct answer *a = (struct answer *)item;
 	sd_bus_error err = SD_BUS_ERROR_NULL;
 	char *fixed = NULL;
 	int rc;
@@ -104,37 +109,59 @@ static void send_answer(void *arg)
 	free(a);
 }
 
+/* Appends the NUL-terminated 's' (may be NULL) to 'b'; its offset in the block, or 0 for NULL. */
+static size_t put_string(struct jbuf *b, const char *s)
+{
+	size_t at = b->len;
+
+	if (!s)
+		return 0;
+	jbuf_raw(b, s, strlen(s) + 1);
+	return at;
+}
+
 static void call_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
 {
 	struct dbus_call *c = (struct dbus_call *)x;
-	char *text_copy = NULL, *error = status ? dbus_name_error_of_status(status) : NULL;
-	/* a JSON call: the text now, on the replying thread */
-	const char *response = status || c->typed ? NULL : dbus_text_json(object, &text_copy);
-	size_t lr = response ? strlen(response) + 1 : 0, li = info ? strlen(info) + 1 : 0;
-	size_t le = error ? strlen(error) + 1 : 0;
-	struct answer *a = malloc(sizeof *a + lr + li + le);
-	char *at;
+	char *error = status ? dbus_name_error_of_status(status) : NULL, *escaped = NULL, *mem;
+	size_t at_response = 0, at_info, at_error, len;
+	const char *text;
+	struct answer *a;
+	struct jbuf b;
+	int rc = 0;
 
-	if (!a || (status && !error) || (!status && !c->typed && !response)) {
+	jbuf_init(&b, sizeof *a, 256);
+	if (!status && !c->typed) {
+		/* a JSON call: its text now, on the replying thread, once, into the answer */
+		at_response = b.len;
+		jbuf_json(&b, object);
+		text = jbuf_text(&b, &len);
+		rc = text ? dbus_text_json_escape(text, len, &escaped) : -ENOMEM;
+		if (rc > 0) {
+			b.len = at_response;
+			jbuf_raw(&b, escaped, strlen(escaped));
+		}
+		jbuf_char(&b, 0);
+	}
+	at_info = put_string(&b, info);
+	at_error = put_string(&b, error);
+	free(error);
+	free(escaped);
+	mem = jbuf_finish(&b, NULL);
+	if (!mem || rc < 0 || (status && !at_error)) {
 		/* out of memory: the caller gets NoReply when we release the message */
 		LOGE("D-Bus: out of memory, reply of %s/%s lost", x->api, x->verb);
-		free(a);
-		free(error);
-		free(text_copy);
+		free(mem);
 		json_object_put(object);
 		return;
 	}
-	at = a->strings;
+	a = (struct answer *)mem;
 	a->conn = c->conn;
 	a->msg = c->msg;
 	c->msg = NULL;
-	a->response = response ? memcpy(at, response, lr) : NULL;
-	at += lr;
-	a->info = info ? memcpy(at, info, li) : NULL;
-	at += li;
-	a->error = error ? memcpy(at, error, le) : NULL;
-	free(error);
-	free(text_copy);
+	a->response = at_response ? mem + at_response : NULL;
+	a->info = at_info ? mem + at_info : NULL;
+	a->error = at_error ? mem + at_error : NULL;
 	/* a typed call: the object itself goes to the main thread (it is ours: replies consume it) */
 	a->typed = status ? NULL : c->typed;
 	a->object = a->typed ? object : NULL;
@@ -142,13 +169,8 @@ static void call_reply(struct xreq *x, const char *status, const char *info, str
 	if (!a->typed)
 		json_object_put(object);
 	/* posted even on the main thread: events posted before the reply go first */
-	if (mainloop_post(send_answer, a) < 0) {
-		LOGE("D-Bus: out of memory, reply of %s/%s lost", x->api, x->verb);
-		c->msg = a->msg;	/* released on the main thread by destroy's post */
-		json_object_put(a->object);
-		dbus_schema_unref(a->schema);
-		free(a);
-	}
+	a->post.run = send_answer;
+	mainloop_post_item(&a->post);
 }
 
 static void unref_message(void *arg)

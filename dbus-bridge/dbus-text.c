@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,16 @@ const char *dbus_text_plain(const char *s, const char *what, char **tofree)
 	return again ? again : "?";
 }
 
+int dbus_text_json_escape(const char *text, size_t len, char **copy)
+{
+	/* in a JSON text, bytes >= 0x80 are inside strings, where escapes keep the value */
+	*copy = NULL;
+	if (find_noncharacter((const unsigned char *)text, len) == len)
+		return 0;
+	*copy = rewrite(text, len, 1);
+	return *copy ? 1 : -ENOMEM;
+}
+
 const char *dbus_text_json(struct json_object *obj, char **tofree)
 {
 	char *fixed = NULL, *again;
@@ -116,10 +127,8 @@ const char *dbus_text_json(struct json_object *obj, char **tofree)
 	if (!text)
 		return NULL;
 	*tofree = fixed;
-	/* in a JSON text, bytes >= 0x80 are inside strings, where escapes keep the value */
-	if (find_noncharacter((const unsigned char *)text, len) == len)
+	if (dbus_text_json_escape(text, len, &again) == 0)
 		return text;
-	again = rewrite(text, len, 1);
 	free(fixed);
 	*tofree = again;
 	return again;

@@ -44,3 +44,10 @@ const char *dbus_text_plain(const char *s, const char *what, char **tofree);
  * the same value: *tofree as above. NULL without memory.
  */
 const char *dbus_text_json(struct json_object *obj, char **tofree);
+
+/*
+ * For a JSON text of 'len' bytes already valid UTF-8 (jbuf.h writes them):
+ * 0 when sd-bus sends it as it is; 1 with *copy, a malloc'ed copy (NUL-
+ * terminated) whose noncharacters are escaped; -ENOMEM.
+ */
+int dbus_text_json_escape(const char *text, size_t len, char **copy);

@@ -46,6 +46,27 @@ static void t_preinitfail(void)   { refused("v3-preinitfail", "pre-init"); }
 static void t_initfail(void)      { refused("v3-initfail", "init failed"); }
 static void t_v2_incomplete(void) { refused("v2-incomplete", "afbBindingV2data is missing"); }
 
+/* a pre-init spinning on the CPU stops the daemon after --load-timeout seconds of CPU time */
+static void t_spin(void)
+{
+	const char *path = afbt_test_binding("v3-spin");
+
+	check_refused(path, "used more than 1 s of CPU time",
+		      (const char *[]){ "--load-timeout", "1", "--binding", path, NULL });
+}
+
+/* only CPU time counts: a pre-init sleeping longer than the limit loads */
+static void t_sleepy(void)
+{
+	struct afbt_daemon *d = afbt_daemon_start("--load-timeout", "1", "--binding",
+						  afbt_test_binding("v3-sleepy"), NULL);
+	struct afbt_resp *r = afbt_get(d, NULL, "/api/sleepy/ping");
+
+	CHECK_REPLY(r, 200, "success");
+	CHECK_STR(afbt_jstr(r, "response"), "sleepy");
+	afbt_daemon_stop(d);
+}
+
 /* a v3 binding and a v1 one of the same api name: the second is refused */
 static void t_duplicate(void)
 {
@@ -203,6 +224,48 @@ static void t_events_between(void)
 	afbt_daemon_stop(all);
 }
 
+static const char *level_of(struct afbt_daemon *d, const char *api)
+{
+	struct afbt_resp *r = afbt_post_json(d, NULL, afbt_fmt("{\"verbosity\":[\"%s\"]}", api), "/api/monitor/get");
+
+	CHECK_REPLY(r, 200, "success");
+	return afbt_jstr(r, afbt_fmt("response.verbosity.%s", api));
+}
+
+/* per-api verbosity: monitor/set changes the log mask of one v3 api (and the verbosity of a v2 one) */
+static void t_api_verbosity(void)
+{
+	struct afbt_daemon *d = afbt_daemon_start("--binding", afbt_binding("hello2"), "--binding",
+						  afbt_binding("hello3"), NULL);
+	struct afbt_resp *r;
+	int mask;
+
+	CHECK_STR(level_of(d, "hello3"), "warning");
+	r = afbt_get(d, NULL, "/api/hello3/verbose?message=quiet-one");
+	CHECK_REPLY(r, 200, "success");
+	mask = json_object_get_int(afbt_json(r, "response"));
+	CHECK(!(mask & 0x80));
+	CHECK(afbt_daemon_wait_log(d, 2000, "verbose: quiet-one", NULL) != NULL);
+	CHECK(afbt_find_line(afbt_daemon_log(d), "debug: quiet-one", NULL) == NULL);
+
+	CHECK_REPLY(afbt_post_json(d, NULL, "{\"verbosity\":{\"hello3\":\"debug\",\"hello2\":\"error\"}}",
+				   "/api/monitor/set"), 200, "success");
+	CHECK_STR(level_of(d, "hello3"), "debug");
+	CHECK_STR(level_of(d, "hello2"), "error");
+	r = afbt_get(d, NULL, "/api/hello3/verbose?message=loud-one");
+	CHECK_REPLY(r, 200, "success");
+	mask = json_object_get_int(afbt_json(r, "response"));
+	CHECK(mask & 0x80);
+	CHECK(afbt_daemon_wait_log(d, 2000, "debug: loud-one", NULL) != NULL);
+	/* hello2 now logs errors only: its NOTICE is dropped, its verbosity reads 0 */
+	r = afbt_get(d, NULL, "/api/hello2/verbose?message=muted-two");
+	CHECK_REPLY(r, 200, "success");
+	CHECK(json_object_get_int(afbt_json(r, "response")) == 0);
+	afbt_msleep(200);
+	CHECK(afbt_find_line(afbt_daemon_log(d), "muted-two", NULL) == NULL);
+	afbt_daemon_stop(d);
+}
+
 int main(int argc, char **argv)
 {
 	afbt_init(argc, argv);
@@ -213,9 +276,12 @@ int main(int argc, char **argv)
 	afbt_run("refused-initfail", t_initfail);
 	afbt_run("refused-v2-incomplete", t_v2_incomplete);
 	afbt_run("refused-duplicate", t_duplicate);
+	afbt_run("load-timeout-spin", t_spin);
+	afbt_run("load-timeout-sleepy", t_sleepy);
 	afbt_run("start-order", t_order);
 	afbt_run("vdyn", t_vdyn);
 	afbt_run("side-by-side", t_side_by_side);
 	afbt_run("events-between", t_events_between);
+	afbt_run("api-verbosity", t_api_verbosity);
 	return afbt_done();
 }

@@ -271,50 +271,43 @@ static void t_busy(void)
 	afbt_daemon_stop(d);
 }
 
+/* A ping on a new connection from 'from': the status line of the reply ("" when none came). */
+static const char *ping_from(const char *from, int port)
+{
+	static char got[512];
+	int c = connect_from(from, port);
+	double t0 = afbt_now();
+
+	got[0] = 0;
+	if (c < 0)
+		return got;
+	send(c, "GET /api/hello/ping HTTP/1.1\r\nHost: x\r\n\r\n", 41, MSG_NOSIGNAL);
+	while (!strstr(got, "pong") && afbt_now() - t0 < 3) {
+		if (closed_by_peer(c, got, sizeof got))
+			break;
+		afbt_msleep(20);
+	}
+	close(c);
+	return got;
+}
+
 static void t_per_address(void)
 {
 	struct afbt_daemon *d = afbt_daemon_start("--binding", afbt_binding("hello"), "--http-max-per-address", "2",
 						  NULL);
 	/* 127.0.0.4: the harness' own HTTP client keeps connections from 127.0.0.1 */
-	int a = connect_from("127.0.0.4", d->port), b = connect_from("127.0.0.4", d->port), c;
-	char got[512] = "";
-	double t0;
+	int a = connect_from("127.0.0.4", d->port), b = connect_from("127.0.0.4", d->port);
 
 	CHECK(a >= 0 && b >= 0);
 	afbt_msleep(200);
-	c = connect_from("127.0.0.4", d->port);
-	CHECK(c >= 0);
-	t0 = afbt_now();
-	while (!closed_by_peer(c, got, sizeof got) && afbt_now() - t0 < 3)
-		afbt_msleep(20);
-	CHECK(!strncmp(got, "HTTP/1.1 503", 12));
+	CHECK(!strncmp(ping_from("127.0.0.4", d->port), "HTTP/1.1 503", 12));
 	/* another address is not concerned */
-	close(c);
-	c = connect_from("127.0.0.3", d->port);
-	CHECK(c >= 0);
-	send(c, "GET /api/hello/ping HTTP/1.1\r\nHost: x\r\n\r\n", 41, MSG_NOSIGNAL);
-	got[0] = 0;
-	t0 = afbt_now();
-	while (!strstr(got, "pong") && afbt_now() - t0 < 3) {
-		closed_by_peer(c, got, sizeof got);
-		afbt_msleep(20);
-	}
-	CHECK(!strncmp(got, "HTTP/1.1 200", 12));
-	close(c);
+	CHECK(!strncmp(ping_from("127.0.0.3", d->port), "HTTP/1.1 200", 12));
 	/* a connection that leaves makes room */
 	close(a);
 	afbt_msleep(200);
-	c = connect_from("127.0.0.4", d->port);
-	send(c, "GET /api/hello/ping HTTP/1.1\r\nHost: x\r\n\r\n", 41, MSG_NOSIGNAL);
-	got[0] = 0;
-	t0 = afbt_now();
-	while (!strstr(got, "pong") && afbt_now() - t0 < 3) {
-		closed_by_peer(c, got, sizeof got);
-		afbt_msleep(20);
-	}
-	CHECK(!strncmp(got, "HTTP/1.1 200", 12));
+	CHECK(!strncmp(ping_from("127.0.0.4", d->port), "HTTP/1.1 200", 12));
 	close(b);
-	close(c);
 	afbt_daemon_stop(d);
 }
 

@@ -17,6 +17,7 @@
 #include "api-v3.h"
 #include "binding-host.h"
 #include "calls.h"
+#include "cpulimit.h"
 #include "fault.h"
 #include "verbose.h"
 
@@ -54,20 +55,31 @@ static void *open_binding(const char *path)
 	return o.handle;
 }
 
+/* loads and pre-inits: 1 when loaded, 0 when not a binding, -errno */
+static int load(struct apiset *set, const char *path, void **handle)
+{
+	int rc;
+
+	*handle = open_binding(path);
+	if (!*handle)
+		return -ENOENT;
+	rc = api_so_v3_load(set, path, *handle);
+	if (rc == 0)
+		rc = api_so_v2_load(set, path, *handle);
+	if (rc == 0)
+		rc = api_so_v1_load(set, path, *handle);
+	return rc;
+}
+
 int api_so_load(struct apiset *set, const char *path)
 {
 	void *handle;
 	int rc;
 
 	host_prepare();
-	handle = open_binding(path);
-	if (!handle)
-		return -ENOENT;
-	rc = api_so_v3_load(set, path, handle);
-	if (rc == 0)
-		rc = api_so_v2_load(set, path, handle);
-	if (rc == 0)
-		rc = api_so_v1_load(set, path, handle);
+	cpulimit_begin(path, "loading (constructors and pre-init)");
+	rc = load(set, path, &handle);
+	cpulimit_end();
 	if (rc == 0) {
 		LOGE("binding %s: not a binding: none of the symbols afbBindingV3, afbBindingV3entry, "
 		     "afbBindingV2, afbBindingVdyn, afbBindingV1Register found", path);

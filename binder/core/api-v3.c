@@ -95,10 +95,21 @@ static int add_name(void *closure, const char *word, size_t len)
 
 static const struct api_itf v3_api_itf;
 
+/* what a verbosity lets out (verbose.h): 0 errors, 1 + warnings and notices, 2 + info, 3 + debug */
+static int logmask_of_verbosity(int level)
+{
+	return level <= 0 ? 0x0f : level == 1 ? 0x3f : level == 2 ? 0x7f : 0xff;
+}
+
+/* the verbosity of the highest syslog level of a mask */
+static int verbosity_of_logmask(int logmask)
+{
+	return logmask & 0x80 ? 3 : logmask & 0x40 ? 2 : logmask & 0x30 ? 1 : 0;
+}
+
 int api_v3_default_logmask(void)
 {
-	/* what verbosity lets out (verbose.h): 0 errors, 1 + warnings and notices, 2 + info, 3 + debug */
-	return verbosity <= 0 ? 0x0f : verbosity == 1 ? 0x3f : verbosity == 2 ? 0x7f : 0xff;
+	return logmask_of_verbosity(verbosity);
 }
 
 struct api_v3 *api_v3_new(struct apiset *set, const char *name, const char *info, int noconcurrency,
@@ -471,19 +482,24 @@ void api_v3_vlog(int logmask, int level, const char *kind, const char *name, con
 	verbose_v(level, prefix, file, line, func, fmt ? fmt : "(no message)", args);
 }
 
+/* the binding's macros read x3.logmask (and a v2 binding its data's verbosity) without lock */
+static void store_logmask(struct api_v3 *a, int logmask)
+{
+	__atomic_store_n(&a->x3.logmask, logmask, __ATOMIC_RELAXED);
+	if (a->v2data)
+		__atomic_store_n(&a->v2data->verbosity,
+				 AFB_SYSLOG_LEVEL_TO_VERBOSITY(_afb_verbomask_to_upper_level_(logmask)), __ATOMIC_RELAXED);
+}
+
 int api_v3_set_logmask(struct apiset *set, const char *name, int logmask)
 {
 	struct api *api = apiset_lookup(set, name);
-	struct api_v3 *a;
 
 	if (!api || api->itf != &v3_api_itf) {
 		api_unref(api);
 		return -ENOENT;
 	}
-	a = api->closure;
-	a->x3.logmask = logmask;
-	if (a->v2data)
-		a->v2data->verbosity = AFB_SYSLOG_LEVEL_TO_VERBOSITY(_afb_verbomask_to_upper_level_(logmask));
+	store_logmask(api->closure, logmask);
 	api_unref(api);
 	return 0;
 }
@@ -728,9 +744,24 @@ static void v3_destroy(void *closure)
 	api_v3_unref(closure);
 }
 
+/* monitor/get and monitor/set verbosity: the api's own logmask */
+static int v3_get_verbosity(void *closure)
+{
+	struct api_v3 *a = closure;
+
+	return verbosity_of_logmask(__atomic_load_n(&a->x3.logmask, __ATOMIC_RELAXED));
+}
+
+static void v3_set_verbosity(void *closure, int level)
+{
+	store_logmask(closure, logmask_of_verbosity(level));
+}
+
 static const struct api_itf v3_api_itf = {
 	.call = v3_call,
 	.describe = v3_describe,
 	.start = v3_start,
 	.destroy = v3_destroy,
+	.get_verbosity = v3_get_verbosity,
+	.set_verbosity = v3_set_verbosity,
 };

@@ -8,12 +8,16 @@
 #include "evt.h"
 #include "hook.h"
 
-/* A subscription: one (event, listener) pair, counted. */
+/*
+ * A subscription: one (event, listener) pair, counted. In both lists with
+ * the address of the pointer to it: unlinked in O(1), so that 10,000
+ * subscribers leaving cost 10,000 steps, not 10,000^2 / 2.
+ */
 struct watch {
 	struct evt *evt;
 	struct evt_listener *listener;
-	struct watch *next_of_evt;
-	struct watch *next_of_listener;
+	struct watch *next_of_evt, **pprev_of_evt;
+	struct watch *next_of_listener, **pprev_of_listener;
 	int count;
 };
 
@@ -39,6 +43,41 @@ struct evt_listener {
 
 /* guards every list above; callbacks are called without it */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* deliveries (evt_delivery): the last number given, and the one of this thread */
+static atomic_ulong deliveries;
+static __thread unsigned long delivery;
+
+unsigned long evt_delivery(void)
+{
+	return delivery;
+}
+
+/*
+ * The interfaces that took part in a delivery, for their 'delivered'.
+ * More than a few kinds of listeners is not expected: beyond, every
+ * interface of the snapshot is told (what they do is idempotent).
+ */
+#define MAX_KINDS 8
+struct kinds {
+	int count, overflow;
+	const struct evt_listener_itf *items[MAX_KINDS];
+};
+
+static void kinds_add(struct kinds *k, const struct evt_listener_itf *itf)
+{
+	int i;
+
+	if (!itf->delivered)
+		return;
+	for (i = 0; i < k->count; i++)
+		if (k->items[i] == itf)
+			return;
+	if (k->count < MAX_KINDS)
+		k->items[k->count++] = itf;
+	else
+		k->overflow = 1;
+}
 
 /* evt_listener_close waits there for the callbacks in flight */
 static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -164,20 +203,16 @@ int evt_id(const struct evt *evt)
 /* Unlinks 'w' from its listener's list. Lock held. */
 static void unlink_from_listener(struct watch *w)
 {
-	struct watch **p = &w->listener->watches;
-
-	while (*p != w)
-		p = &(*p)->next_of_listener;
-	*p = w->next_of_listener;
+	*w->pprev_of_listener = w->next_of_listener;
+	if (w->next_of_listener)
+		w->next_of_listener->pprev_of_listener = w->pprev_of_listener;
 }
 
 static void unlink_from_evt(struct watch *w)
 {
-	struct watch **p = &w->evt->watches;
-
-	while (*p != w)
-		p = &(*p)->next_of_evt;
-	*p = w->next_of_evt;
+	*w->pprev_of_evt = w->next_of_evt;
+	if (w->next_of_evt)
+		w->next_of_evt->pprev_of_evt = w->pprev_of_evt;
 }
 
 void evt_drop(struct evt *evt)
@@ -191,7 +226,7 @@ void evt_drop(struct evt *evt)
 	pthread_mutex_lock(&lock);
 	evt->dropped = 1;
 	while ((w = evt->watches) != NULL) {
-		evt->watches = w->next_of_evt;
+		unlink_from_evt(w);
 		unlink_from_listener(w);
 		l = w->listener;
 		pthread_mutex_unlock(&lock);
@@ -244,9 +279,29 @@ static void targets_release(struct targets *t)
 		free(t->items);
 }
 
+/* The end of a delivery: the 'delivered' of the interfaces that took part. */
+static void delivered(struct kinds *k, struct targets *t)
+{
+	const struct evt_listener_itf *itf;
+	int i, j;
+
+	for (i = 0; i < k->count; i++)
+		k->items[i]->delivered();
+	if (!k->overflow)
+		return;
+	for (i = 0; i < t->count; i++) {
+		itf = t->items[i]->itf;
+		for (j = 0; j < i && t->items[j]->itf != itf; j++);
+		if (j == i && itf->delivered)
+			itf->delivered();
+	}
+}
+
 int evt_push(struct evt *evt, struct json_object *object)
 {
 	struct targets t = { .count = 0, .items = t.local };
+	struct kinds k = { .count = 0, .overflow = 0 };
+	unsigned long saved;
 	struct running r;
 	int cap = 16, i;
 	struct watch *w;
@@ -259,11 +314,16 @@ int evt_push(struct evt *evt, struct json_object *object)
 		if (targets_add(&t, w->listener, &cap) < 0)
 			break;
 	pthread_mutex_unlock(&lock);
+	saved = delivery;
+	delivery = atomic_fetch_add(&deliveries, 1) + 1;
 	for (i = 0; i < t.count; i++)
 		if (enter(t.items[i], &r)) {
 			t.items[i]->itf->push(t.items[i]->closure, evt->fullname, evt->id, object);
 			leave(t.items[i], &r);
+			kinds_add(&k, t.items[i]->itf);
 		}
+	delivered(&k, &t);
+	delivery = saved;
 	targets_release(&t);
 	if (evt->traced && hook_wants(HOOK_EVENT, HOOK_EVT_PUSH_AFTER))
 		hook_evt_data(evt->fullname, evt->id, HOOK_EVT_PUSH_AFTER, object, i);
@@ -275,6 +335,8 @@ int evt_push(struct evt *evt, struct json_object *object)
 static int broadcast(const char *fullname, int id, int traced, struct json_object *object)
 {
 	struct targets t = { .count = 0, .items = t.local };
+	struct kinds k = { .count = 0, .overflow = 0 };
+	unsigned long saved;
 	struct running r;
 	int cap = 16, i;
 	struct evt_listener *l;
@@ -287,11 +349,16 @@ static int broadcast(const char *fullname, int id, int traced, struct json_objec
 		if (l->itf->broadcast && targets_add(&t, l, &cap) < 0)
 			break;
 	pthread_mutex_unlock(&lock);
+	saved = delivery;
+	delivery = atomic_fetch_add(&deliveries, 1) + 1;
 	for (i = 0; i < t.count; i++)
 		if (enter(t.items[i], &r)) {
 			t.items[i]->itf->broadcast(t.items[i]->closure, fullname, object);
 			leave(t.items[i], &r);
+			kinds_add(&k, t.items[i]->itf);
 		}
+	delivered(&k, &t);
+	delivery = saved;
 	targets_release(&t);
 	if (traced && hook_wants(HOOK_EVENT, HOOK_EVT_BROADCAST_AFTER))
 		hook_evt_data(fullname, id, HOOK_EVT_BROADCAST_AFTER, object, i);
@@ -413,8 +480,14 @@ int evt_subscribe(struct evt_listener *l, struct evt *evt)
 	w->listener = evt_listener_ref(l);
 	w->count = 1;
 	w->next_of_evt = evt->watches;
+	if (w->next_of_evt)
+		w->next_of_evt->pprev_of_evt = &w->next_of_evt;
+	w->pprev_of_evt = &evt->watches;
 	evt->watches = w;
 	w->next_of_listener = l->watches;
+	if (w->next_of_listener)
+		w->next_of_listener->pprev_of_listener = &w->next_of_listener;
+	w->pprev_of_listener = &l->watches;
 	l->watches = w;
 	pthread_mutex_unlock(&lock);
 	if (l->itf->add && enter(l, &r)) {
@@ -466,7 +539,7 @@ void evt_listener_unsubscribe_all(struct evt_listener *l)
 
 	pthread_mutex_lock(&lock);
 	while ((w = l->watches) != NULL) {
-		l->watches = w->next_of_listener;
+		unlink_from_listener(w);
 		unlink_from_evt(w);
 		pthread_mutex_unlock(&lock);
 		watch_free(w);

@@ -34,7 +34,21 @@ struct evt_listener_itf {
 	 * in reading what was sent to it (see evt_congested).
 	 */
 	int (*congested)(void *closure);
+	/*
+	 * Optional: called once on the pushing thread after the push or
+	 * broadcast callbacks of one delivery, when some listener of this
+	 * interface got one. Listeners that share work between the listeners
+	 * of a delivery (one WebSocket frame written for 1,000 subscribers,
+	 * see evt_delivery) release it there.
+	 */
+	void (*delivered)(void);
 };
+
+/*
+ * In push and broadcast callbacks: a number that every callback of one
+ * delivery (one evt_push or broadcast) sees, and no other delivery.
+ */
+unsigned long evt_delivery(void);
 
 /* Creates an event named 'fullname' (copied). NULL on allocation failure. */
 struct evt *evt_new(const char *fullname);

@@ -355,14 +355,14 @@ static void add_peer(struct json_object *desc, struct xreq *x)
 
 	if (!p)
 		return;
-	if (p->creds.known) {
+	if (p->creds->known) {
 		creds = json_object_new_object();
-		snprintf(uid, sizeof uid, "%u", (unsigned)p->creds.uid);
-		add_int(creds, "uid", p->creds.uid);
+		snprintf(uid, sizeof uid, "%u", (unsigned)p->creds->uid);
+		add_int(creds, "uid", p->creds->uid);
 		add_str(creds, "user", uid);
-		add_int(creds, "gid", p->creds.gid);
-		add_int(creds, "pid", p->creds.pid);
-		add_str_opt(creds, "label", p->creds.label[0] ? p->creds.label : NULL);
+		add_int(creds, "gid", p->creds->gid);
+		add_int(creds, "pid", p->creds->pid);
+		add_str_opt(creds, "label", p->creds->label[0] ? p->creds->label : NULL);
 		json_object_object_add(desc, "credentials", creds);
 	}
 	add_str(desc, "transport", peer_kind_name(p->kind));

@@ -26,14 +26,6 @@
 #define WATCH_LINGER_US 100000
 #define LEADER_BATCH 64
 
-struct job {
-	struct job *next;
-	const void *group;
-	void (*callback)(int signum, void *arg);
-	void *arg;
-	time_t deadline;	/* 0: none */
-};
-
 /* groups currently running, to serialize jobs of one group */
 struct busy_group {
 	struct busy_group *next;
@@ -113,9 +105,9 @@ static void ring_remove(struct jobs_lane *lane)
 }
 
 /* Unlinks the job at 'prev' of 'lane'. Lock held. */
-static struct job *unlink_job(struct jobs_lane *lane, struct job **prev)
+static struct jobs_entry *unlink_job(struct jobs_lane *lane, struct jobs_entry **prev)
 {
-	struct job *job = *prev;
+	struct jobs_entry *job = *prev;
 
 	*prev = job->next;
 	if (lane->tail == &job->next)
@@ -131,10 +123,10 @@ static struct job *unlink_job(struct jobs_lane *lane, struct job **prev)
  * Unlinks the first runnable job of the next lane that has one, round-robin
  * between lanes. Lock held.
  */
-static struct job *pick_job(void)
+static struct jobs_entry *pick_job(void)
 {
 	struct jobs_lane *lane = ring, *start = ring;
-	struct job **prev, *job;
+	struct jobs_entry **prev, *job;
 
 	if (!lane)
 		return NULL;
@@ -151,8 +143,22 @@ static struct job *pick_job(void)
 	return NULL;
 }
 
+/*
+ * Calls the callback of 'job' and frees it when jobs.c allocated it (an
+ * embedded entry may be freed by its callback: it is not touched after).
+ */
+static void run_entry(struct jobs_entry *job, int signum)
+{
+	void (*callback)(int signum, void *arg) = job->callback;
+	void *arg = job->arg;
+
+	if (job->allocated)
+		free(job);
+	callback(signum, arg);
+}
+
 /* Runs 'job' with the lock released. Lock held on entry and exit. */
-static void run_job(struct job *job)
+static void run_job(struct jobs_entry *job)
 {
 	struct busy_group mark = { .group = job->group };
 	struct busy_group **b;
@@ -167,8 +173,7 @@ static void run_job(struct job *job)
 	if (job->deadline && time(NULL) > job->deadline)
 		signum = SIGALRM;
 	pthread_mutex_unlock(&lock);
-	job->callback(signum, job->arg);
-	free(job);
+	run_entry(job, signum);
 	pthread_mutex_lock(&lock);
 	if (mark.group) {
 		groups_here = mark.next_here;
@@ -193,7 +198,7 @@ static int i_lead(void)
  */
 static void lead(void)
 {
-	struct job *job;
+	struct jobs_entry *job;
 	int rc, block, n;
 
 	has_leader = 1;
@@ -241,7 +246,7 @@ static void lead(void)
 /* The life of a pool thread. Lock held on entry and exit. */
 static void follow(void)
 {
-	struct job *job;
+	struct jobs_entry *job;
 
 	while (!stopping) {
 		/* the loop is free, or lent by a leader stuck in a job */
@@ -366,7 +371,7 @@ int jobs_run_loop(void)
 int jobs_stop(int timeout)
 {
 	struct timespec deadline;
-	struct job *job;
+	struct jobs_entry *job;
 	int i;
 
 	pthread_mutex_lock(&lock);
@@ -398,8 +403,7 @@ int jobs_stop(int timeout)
 	while (ring) {
 		job = unlink_job(ring, &ring->head);
 		pthread_mutex_unlock(&lock);
-		job->callback(SIGTERM, job->arg);
-		free(job);
+		run_entry(job, SIGTERM);
 		pthread_mutex_lock(&lock);
 	}
 	pthread_mutex_unlock(&lock);
@@ -421,31 +425,19 @@ int jobs_queue(const void *group, int timeout, void (*callback)(int signum, void
 	return jobs_queue_lane(NULL, group, timeout, callback, arg);
 }
 
-int jobs_queue_lane(struct jobs_lane *lane, const void *group, int timeout,
-		    void (*callback)(int signum, void *arg), void *arg)
+/* Queues 'job' (filled) in 'lane'. 0, -EBUSY, -EDQUOT (the job is not queued). */
+static int enqueue(struct jobs_lane *lane, struct jobs_entry *job)
 {
-	struct job *job;
-
-	job = malloc(sizeof *job);
-	if (!job)
-		return -ENOMEM;
 	job->next = NULL;
-	job->group = group;
-	job->callback = callback;
-	job->arg = arg;
-	job->deadline = timeout > 0 ? time(NULL) + timeout : 0;
-
 	if (!lane)
 		lane = &default_lane;
 	pthread_mutex_lock(&lock);
 	if (pending >= max_pending || stopping) {
 		pthread_mutex_unlock(&lock);
-		free(job);
 		return -EBUSY;
 	}
 	if (lane != &default_lane && max_per_lane && lane->queued >= max_per_lane) {
 		pthread_mutex_unlock(&lock);
-		free(job);
 		return -EDQUOT;
 	}
 	if (!lane->head) {
@@ -465,9 +457,41 @@ int jobs_queue_lane(struct jobs_lane *lane, const void *group, int timeout,
 	return 0;
 }
 
+static void fill(struct jobs_entry *job, const void *group, int timeout, void (*callback)(int signum, void *arg),
+		 void *arg, int allocated)
+{
+	job->group = group;
+	job->callback = callback;
+	job->arg = arg;
+	job->deadline = timeout > 0 ? time(NULL) + timeout : 0;
+	job->allocated = allocated;
+}
+
+int jobs_queue_lane(struct jobs_lane *lane, const void *group, int timeout,
+		    void (*callback)(int signum, void *arg), void *arg)
+{
+	struct jobs_entry *job = malloc(sizeof *job);
+	int rc;
+
+	if (!job)
+		return -ENOMEM;
+	fill(job, group, timeout, callback, arg, 1);
+	rc = enqueue(lane, job);
+	if (rc < 0)
+		free(job);
+	return rc;
+}
+
+int jobs_queue_entry(struct jobs_lane *lane, struct jobs_entry *entry, const void *group, int timeout,
+		     void (*callback)(int signum, void *arg), void *arg)
+{
+	fill(entry, group, timeout, callback, arg, 0);
+	return enqueue(lane, entry);
+}
+
 void jobs_wait(int (*done)(void *closure), void *closure)
 {
-	struct job *job;
+	struct jobs_entry *job;
 
 	pthread_mutex_lock(&lock);
 	if (i_lead() && leader_in_job) {

@@ -12,7 +12,22 @@
  */
 #pragma once
 
-struct job;
+#include <time.h>
+
+/*
+ * A job in the queue. jobs_queue and jobs_queue_lane allocate theirs;
+ * jobs_queue_entry takes one embedded in the caller's object (no
+ * allocation), which must stay valid until its callback is called and
+ * must not be queued again before. Fields are for jobs.c.
+ */
+struct jobs_entry {
+	struct jobs_entry *next;
+	const void *group;
+	void (*callback)(int signum, void *arg);
+	void *arg;
+	time_t deadline;	/* 0: none */
+	int allocated;		/* freed by jobs.c (before its callback runs) */
+};
 
 /*
  * A lane: zero-initialised, it is ready (and empty). Its owner keeps it
@@ -21,7 +36,7 @@ struct job;
  */
 struct jobs_lane {
 	struct jobs_lane *rnext, *rprev;	/* in the ring of lanes that hold jobs */
-	struct job *head, **tail;
+	struct jobs_entry *head, **tail;
 	int queued;
 };
 
@@ -61,6 +76,13 @@ int jobs_queue(const void *group, int timeout, void (*callback)(int signum, void
  */
 int jobs_queue_lane(struct jobs_lane *lane, const void *group, int timeout,
 		    void (*callback)(int signum, void *arg), void *arg);
+
+/*
+ * The same with the caller's 'entry' (see struct jobs_entry): no
+ * allocation, so no -ENOMEM.
+ */
+int jobs_queue_entry(struct jobs_lane *lane, struct jobs_entry *entry, const void *group, int timeout,
+		     void (*callback)(int signum, void *arg), void *arg);
 
 /* Jobs a lane other than the default one may hold (default: the whole queue). 0 or -EINVAL. */
 int jobs_set_max_per_lane(int max);

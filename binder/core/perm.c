@@ -227,7 +227,7 @@ int perm_has_rules(void)
 
 static int who_matches(const struct who *who, const struct peer *peer, unsigned loa)
 {
-	const struct peer_creds *creds = &peer->creds;
+	const struct peer_creds *creds = peer->creds;
 
 	switch (who->kind) {
 	case WHO_ANY:

@@ -462,7 +462,7 @@ static int r_has_permission(struct afb_req_x2 *req, const char *permission)
 static char *r_get_application_id(struct afb_req_x2 *req)
 {
 	FAULT_DAEMON_SCOPE;
-	const struct peer_creds *creds = &X(req)->peer->creds;
+	const struct peer_creds *creds = X(req)->peer->creds;
 	const char *id;
 
 	if (!creds->known || !creds->label[0])
@@ -474,7 +474,7 @@ static char *r_get_application_id(struct afb_req_x2 *req)
 static int r_get_uid(struct afb_req_x2 *req)
 {
 	FAULT_DAEMON_SCOPE;
-	const struct peer_creds *creds = &X(req)->peer->creds;
+	const struct peer_creds *creds = X(req)->peer->creds;
 
 	return creds->known ? (int)creds->uid : -1;
 }
@@ -483,7 +483,7 @@ static struct json_object *r_get_client_info(struct afb_req_x2 *req)
 {
 	FAULT_DAEMON_SCOPE;
 	struct xreq *x = X(req);
-	const struct peer_creds *creds = &x->peer->creds;
+	const struct peer_creds *creds = x->peer->creds;
 	struct json_object *info = json_object_new_object();
 	struct session *session;
 	char user[16];

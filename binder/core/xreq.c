@@ -394,7 +394,7 @@ void xreq_process(struct xreq *x, struct apiset *set)
 	}
 	tm_insert(x);
 	/* each client peer queues in its own lane: the fair share of jobs.h */
-	rc = jobs_queue_lane(x->peer == peer_internal() ? NULL : &x->peer->lane, x->target->group, 0, job, x);
+	rc = jobs_queue_entry(x->peer == peer_internal() ? NULL : &x->peer->lane, &x->job, x->target->group, 0, job, x);
 	if (rc < 0) {
 		if (rc == -EDQUOT)
 			xreq_fail_f(x, "cancelled", "too many pending requests from this client");

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include "afb/afb-req-itf.h"
 #include "afb/afb-req-x2-itf.h"
+#include "jobs.h"
 
 struct json_object;
 struct peer;
@@ -99,6 +100,8 @@ struct xreq {
 	/* pending-reply list for --apitimeout, under its lock */
 	struct xreq *tm_prev, *tm_next;
 	int64_t deadline_us;
+	/* its job in the worker queue (xreq_process): no allocation per request */
+	struct jobs_entry job;
 	/* tracing (hook.h) and request logs */
 	unsigned hookflags;		/* HOOK_REQ_* wanted by hooks, set by xreq_process */
 	unsigned hookindex;		/* index of the request in traces */

@@ -295,6 +295,14 @@ static void look_for_delimiter(struct hbody *body, const char *data, size_t size
 	}
 }
 
+/* 1 when the client waits for "100 Continue" before sending its body */
+static int expects_continue(struct MHD_Connection *con)
+{
+	const char *v = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+
+	return v && strcasestr(v, "100-continue");
+}
+
 unsigned hbody_begin(struct hbody *body, struct MHD_Connection *con, const char *method,
 		     const struct hsrv_options *options, struct json_object *args)
 {
@@ -347,7 +355,18 @@ unsigned hbody_begin(struct hbody *body, struct MHD_Connection *con, const char 
 	if (length > body->limit) {
 		fail(body, MHD_HTTP_CONTENT_TOO_LARGE, "%s",
 		     body->kind == HBODY_MULTIPART ? "upload too large" : "body too large");
-		return body->error;
+		/*
+		 * A client that asked "Expect: 100-continue" waits: it gets the
+		 * 413 now and sends nothing. Another one is already sending:
+		 * answering now closes the connection under it, and its next
+		 * writes can reset the connection before it reads the 413. So a
+		 * body up to the limit plus DISCARD_MAX is read and dropped, and
+		 * the 413 comes at its end; a longer one is answered now.
+		 */
+		if (expects_continue(con) || length - body->limit > DISCARD_MAX)
+			return body->error;
+		abort_body(body);
+		body->discard_max = (size_t)length;
 	}
 	return 0;
 }
@@ -379,7 +398,7 @@ int hbody_feed(struct hbody *body, const char *data, size_t size)
 		abort_body(body);
 	}
 	body->discarded += size;
-	return body->discarded > DISCARD_MAX ? -1 : 0;
+	return body->discarded > (body->discard_max ? body->discard_max : DISCARD_MAX) ? -1 : 0;
 }
 
 unsigned hbody_end(struct hbody *body, struct json_object *args)

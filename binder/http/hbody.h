@@ -35,6 +35,7 @@ struct hbody {
 	size_t limit;			/* max body bytes for this kind */
 	size_t received;		/* body bytes seen */
 	size_t discarded;		/* bytes dropped after a failure */
+	size_t discard_max;		/* of them before the connection is cut (0: DISCARD_MAX) */
 	char *buf;			/* JSON or form body, or current multipart text field */
 	size_t len, cap;		/* cap > len: room for a terminator */
 	size_t text_total;		/* bytes of multipart text fields (limit: max_body) */

@@ -62,6 +62,7 @@ struct hreq {
 	size_t reply_len;
 	char uuid[SESSION_UUID_LEN + 1];	/* created session, for the cookie ("": none) */
 	char *reqid;			/* echoed as request.reqid */
+	struct mainloop_item post;	/* 'deliver' of the reply */
 	char names[];			/* "api\0verb\0" */
 };
 
@@ -174,9 +175,9 @@ static void set_reply(struct hreq *h, unsigned code, struct jbuf *b)
 }
 
 /* Main thread: the reply is ready, wake the suspended connection. */
-static void deliver(void *arg)
+static void deliver(struct mainloop_item *item)
 {
-	struct hreq *h = arg;
+	struct hreq *h = (struct hreq *)((char *)item - offsetof(struct hreq, post));
 
 	if (h->con) {
 		h->ready = 1;
@@ -195,7 +196,6 @@ static void on_reply(struct xreq *x, const char *status, const char *info, struc
 {
 	struct hreq *h = hreq_of(x);
 	struct jbuf b;
-	int rc;
 
 	/* serialized once, into the body MHD sends; a binding's bad string is repaired (U+FFFD) */
 	jbuf_init(&b, 0, 256);
@@ -212,13 +212,10 @@ static void on_reply(struct xreq *x, const char *status, const char *info, struc
 		h->ready = 1;
 		return;
 	}
+	/* one reply: the post embedded in the request is free */
 	hreq_addref(h);
-	rc = mainloop_post(deliver, h);
-	if (rc < 0) {
-		/* the connection stays suspended until the server stops */
-		LOGE("http: can't post a reply to the main loop: %s", strerror(-rc));
-		hreq_unref(h);
-	}
+	h->post.run = deliver;
+	mainloop_post_item(&h->post);
 }
 
 static void on_destroy(struct xreq *x)

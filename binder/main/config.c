@@ -115,6 +115,7 @@ enum {
 	O_LDPATHS, O_NO_HTTPD, O_INTERFACE, O_WS_CLIENT, O_WS_SERVER, O_DBUS_CLIENT, O_DBUS_SERVER,
 	O_RANDOM_TOKEN, O_CONFIG, O_DUMP_CONFIG, O_SET, O_HTTPS, O_HTTPS_CERT, O_HTTPS_KEY,
 	O_MAX_PENDING_CLIENT, O_NO_SIGCATCH, O_SESSION_MAX_PER_ADDRESS, O_SHUTDOWN_GRACE, O_PERMISSIONS,
+	O_LOAD_TIMEOUT,
 	O_WS_MAX_MESSAGE,	/* ws */
 	O_HTTP_MAX_CONNECTIONS, O_HTTP_MAX_PER_ADDRESS, O_HTTP_HEADER_TIMEOUT,
 	O_WS_PING_INTERVAL, O_WS_IDLE_TIMEOUT, O_PROTO_WS_MAX_OUTPUT,
@@ -210,6 +211,8 @@ static const struct optdesc options[] = {
 	  "on SIGTERM/SIGINT, pending requests get their reply if it comes within this time, else fail with \"cancelled\"; new ones are refused meanwhile (default 5)" },
 	{ "no-sigcatch", O_NO_SIGCATCH, K_FLAG, F(no_sigcatch), NULL, NULL, 0, 0, NULL,
 	  "do not catch the faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL) of bindings: they end the daemon with a core dump (debugging)" },
+	{ "load-timeout", O_LOAD_TIMEOUT, K_INT, F(load_timeout), "SECONDS", "60", 0, INT_MAX, NULL,
+	  "CPU time a binding may use while loading (constructors and pre-init); beyond, the daemon exits with an error, 0 for no limit (default 60)" },
 	{ "set", O_SET, K_LIST, F(settings), "API/KEY:VALUE", NULL, 0, 0, check_set,
 	  "setting KEY of the api API for its binding; VALUE is JSON, or else a string; API * is every api (repeatable)" },
 	{ "binding", 'b', K_LIST, F(bindings), "FILE", NULL, 0, 0, check_nonempty,

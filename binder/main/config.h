@@ -62,6 +62,7 @@ struct afb_config {
 	int max_pending;		/* --max-pending queued jobs (default 1000) */
 	int max_pending_client;		/* --max-pending-client queued jobs of one peer (default 250, 0 none) */
 
+	int load_timeout;		/* --load-timeout CPU seconds of a binding's load and pre-init (default 60, 0 none) */
 	int no_sigcatch;		/* --no-sigcatch: faults of bindings end the daemon */
 	int shutdown_grace;		/* --shutdown-grace seconds for pending requests at SIGTERM (default 5) */
 	struct afb_config_list *settings;	/* --set API/KEY:VALUE */

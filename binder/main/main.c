@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 #include <systemd/sd-daemon.h>
 #include "api-so.h"
+#include "cpulimit.h"
 #include "perm.h"
 #include "binding-host.h"
 #include "apiset.h"
@@ -427,11 +428,14 @@ static void notify_ready(struct afb_config *config, struct hsrv *hsrv)
 
 int main(int argc, char **argv)
 {
-	struct afb_config *config = afb_config_parse(argc, argv);
+	struct afb_config *config;
 	struct hsrv *hsrv = NULL;
 	struct wsj1 *wsj1 = NULL;	/* ws */
 	int rc, rootfd = -1, exitcode = 1;
 
+	/* first: it may run the program again with the heap tuned (memtrim.h) */
+	memtrim_tune(argv);
+	config = afb_config_parse(argc, argv);
 	verbosity += config->verbose;
 	/* before any thread, before any binding code */
 	if (fault_init(!config->no_sigcatch) < 0)
@@ -460,6 +464,7 @@ int main(int argc, char **argv)
 	if (!config->token)
 		LOGN("initial token of new sessions: %s", session_initial_token());
 
+	cpulimit_set(config->load_timeout);
 	main_apiset = apiset_new();
 	if (config->permissions && perm_load(config->permissions) < 0)
 		goto end;
@@ -506,6 +511,8 @@ int main(int argc, char **argv)
 	/* Type=notify: ready; the loop pings the watchdog when WatchdogSec= asks for it */
 	sd_event_set_watchdog(mainloop_event(), 1);
 	notify_ready(config, hsrv);
+	/* what the start (bindings, configuration) used and freed goes back once serving */
+	memtrim_now();
 	stopping.hsrv = hsrv;
 	stopping.wsj1 = wsj1;	/* ws */
 	stopping.grace_us = (uint64_t)config->shutdown_grace * 1000000;

@@ -79,6 +79,8 @@ static struct wsj1_out *out_new(unsigned opcode, const void *payload, size_t len
 	out->next = NULL;
 	out->conn = NULL;
 	out->is_reply = 0;
+	out->shared = NULL;
+	atomic_init(&out->refcount, 1);
 	/* the header goes right before the payload: one contiguous frame */
 	out->start = WSMSG_HEADER_MAX - hlen;
 	out->end = WSMSG_HEADER_MAX + len;
@@ -112,10 +114,52 @@ struct wsj1_out *wsj1_out_end(struct jbuf *b)
 	out->next = NULL;
 	out->conn = NULL;
 	out->is_reply = 0;
+	out->shared = NULL;
+	atomic_init(&out->refcount, 1);
 	out->start = WSMSG_HEADER_MAX - hlen;
 	out->end = WSMSG_HEADER_MAX + len;
 	memcpy(out->data + out->start, hdr, hlen);
 	return out;
+}
+
+struct wsj1_out *wsj1_out_share(struct wsj1_out *frame)
+{
+	struct wsj1_out *out = malloc(sizeof *out);
+
+	if (!out)
+		return NULL;
+	out->next = NULL;
+	out->conn = NULL;
+	out->is_reply = 0;
+	out->shared = frame;
+	atomic_fetch_add_explicit(&frame->refcount, 1, memory_order_relaxed);
+	atomic_init(&out->refcount, 1);
+	out->start = frame->start;
+	out->end = frame->end;
+	return out;
+}
+
+void wsj1_out_free(struct wsj1_out *out)
+{
+	struct wsj1_out *frame;
+
+	if (!out)
+		return;
+	frame = out->shared ? out->shared : out;
+	if (out->shared)
+		free(out);
+	if (atomic_fetch_sub_explicit(&frame->refcount, 1, memory_order_acq_rel) != 1)
+		return;
+	/* a large frame going away: the heap may shrink (main thread only) */
+	if (frame->end > WSJ1_LARGE_OUT && mainloop_is_main())
+		memtrim_note(frame->end);
+	free(frame);
+}
+
+/* The bytes of the frame of 'out'. */
+static inline uint8_t *out_frame(struct wsj1_out *out)
+{
+	return out->shared ? out->shared->data : out->data;
 }
 
 static void queue_out(struct wsj1_conn *conn, struct wsj1_out *out)
@@ -125,7 +169,7 @@ static void queue_out(struct wsj1_conn *conn, struct wsj1_out *out)
 		conn->last_tx = now_us();
 	/* a client that does not read: dropped from the flush (not here: maybe inside the decoder) */
 	if (conn->out_head && conn->out_bytes + (out->end - out->start) > WSJ1_MAX_OUTPUT) {
-		free(out);
+		wsj1_out_free(out);
 		conn->overflow = 1;
 		wsj1_schedule(conn, 1, 0);
 		return;
@@ -143,7 +187,7 @@ static void free_outs(struct wsj1_conn *conn)
 
 	while ((out = conn->out_head) != NULL) {
 		conn->out_head = out->next;
-		free(out);
+		wsj1_out_free(out);
 	}
 	conn->out_tail = &conn->out_head;
 	conn->out_bytes = 0;
@@ -373,7 +417,7 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 	while (conn->out_head) {
 		count = 0;
 		for (out = conn->out_head; out && count < 64; out = out->next) {
-			iov[count].iov_base = out->data + out->start;
+			iov[count].iov_base = out_frame(out) + out->start;
 			iov[count++].iov_len = out->end - out->start;
 		}
 		memset(&mh, 0, sizeof mh);
@@ -404,9 +448,7 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 			}
 			n -= (ssize_t)len;
 			conn->out_head = out->next;
-			if (out->end > WSJ1_LARGE_OUT)
-				memtrim_note(out->end);
-			free(out);
+			wsj1_out_free(out);
 		}
 		if (!conn->out_head)
 			conn->out_tail = &conn->out_head;
@@ -421,9 +463,9 @@ void wsj1_conn_flush(struct wsj1_conn *conn)
 		maybe_resume(conn);
 }
 
-static void deliver(void *arg)
+static void deliver(struct mainloop_item *item)
 {
-	struct wsj1_out *out = arg;
+	struct wsj1_out *out = (struct wsj1_out *)((char *)item - offsetof(struct wsj1_out, post));
 	struct wsj1_conn *conn = out->conn;
 	int is_reply = out->is_reply;
 
@@ -434,26 +476,21 @@ static void deliver(void *arg)
 		if (is_reply)
 			maybe_resume(conn);
 	}
-	free(out);
+	wsj1_out_free(out);
 	wsj1_conn_unref(conn);
 }
 
 void wsj1_conn_post(struct wsj1_conn *conn, struct wsj1_out *out, int is_reply)
 {
-	int rc;
-
 	if (!out) {
 		LOGE("ws: out of memory: a message to %s is lost", conn->client->address);
 		return;
 	}
 	out->conn = wsj1_conn_ref(conn);
 	out->is_reply = is_reply != 0;
-	rc = mainloop_post(deliver, out);
-	if (rc < 0) {
-		LOGE("ws: can't post a message to the main loop: %s", strerror(-rc));
-		wsj1_conn_unref(conn);
-		free(out);
-	}
+	/* the post is part of the message: no allocation */
+	out->post.run = deliver;
+	mainloop_post_item(&out->post);
 }
 
 /* ---- input ---- */
@@ -544,6 +581,9 @@ void wsj1_conn_keepalive(struct wsj1_conn *conn, uint64_t now)
 
 	if (conn->state == WSJ1_DEAD || conn->state == WSJ1_LINGER || !ws)
 		return;
+	/* quiet for a tick: its input buffer goes, the next message makes it again */
+	if (now - conn->last_rx >= WSJ1_TRIM_AFTER_US)
+		wsmsg_rx_trim(&conn->rx);
 	/* a peer that does not read its messages: no close frame can reach it */
 	if (ws->idle_us && conn->out_head && now - conn->last_tx >= ws->idle_us) {
 		LOGI("ws: %s: released: it read nothing for %llu s (%zu bytes waiting)", conn->client->address,

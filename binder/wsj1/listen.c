@@ -24,15 +24,44 @@
 
 /* ---- listener callbacks (any thread) ---- */
 
+/*
+ * The frame of the delivery in progress on this thread (evt_delivery):
+ * an event pushed to 1,000 subscribers is written once, and each of them
+ * gets a message sharing its frame. Dropped by 'delivered', at the end
+ * of the delivery.
+ */
+static __thread struct wsj1_out *frame;
+static __thread unsigned long frame_delivery;
+
+static void on_delivered(void)
+{
+	wsj1_out_free(frame);
+	frame = NULL;
+}
+
+static struct wsj1_out *event_frame(const char *event, struct json_object *object)
+{
+	unsigned long delivery = evt_delivery();
+	struct jbuf b;
+
+	if (frame && frame_delivery == delivery)
+		return frame;
+	on_delivered();
+	wsj1_out_begin(&b, 128);
+	json1_event_text(&b, event, object);
+	frame = wsj1_out_end(&b);
+	frame_delivery = delivery;
+	return frame;
+}
+
 static void send_event(void *closure, const char *event, struct json_object *object)
 {
 	struct wsj1_conn *conn = closure;
-	struct jbuf b;
+	struct wsj1_out *f;
 
 	if (!atomic_load(&conn->closed)) {
-		wsj1_out_begin(&b, 128);
-		json1_event_text(&b, event, object);
-		wsj1_conn_post(conn, wsj1_out_end(&b), 0);
+		f = event_frame(event, object);
+		wsj1_conn_post(conn, f ? wsj1_out_share(f) : NULL, 0);
 	}
 }
 
@@ -58,6 +87,7 @@ static const struct evt_listener_itf listener_itf = {
 	.push = on_push,
 	.broadcast = on_broadcast,
 	.congested = on_congested,
+	.delivered = on_delivered,
 };
 
 /* ---- connection side ---- */

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "mainloop.h"
 #include "wsmsg.h"
 
 struct apiset;
@@ -54,6 +55,8 @@ struct wsj1_pending;
 #define WSJ1_MAX_SUBSCRIPTIONS 4096
 /* Chunks of frames decoded per wake-up, so that one client can't hog the loop. */
 #define WSJ1_PUMP_BUDGET 256
+/* A connection that received nothing for that long gets its input buffer freed. */
+#define WSJ1_TRIM_AFTER_US 1000000
 /* A message whose release is told to memtrim (core/memtrim.h). */
 #define WSJ1_LARGE_OUT (64u << 10)
 /* The io source of a connection: edge-triggered (conn.c), EPOLLOUT added while blocked. */
@@ -77,11 +80,19 @@ struct wsj1 {
 };
 
 /* A message to send, frame header included. */
+/*
+ * A message to send. Its frame is its data[], or, for a message sharing
+ * the frame of another (one event to many subscribers), the data[] of
+ * 'shared', of which it holds a reference.
+ */
 struct wsj1_out {
 	struct wsj1_out *next;
+	struct mainloop_item post;	/* while posted to the main thread */
 	struct wsj1_conn *conn;		/* while posted: one reference */
 	unsigned is_reply: 1;
-	size_t start, end;		/* bytes of data[] left to write */
+	size_t start, end;		/* bytes of the frame left to write */
+	struct wsj1_out *shared;	/* NULL: the frame is data[] */
+	atomic_int refcount;		/* 1, plus the messages sharing this frame */
 	uint8_t data[];			/* WSMSG_HEADER_MAX bytes of room, then the payload */
 };
 
@@ -204,6 +215,16 @@ void wsj1_conn_pump(struct wsj1_conn *conn);
 struct jbuf;
 int wsj1_out_begin(struct jbuf *b, size_t hint);
 struct wsj1_out *wsj1_out_end(struct jbuf *b);
+
+/*
+ * Any thread: a message whose frame is the one of 'frame' (a message made
+ * by wsj1_out_end, not posted, not itself shared): the same text sent to
+ * many connections is written once. NULL without memory.
+ */
+struct wsj1_out *wsj1_out_share(struct wsj1_out *frame);
+
+/* Any thread: frees a message not posted (its shared frame with its last reference). */
+void wsj1_out_free(struct wsj1_out *out);
 
 /*
  * Any thread: sends 'out' (consumed) on 'conn' from the main thread,

@@ -12,7 +12,8 @@
  * takes its turn among the connections' io sources.
  *
  * Keep-alive: a timer looks at every connection each second (see
- * wsj1_conn_keepalive): a silent peer is pinged, then closed.
+ * wsj1_conn_keepalive): a silent peer is pinged, then closed; a peer quiet
+ * for a second gets its input buffer freed (wsmsg_rx_trim).
  *
  * Memory: closes are told to memtrim (core/memtrim.h), which gives the
  * freed heap back to the system, so that the daemon's memory comes back
@@ -137,7 +138,8 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *op
 		rc = sd_event_source_set_priority(ws->work[WSJ1_WORK_FLUSH], SD_EVENT_PRIORITY_IMPORTANT);
 	if (rc >= 0)
 		rc = sd_event_add_defer(mainloop_event(), &ws->work[WSJ1_WORK_PUMP], on_pump, ws);
-	if (rc >= 0 && (ws->ping_us || ws->idle_us))
+	/* always: it also frees the input buffers of connections gone quiet */
+	if (rc >= 0)
 		rc = sd_event_add_time_relative(mainloop_event(), &ws->keepalive, CLOCK_MONOTONIC, KEEPALIVE_TICK_US,
 						KEEPALIVE_TICK_US / 10, on_keepalive, ws);
 	if (rc >= 0 && ws->keepalive)

@@ -169,6 +169,8 @@ static void drop_message(struct wsmsg_rx *rx)
 
 void wsmsg_rx_deinit(struct wsmsg_rx *rx)
 {
+	free(rx->ctl);
+	rx->ctl = NULL;
 	if (rx->frames)
 		wslay_frame_context_free(rx->frames);
 	rx->frames = NULL;
@@ -250,6 +252,9 @@ static int frame_start(struct wsmsg_rx *rx, const struct wslay_frame_iocb *iocb)
 		if (op > WSMSG_PONG)
 			return fail(rx, WSMSG_CLOSE_PROTOCOL, "unknown control opcode");
 		rx->ctl_len = 0;
+		/* idle connections keep no room for it (they are many) */
+		if (!rx->ctl && !(rx->ctl = malloc(125)))
+			return -ENOMEM;
 	} else if (op == WSMSG_CONT) {
 		if (!rx->msg_opcode)
 			return fail(rx, WSMSG_CLOSE_PROTOCOL, "continuation frame without a message");
@@ -307,10 +312,22 @@ static int frame_chunk(struct wsmsg_rx *rx, const struct wslay_frame_iocb *iocb)
 	return rc;
 }
 
+void wsmsg_rx_trim(struct wsmsg_rx *rx)
+{
+	/* wslay's buffer is empty at a frame boundary: nothing is lost */
+	if (rx->frames && !rx->frame_open && rx->fed == rx->used) {
+		wslay_frame_context_free(rx->frames);
+		rx->frames = NULL;
+		free(rx->ctl);
+		rx->ctl = NULL;
+	}
+}
+
 int wsmsg_rx_pump(struct wsmsg_rx *rx, unsigned budget)
 {
 	struct wslay_frame_iocb iocb;
 	ssize_t r;
+	unsigned frames = 0;
 	int rc;
 
 	if (!rx->frames && wslay_frame_context_init(&rx->frames, &frame_callbacks, rx) != 0) {
@@ -328,15 +345,18 @@ int wsmsg_rx_pump(struct wsmsg_rx *rx, unsigned budget)
 				return fail(rx, WSMSG_CLOSE_TOO_BIG, "message too big");
 			if (rx->eof)
 				return -EPIPE;
-			/* wslay's buffer is empty at a frame boundary: drop it until more input */
-			if (!rx->frame_open && rx->fed == rx->used) {
-				wslay_frame_context_free(rx->frames);
-				rx->frames = NULL;
-			}
+			/*
+			 * A receiver that got frames keeps its context for the
+			 * next ones (wsmsg_rx_trim drops it once idle); one that
+			 * got nothing drops it now.
+			 */
+			if (!frames)
+				wsmsg_rx_trim(rx);
 			return WSMSG_WAIT;
 		}
 		if (r < 0)
 			return fail(rx, WSMSG_CLOSE_PROTOCOL, "malformed frame");
+		frames++;
 		if (!rx->frame_open) {
 			rc = frame_start(rx, &iocb);
 			if (rc < 0)

@@ -22,9 +22,11 @@
  * (masked for clients) in front of a payload, so that a serialized
  * message goes out with no copy.
  *
- * Memory: the wslay context (4 KiB of input buffer) exists only while
- * input is being decoded: it is freed when the receiver is idle at a
- * frame boundary, so that idle connections stay small.
+ * Memory: the wslay context (4 KiB of input buffer) is made by the first
+ * pump and kept for the next messages (allocating and zeroing it for each
+ * message of a busy connection cost two heap operations and 4 KiB of
+ * memset per message); wsmsg_rx_trim() frees it when the receiver is idle
+ * at a frame boundary, so that idle connections stay small.
  *
  * Not thread-safe: one receiver is used by one thread at a time.
  */
@@ -121,9 +123,9 @@ struct wsmsg_rx {
 	uint64_t frame_len, frame_off;
 	/* bytes read into wslay, and bytes of the frames it decoded */
 	uint64_t fed, used;
-	/* the payload of a control frame (125 bytes at most) */
+	/* the payload of a control frame (125 bytes at most): made at the first, freed with the context */
 	uint8_t ctl_len;
-	uint8_t ctl[125];
+	uint8_t *ctl;
 	/*
 	 * The frame headers, followed in the bytes read (before libwslay
 	 * decodes them): the first header announcing a message over the
@@ -152,8 +154,11 @@ void wsmsg_rx_deinit(struct wsmsg_rx *rx);
 /* 1 when input already read is still to be decoded (the owner need not read to pump). */
 static inline int wsmsg_rx_holds_input(const struct wsmsg_rx *rx)
 {
-	return rx->frames != NULL;
+	return rx->frames && (rx->frame_open || rx->fed != rx->used);
 }
+
+/* Frees the decoder's context when nothing is buffered (an idle receiver). */
+void wsmsg_rx_trim(struct wsmsg_rx *rx);
 
 /*
  * Decodes input until there is none left or 'budget' frames were

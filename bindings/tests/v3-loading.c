@@ -12,6 +12,9 @@
  *                    classes and required apis (not by their names)
  *   V3_VDYN          the 2018 "dynapi": afbBindingVdyn only
  *   V2_INCOMPLETE    afbBindingV2 without afbBindingV2data: refused
+ *   V3_SPIN          its preinit spins on the CPU for ever: stopped by
+ *                    --load-timeout
+ *   V3_SLEEPY        its preinit sleeps 2 s (no CPU time): loads
  *
  * V3_ORDER's apis record the order of their pre-inits and inits; its
  * verb "order/list" gives it.
@@ -21,6 +24,7 @@
 #endif
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <json-c/json.h>
 
 #if defined(V2_INCOMPLETE)
@@ -72,6 +76,27 @@ const struct afb_binding_v3 afbBindingV3 = { .api = "bad name", .verbs = verbs }
 const struct afb_binding_v3 afbBindingV3 = { .api = "preinitfail", .verbs = verbs, .preinit = fails };
 #elif defined(V3_INITFAIL)
 const struct afb_binding_v3 afbBindingV3 = { .api = "initfail3", .verbs = verbs, .init = fails };
+#elif defined(V3_SPIN)
+static int spin(afb_api_t api)
+{
+	volatile unsigned long n = 0;
+
+	AFB_API_NOTICE(api, "spinning");
+	for (;;)
+		n++;
+	return 0;
+}
+const struct afb_binding_v3 afbBindingV3 = { .api = "spin", .verbs = verbs, .preinit = spin };
+#elif defined(V3_SLEEPY)
+static int sleepy(afb_api_t api)
+{
+	struct timespec ts = { 2, 0 };
+
+	while (nanosleep(&ts, &ts) < 0)
+		;
+	return 0;
+}
+const struct afb_binding_v3 afbBindingV3 = { .api = "sleepy", .verbs = verbs, .preinit = sleepy };
 #elif defined(V3_VDYN)
 static int dynpreinit(void *closure, afb_dynapi *api)
 {

@@ -28,6 +28,7 @@
 #include "dbus-name.h"
 #include "dbus-text.h"
 #include "dbus-typed.h"
+#include "fuzz-util.h"
 #include "utf8.h"
 
 static sd_bus *bus;
@@ -42,35 +43,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    || sd_bus_set_fd(bus, sv[0], sv[0]) < 0 || sd_bus_start(bus) < 0)
 		abort();
 	return 0;
-}
-
-static void all_utf8(struct json_object *o);
-
-static void all_utf8(struct json_object *o)
-{
-	size_t i, n;
-
-	switch (json_object_get_type(o)) {
-	case json_type_string:
-		if (!utf8_valid(json_object_get_string(o), (size_t)json_object_get_string_len(o)))
-			abort();
-		break;
-	case json_type_array:
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++)
-			all_utf8(json_object_array_get_idx(o, i));
-		break;
-	case json_type_object: {
-		json_object_object_foreach(o, key, val) {
-			if (!utf8_valid_str(key))
-				abort();
-			all_utf8(val);
-		}
-		break;
-	}
-	default:
-		break;
-	}
 }
 
 static void names(const char *s)
@@ -108,7 +80,7 @@ static void typed(const char *sig, struct json_object *value)
 	if (rc >= 0 && sd_bus_message_seal(m, 1, 0) >= 0 && sd_bus_message_rewind(m, 1) >= 0) {
 		rc = dbus_typed_read(m, &back, &budget);
 		if (rc >= 0) {
-			all_utf8(back);
+			fuzz_check_utf8(back);
 			/*
 			 * The generic mapping is lossless for text that D-Bus strings can
 			 * hold (dbus-typed.h: bad UTF-8 is repaired, and keys with
@@ -145,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	names(json);
 	if (dbus_json_parse(json, &value) == 0) {
-		all_utf8(value);
+		fuzz_check_utf8(value);
 		typed(sig, value);
 		json_object_put(value);
 	}

@@ -36,6 +36,7 @@
 #include "hargs.h"
 #include "hbody.h"
 #include "hsrv.h"
+#include "fuzz-util.h"
 #include "utf8.h"
 
 static struct MHD_Daemon *daemon_;
@@ -59,35 +60,6 @@ static int qdone, qrc;
 static int qutf8;
 
 static const struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = 4242 };
-
-static void all_utf8(struct json_object *o);
-
-static void all_utf8(struct json_object *o)
-{
-	size_t i, n;
-
-	switch (json_object_get_type(o)) {
-	case json_type_string:
-		if (!utf8_valid(json_object_get_string(o), (size_t)json_object_get_string_len(o)))
-			abort();
-		break;
-	case json_type_array:
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++)
-			all_utf8(json_object_array_get_idx(o, i));
-		break;
-	case json_type_object: {
-		json_object_object_foreach(o, key, val) {
-			if (!utf8_valid_str(key))
-				abort();
-			all_utf8(val);
-		}
-		break;
-	}
-	default:
-		break;
-	}
-}
 
 /* 1 when every query key and value is UTF-8 (the percent-decoded strings) */
 static enum MHD_Result scan_query(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
@@ -126,7 +98,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *con, const ch
 	if (qrc != -ENOMEM && (qrc == -EILSEQ) != !qutf8)
 		abort();
 	if (qrc == 0)
-		all_utf8(args);
+		fuzz_check_utf8(args);
 	json_object_put(args);
 	qdone = 1;
 	resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -226,7 +198,7 @@ static void body_input(int k, const uint8_t *data, size_t size)
 	if (!code && off == size) {
 		code = hbody_end(&body, args);
 		if (!code)
-			all_utf8(args);
+			fuzz_check_utf8(args);
 	}
 	hbody_release_mhd(&body);
 	hbody_cleanup(&body);

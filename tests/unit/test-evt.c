@@ -96,6 +96,73 @@ static void test_close(void)
 	evt_drop(e);
 }
 
+/* ---- deliveries: one number per push, 'delivered' once after its callbacks ---- */
+
+struct dl {
+	unsigned long seen;	/* evt_delivery() in the callback */
+	int mismatch;
+};
+static int delivered_calls, pushes_in_delivery;
+static unsigned long first_seen;
+
+static void dl_push(void *c, const char *event, int id, struct json_object *o)
+{
+	struct dl *d = c;
+
+	d->seen = evt_delivery();
+	if (!pushes_in_delivery++)
+		first_seen = d->seen;
+	else if (d->seen != first_seen)
+		d->mismatch = 1;
+}
+static void dl_broadcast(void *c, const char *event, struct json_object *o) { dl_push(c, event, 0, o); }
+static void dl_delivered(void)
+{
+	delivered_calls++;
+	pushes_in_delivery = 0;
+}
+static const struct evt_listener_itf dl_itf = { .push = dl_push, .broadcast = dl_broadcast, .delivered = dl_delivered };
+
+static void test_deliveries(void)
+{
+	struct dl d[100];
+	struct evt_listener *l[100];
+	struct evt *e = evt_new("api/many");
+	unsigned long one;
+	int i, mismatch = 0;
+
+	memset(d, 0, sizeof d);
+	for (i = 0; i < 100; i++) {
+		l[i] = evt_listener_new(&dl_itf, &d[i]);
+		CHECK_INT(evt_subscribe(l[i], e), 0);
+	}
+	CHECK_INT(evt_push(e, json_object_new_int(1)), 100);
+	CHECK_INT(delivered_calls, 1);
+	one = d[0].seen;
+	CHECK(one != 0);
+	CHECK_INT(evt_push(e, NULL), 100);
+	CHECK_INT(delivered_calls, 2);
+	CHECK(d[0].seen != one);
+	for (i = 0; i < 100; i++)
+		mismatch += d[i].mismatch;
+	CHECK_INT(mismatch, 0);
+	/* no listener reached: no 'delivered' */
+	CHECK_INT(evt_broadcast_name("api/none", NULL), 100);
+	CHECK_INT(delivered_calls, 3);
+	CHECK_INT(evt_delivery(), 0);	/* outside of any delivery */
+	/* subscriptions left in every order: the lists stay right */
+	for (i = 0; i < 100; i += 2)
+		CHECK_INT(evt_unsubscribe(l[i], e), 0);
+	CHECK_INT(evt_push(e, NULL), 50);
+	for (i = 99; i > 0; i -= 2)
+		evt_listener_close(l[i]);
+	CHECK_INT(evt_push(e, NULL), 0);
+	CHECK_INT(delivered_calls, 4);
+	for (i = 0; i < 100; i++)
+		evt_listener_unref(l[i]);
+	evt_drop(e);
+}
+
 int main(void)
 {
 	struct rec r1 = {0}, r2 = {0};
@@ -146,5 +213,6 @@ int main(void)
 	CHECK_INT(evt_listener_count(), 0);
 	evt_drop(e);
 	test_close();
+	test_deliveries();
 	UNIT_END();
 }

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "jobs.h"
@@ -53,6 +54,37 @@ static void record(int signum, void *arg)
 		order[n] = (int)(long)arg;
 	atomic_fetch_add(&ran, 1);
 	jobs_wakeup();
+}
+
+/* an entry embedded in an object that its own callback frees */
+struct owned { struct jobs_entry entry; int value; };
+static void free_owner(int signum, void *arg)
+{
+	struct owned *o = arg;
+
+	if (!signum && o->value == 42)
+		atomic_fetch_add(&ran, 1);
+	free(o);
+	jobs_wakeup();
+}
+
+static void test_entries(void)
+{
+	struct jobs_lane lane;
+	int i, want;
+
+	memset(&lane, 0, sizeof lane);
+	CHECK_INT(jobs_start(2, 100), 0);
+	atomic_store(&ran, 0);
+	for (i = 0; i < 50; i++) {
+		struct owned *o = calloc(1, sizeof *o);
+		o->value = 42;
+		CHECK_INT(jobs_queue_entry(i % 2 ? &lane : NULL, &o->entry, NULL, 0, free_owner, o), 0);
+	}
+	want = 50;
+	jobs_wait(reached, &want);
+	CHECK_INT(atomic_load(&ran), 50);
+	jobs_stop(0);
 }
 
 static void test_lanes(void)
@@ -136,5 +168,6 @@ int main(void)
 	}
 	jobs_stop(0);
 	test_lanes();
+	test_entries();
 	UNIT_END();
 }

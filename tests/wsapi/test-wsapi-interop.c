@@ -48,35 +48,8 @@ static void start(void)
 }
 
 /* an HTTP call to A in a thread, while the test plays F */
-struct http_call {
-	pthread_t thread;
-	const char *path;
-	const char *body;	/* POSTed as JSON when not NULL */
-	struct afbt_resp *resp;
-};
-
-static void *http_thread(void *arg)
-{
-	struct http_call *c = arg;
-
-	c->resp = c->body ? afbt_post_json(A, NULL, c->body, "%s", c->path) : wt_get(A, "%s", c->path);
-	return NULL;
-}
-
-static struct http_call *http_start(const char *path)
-{
-	struct http_call *c = afbt_keep(calloc(1, sizeof *c), free);
-
-	c->path = path;
-	pthread_create(&c->thread, NULL, http_thread, c);
-	return c;
-}
-
-static struct afbt_resp *http_end(struct http_call *c)
-{
-	pthread_join(c->thread, NULL);
-	return c->resp;
-}
+#define http_start(path) wt_http_start(A, (path), NULL)
+#define http_end(c) wt_http_end(c)
 
 /* F receives the call of 'c' (its args are dropped) */
 static void f_get_call(struct pws_msg *m, const char *verb)
@@ -94,7 +67,7 @@ static void f_send(struct pws_buf *b)
 
 static void t_replies(void)
 {
-	struct http_call *c = http_start("/api/hello/anything?x=1");
+	struct wt_http *c = http_start("/api/hello/anything?x=1");
 	struct afbt_resp *r;
 	struct pws_buf b;
 	struct pws_msg m;
@@ -126,7 +99,7 @@ static void t_replies(void)
 	CHECK_STR(afbt_info(r), "my info");
 
 	/* replies may come in any order */
-	struct http_call *c1 = http_start("/api/hello/first"), *c2;
+	struct wt_http *c1 = http_start("/api/hello/first"), *c2;
 	struct pws_msg m1, m2;
 	f_get_call(&m1, "first");
 	c2 = http_start("/api/hello/second");
@@ -135,17 +108,19 @@ static void t_replies(void)
 	f_send(&b);
 	pws_put_reply_fail(&b, m1.callid, "first", "");
 	f_send(&b);
-	CHECK_STR(afbt_status(http_end(c2)), "second");
-	CHECK(afbt_info(c2->resp) == NULL);
+	r = http_end(c2);
+	CHECK_STR(afbt_status(r), "second");
+	CHECK(afbt_info(r) == NULL);
 	CHECK_STR(afbt_status(http_end(c1)), "first");
 }
 
 /* frames as other peers may send them: masked, fragmented */
 static void t_frames_in(void)
 {
-	struct http_call *c = http_start("/api/hello/frames");
+	struct wt_http *c = http_start("/api/hello/frames");
 	struct pws_msg m;
 	struct pws_buf b;
+	struct afbt_resp *r;
 	uint8_t out[256], *msg;
 	size_t n = 0, len, half;
 
@@ -172,8 +147,9 @@ static void t_frames_in(void)
 	n += len - half;
 	pws_buf_clear(&b);
 	CHECK_EQ(pwspeer_send_raw(F, out, n), 0);
-	CHECK_STR(afbt_status(http_end(c)), "fragmented");
-	CHECK_STR(afbt_info(c->resp), "and masked");
+	r = http_end(c);
+	CHECK_STR(afbt_status(r), "fragmented");
+	CHECK_STR(afbt_info(r), "and masked");
 }
 
 /* Reads raw frames from 'fd' until a final one; returns the largest payload seen. */
@@ -224,15 +200,12 @@ static void t_frames_out(void)
 {
 	size_t n = 200000, total, maxlen;
 	char *body = afbt_keep(malloc(n + 32), free), *p;
-	struct http_call *c;
+	struct wt_http *c;
 
 	p = body + sprintf(body, "{\"d\":\"");
 	memset(p, 'z', n);
 	strcpy(p + n, "\"}");
-	c = afbt_keep(calloc(1, sizeof *c), free);
-	c->path = "/api/hello/big";
-	c->body = body;
-	pthread_create(&c->thread, NULL, http_thread, c);
+	c = wt_http_start(A, "/api/hello/big", body);
 	maxlen = max_frame(pwspeer_fd(F), &total);
 	CHECK(maxlen <= WSF_FRAGMENT_SIZE);
 	CHECK(total > n);
@@ -246,7 +219,7 @@ static void t_frames_out(void)
 /* subcalls asked by F run in A, in the calling request (B, then R) */
 static void t_subcalls(void)
 {
-	struct http_call *c;
+	struct wt_http *c;
 	struct pws_buf b;
 	struct pws_msg m, r;
 	struct json_object *args = json_tokener_parse("{\"\":\"[3]\"}");
@@ -295,7 +268,7 @@ static void t_subcalls(void)
 /* events of F: replicated, pushed, removed; odd ones dropped without harm */
 static void t_events(void)
 {
-	struct http_call *c = http_start("/api/hello/sub");
+	struct wt_http *c = http_start("/api/hello/sub");
 	struct json_object *d = json_object_new_int(5);
 	struct pws_buf b;
 	struct pws_msg m;
@@ -381,7 +354,7 @@ static void t_describe(void)
 static void t_bad_server(void)
 {
 	static const uint8_t bad[] = { 0x82, 0x03, 'Q', 'Q', 'Q' };
-	struct http_call *c = http_start("/api/hello/pending");
+	struct wt_http *c = http_start("/api/hello/pending");
 	struct pws_msg m;
 	struct pws_buf b;
 

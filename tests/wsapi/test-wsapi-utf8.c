@@ -66,34 +66,8 @@ static void raw_send(struct pwspeer *p, const struct raw *r)
 
 /* ---- HTTP calls in a thread, while the test plays F ---- */
 
-struct http_call {
-	pthread_t thread;
-	const char *path;
-	struct afbt_resp *resp;
-};
-
-static void *http_thread(void *arg)
-{
-	struct http_call *c = arg;
-
-	c->resp = wt_get(I, "%s", c->path);
-	return NULL;
-}
-
-static struct http_call *http_start(const char *path)
-{
-	struct http_call *c = afbt_keep(calloc(1, sizeof *c), free);
-
-	c->path = path;
-	pthread_create(&c->thread, NULL, http_thread, c);
-	return c;
-}
-
-static struct afbt_resp *http_end(struct http_call *c)
-{
-	pthread_join(c->thread, NULL);
-	return c->resp;
-}
+#define http_start(path) wt_http_start(I, (path), NULL)
+#define http_end(c) wt_http_end(c)
 
 static void check_body_repaired(struct afbt_resp *r)
 {
@@ -197,7 +171,7 @@ static void t_bad_call_refused(void)
 /* F (a 2017 binder) replies with bad bytes: I repairs them */
 static void t_bad_replies_repaired(void)
 {
-	struct http_call *c;
+	struct wt_http *c;
 	struct afbt_resp *resp;
 	struct raw r = { .len = 0 };
 	struct pws_msg m;
@@ -238,7 +212,7 @@ static void t_bad_replies_repaired(void)
 /* F makes a subcall with bad bytes: refused with an error envelope */
 static void t_bad_subcall_refused(void)
 {
-	struct http_call *c = http_start("/api/hello/withsub");
+	struct wt_http *c = http_start("/api/hello/withsub");
 	struct raw r = { .len = 0 };
 	struct pws_msg m, rep;
 	struct pws_buf b;

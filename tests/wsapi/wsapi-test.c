@@ -3,6 +3,7 @@
  * Helpers of the proto-ws integration tests: see wsapi-test.h.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -138,4 +139,37 @@ int wt_count(const char *hay, const char *needle)
 const char *wt_sockpath(const char *name)
 {
 	return afbt_fmt("%s/%s", afbt_tempdir(), name);
+}
+
+struct wt_http {
+	pthread_t thread;
+	struct afbt_daemon *d;
+	const char *path;
+	const char *body;
+	struct afbt_resp *resp;
+};
+
+static void *http_thread(void *arg)
+{
+	struct wt_http *c = arg;
+
+	c->resp = c->body ? afbt_post_json(c->d, NULL, c->body, "%s", c->path) : wt_get(c->d, "%s", c->path);
+	return NULL;
+}
+
+struct wt_http *wt_http_start(struct afbt_daemon *d, const char *path, const char *body)
+{
+	struct wt_http *c = afbt_keep(calloc(1, sizeof *c), free);
+
+	c->d = d;
+	c->path = path;
+	c->body = body;
+	pthread_create(&c->thread, NULL, http_thread, c);
+	return c;
+}
+
+struct afbt_resp *wt_http_end(struct wt_http *c)
+{
+	pthread_join(c->thread, NULL);
+	return c->resp;
 }

@@ -33,6 +33,15 @@ void wt_wait_log(struct afbt_daemon *d, long ms, const char *a, const char *b);
 /* The events recorded by the 'service' test binding on 'd' (service/events): a JSON array text. */
 const char *wt_service_events(struct afbt_daemon *d);
 
+/*
+ * An HTTP call made in a thread while the test plays a peer: a GET of
+ * 'path' on 'd', or a POST of the JSON 'body' (borrowed until the end);
+ * wt_http_end joins it and gives its response.
+ */
+struct wt_http;
+struct wt_http *wt_http_start(struct afbt_daemon *d, const char *path, const char *body);
+struct afbt_resp *wt_http_end(struct wt_http *call);
+
 /* Counts the occurrences of 'needle' in 'hay'. */
 int wt_count(const char *hay, const char *needle);
 
