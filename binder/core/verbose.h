@@ -34,13 +34,14 @@ void verbose(int level, const char *prefix, const char *file, int line, const ch
 	do { if (verbose_wants(verbosity, level)) verbose(level, 0, __FILE__, __LINE__, __func__, __VA_ARGS__); } while (0)
 
 /*
- * Rate limit of errors and warnings, per call site: a client that can make
- * the daemon log (a D-Bus peer leaving with calls pending, a flood of bad
- * requests...) must not flood the log. Each LOGE/LOGW site writes at most
- * VERBOSE_SITE_BURST messages a second; when a second ends with messages
- * suppressed, its next message is preceded by one line "N messages
- * suppressed in the last second" (file:line of the site). One mechanism for
- * every site: each macro expansion has its own counters.
+ * Rate limit per call site, for the messages a client can cause (a peer
+ * leaving with calls pending, a flood of bad requests or connections): a
+ * client must not flood the log. Such a site writes at most
+ * VERBOSE_SITE_BURST messages a second (LOGW_LIMITED, LOGI_LIMITED...);
+ * when messages were suppressed, the next one written is preceded by one
+ * line "N more messages suppressed (file:line ...)". One mechanism for
+ * every such site: each macro expansion has its own counters. The other
+ * sites (the daemon's own events, startup) are not limited.
  */
 #define VERBOSE_SITE_BURST 10
 
@@ -60,8 +61,12 @@ int verbose_site_pass(struct verbose_site *site, int level, const char *file, in
 			verbose(level, 0, __FILE__, __LINE__, __func__, __VA_ARGS__); \
 	} while (0)
 
-#define LOGE(...) LOG_LIMITED(3, __VA_ARGS__)
-#define LOGW(...) LOG_LIMITED(4, __VA_ARGS__)
+#define LOGE_LIMITED(...) LOG_LIMITED(3, __VA_ARGS__)
+#define LOGW_LIMITED(...) LOG_LIMITED(4, __VA_ARGS__)
+#define LOGI_LIMITED(...) LOG_LIMITED(6, __VA_ARGS__)
+
+#define LOGE(...) LOG_AT(3, __VA_ARGS__)
+#define LOGW(...) LOG_AT(4, __VA_ARGS__)
 #define LOGN(...) LOG_AT(5, __VA_ARGS__)
 #define LOGI(...) LOG_AT(6, __VA_ARGS__)
 #define LOGD(...) LOG_AT(7, __VA_ARGS__)

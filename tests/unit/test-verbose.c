@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The rate limit of errors and warnings per call site (verbose.h): a flood
+ * The rate limit per call site (verbose.h, LOGW_LIMITED): a flood
  * from one site writes VERBOSE_SITE_BURST lines a second, then one line
  * counting what was suppressed; other sites are not affected.
  */
@@ -24,12 +24,12 @@ static int count_lines(const char *text, const char *needle)
 static void flood(int n)
 {
 	for (int i = 0; i < n; i++)
-		LOGW("peer %d left with calls pending", i);
+		LOGW_LIMITED("peer %d left with calls pending", i);
 }
 
 static void other_site(void)
 {
-	LOGW("another site");
+	LOGW_LIMITED("another site");
 }
 
 int main(void)
