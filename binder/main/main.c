@@ -32,6 +32,7 @@
 #endif
 #include "jobs.h"
 #include "mainloop.h"
+#include "ioset.h"
 #include "memtrim.h"
 #include "monitor.h"
 #include "tracelog.h"
@@ -441,7 +442,7 @@ int main(int argc, char **argv)
 	if (fault_init(!config->no_sigcatch) < 0)
 		LOGW("can't catch the faults of bindings: a faulting binding will end the daemon");
 	memtrim_init();
-	if (mainloop_init() < 0 || setup_signals() < 0) {
+	if (mainloop_init() < 0 || ioset_init() < 0 || setup_signals() < 0) {
 		LOGE("can't set up the event loop");
 		return 1;
 	}
@@ -541,6 +542,7 @@ end:
 	session_exit();
 	tracelog_stop();
 	memtrim_cleanup();
+	ioset_cleanup();
 	mainloop_cleanup();
 	if (rootfd >= 0)
 		close(rootfd);
