@@ -3,9 +3,11 @@
  * Fair share of the job queue (issue 8, item 9): a proto-ws link flooding
  * the daemon with slow calls does not starve another client. The workers
  * take the queued requests round-robin between the clients (jobs.h lanes),
- * and a client's queued requests are bounded (--max-pending-client): the
- * other client's request waits for one job of the flood at most, not for
- * the whole flood.
+ * and a client's queued requests are bounded: the link's input is left in
+ * its socket while the workers are behind (wslink throttle, jobs_backlogged)
+ * and what still comes is bounded by --max-pending-client (refused as
+ * 'cancelled'): the other client's request waits for one job of the flood
+ * at most, not for the whole flood.
  *
  * Measured two ways: the time each ping of the other client spent in the
  * daemon from its dispatch to its reply (the request log of -vv: the queue
@@ -114,8 +116,10 @@ static void t_flood(void)
 	CHECK(total / pings < flood_s / 4);
 	CHECK_EQ(f.ok + f.cancelled + f.other, FLOOD);
 	CHECK_EQ(f.other, 0);
-	/* the link's own share was bounded: the rest of its flood was refused, not queued */
-	CHECK(f.cancelled > 0);
+	/*
+	 * Whether the link's share was held in its socket (throttle) or refused
+	 * (quota: 'cancelled') depends on timing; every call got one of both.
+	 */
 	CHECK_STR(afbt_status(wt_get(d, "/api/hello/ping")), "success");
 	afbt_daemon_stop(d);
 }
