@@ -79,7 +79,9 @@ start_daemon() {
 
 # The options lifting the per-client limits, when the daemon has them.
 daemon_limits() {
-	"$1/binder/afb-daemon" --help 2>&1 | grep -q -- '--http-max-per-address' && echo "--http-max-per-address 0"
+	local help
+	help=$("$1/binder/afb-daemon" --help 2>&1) || true
+	[[ $help == *--http-max-per-address* ]] && echo "--http-max-per-address 0"
 	return 0
 }
 

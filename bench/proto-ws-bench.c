@@ -4,12 +4,17 @@
  * calls kept in flight on one connection (scripts/bench proto-ws).
  *
  *	proto-ws-bench ADDRESS VERB INFLIGHT SECONDS
+ *	proto-ws-bench --stall ADDRESS COUNT SIZE
+ *	  a peer that does not read: sends COUNT calls of echo with SIZE
+ *	  bytes of argument, prints "sent", waits for a line on stdin (or its
+ *	  end), closes and prints "closed" (scripts/bench mem)
  *	ADDRESS: unix:/path, unix:@name or tcp:host:port (no api part)
  *
  * Prints "<calls/s> <failures>" on stdout.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <json-c/json.h>
 #include "pwspeer.h"
@@ -31,6 +36,40 @@ static int send_call(struct pwspeer *p, uint32_t id, const char *verb)
 	return pwspeer_send(p, &b);
 }
 
+static int stall(const char *address, int count, size_t size)
+{
+	struct pwspeer *p = pwspeer_connect(address);
+	struct json_object *args;
+	struct pws_buf b;
+	char line[64], *pad = malloc(size + 1);
+	int i;
+
+	if (!p || !pad) {
+		fprintf(stderr, "proto-ws-bench: can't connect to %s\n", address);
+		return 1;
+	}
+	memset(pad, 'p', size);
+	pad[size] = 0;
+	args = json_object_new_object();
+	json_object_object_add(args, "pad", json_object_new_string(pad));
+	for (i = 0; i < count; i++) {
+		pws_buf_init(&b);
+		pws_put_call(&b, (uint32_t)i + 1, "echo", "bench-session", args);
+		/* the daemon may close the link when its output for us is full: stop then */
+		if (pwspeer_send(p, &b) < 0)
+			break;
+	}
+	printf("sent %d\n", i);
+	fflush(stdout);
+	if (!fgets(line, sizeof line, stdin))
+		line[0] = 0;
+	pwspeer_close(p);
+	json_object_put(args);
+	free(pad);
+	printf("closed\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct pwspeer *p;
@@ -40,8 +79,10 @@ int main(int argc, char **argv)
 	uint32_t id = 0;
 	int inflight, i, rc;
 
+	if (argc == 5 && !strcmp(argv[1], "--stall"))
+		return stall(argv[2], atoi(argv[3]), (size_t)atol(argv[4]));
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s ADDRESS VERB INFLIGHT SECONDS\n", argv[0]);
+		fprintf(stderr, "usage: %s ADDRESS VERB INFLIGHT SECONDS | --stall ADDRESS COUNT SIZE\n", argv[0]);
 		return 2;
 	}
 	inflight = atoi(argv[3]);

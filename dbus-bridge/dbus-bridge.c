@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <json-c/json.h>
 #include "apiset.h"
 #include "dbus-bridge.h"
 #include "dbus-conn.h"
@@ -15,8 +16,10 @@
 
 /*
  * The exports asked (--dbus-server): by name or '*' on a bus, with a trust
- * rule. Apis added while serving are exported by the first rule of each
- * bus that names them, else by its '*' rule. Main thread; freed at stop.
+ * rule. A name is an api's or an alias's: each name exported has its bus
+ * name and object ('*': every name, aliases included). Names added while
+ * serving are exported by the first rule of each bus that names them,
+ * else by its '*' rule. Main thread; freed at stop.
  */
 struct rule {
 	struct rule *next;
@@ -67,12 +70,14 @@ int dbus_bridge_import(struct apiset *set, const char *spec)
 	return rc;
 }
 
-static int export_one(struct dbus_conn *conn, struct api *api, const struct dbus_trust *trust, const char *spec)
+/* Exports 'api' under 'name' (its own or an alias). */
+static int export_one(struct dbus_conn *conn, struct api *api, const char *name, const struct dbus_trust *trust,
+		      const char *spec)
 {
-	int rc = dbus_export_add(conn, api, trust);
+	int rc = dbus_export_add(conn, api, name, trust);
 
 	if (rc < 0)
-		LOGE("--dbus-server=%s: can't export %s: %s", spec, api->name,
+		LOGE("--dbus-server=%s: can't export %s: %s", spec, name,
 		     rc == -EEXIST ? "already exported on that bus"
 		     : rc == -ENAMETOOLONG ? "its bus name would be longer than 255 bytes" : strerror(-rc));
 	return rc;
@@ -111,20 +116,20 @@ static void on_change(void *closure, struct apiset *set, enum apiset_change chan
 		ex = dbus_export_find(conn, name);
 		switch (change) {
 		case APISET_ADDED:
-			/* an alias is another name of an api exported under its own name */
-			if (ex || strcasecmp(name, api->name) || dbus_import_is_from(api, conn))
+			/* a new api, or a new alias of one */
+			if (ex || dbus_import_is_from(api, conn))
 				break;
 			rule = rule_for(conn, name);
 			if (rule)
-				export_one(conn, api, rule->trust, rule->spec);
+				export_one(conn, api, name, rule->trust, rule->spec);
 			break;
 		case APISET_REMOVED:
 			if (ex && dbus_export_api(ex) == api)
 				dbus_export_remove(conn, ex);
 			break;
 		default:
-			if (ex)
-				dbus_export_refresh(conn, name);
+			/* under each of its names */
+			dbus_export_refresh(conn, api);
 			break;
 		}
 	}
@@ -136,9 +141,12 @@ int dbus_bridge_export(struct apiset *set, const char *spec)
 	struct dbus_conn *conn = NULL;
 	struct rule *rule = NULL;
 	const char *rest, *query;
-	struct api *api, **list;
+	struct json_object *names;
+	const char *item;
+	struct api *api;
 	char *name;
-	int system, rc, i, count = 0;
+	int system, rc, count = 0;
+	size_t i;
 
 	rest = bus_of(spec, &system);
 	query = strchr(rest, '?');
@@ -176,28 +184,29 @@ int dbus_bridge_export(struct apiset *set, const char *spec)
 	strcpy(rule->spec, spec);
 	rule->next = rules;
 	rules = rule;
-	if (strcmp(name, "*")) {
-		api = apiset_lookup(set, name);
-		if (!api) {
-			/* the rule stays: the export follows the apiset (a binding may create it later) */
-			LOGW("--dbus-server=%s: no api %s yet: exported when it is created", spec, name);
-			return 0;
-		}
-		rc = export_one(conn, api, trust, spec);
-		api_unref(api);
-		return rc;
-	}
-	list = apiset_list(set);
-	if (!list)
+	names = apiset_names(set);
+	if (!names)
 		return -ENOMEM;
-	for (i = 0; rc >= 0 && (api = list[i]); i++) {
-		if (dbus_import_is_from(api, conn) || dbus_export_find(conn, api->name))
-			continue;	/* it came from that bus, or is there already */
-		rc = export_one(conn, api, trust, spec);
-		count++;
+	for (i = 0; rc >= 0 && i < json_object_array_length(names); i++) {
+		/* the name as the apiset spells it */
+		item = json_object_get_string(json_object_array_get_idx(names, i));
+		if (strcmp(name, "*") && strcasecmp(name, item))
+			continue;
+		api = apiset_lookup(set, item);
+		if (!api)
+			continue;	/* removed meanwhile */
+		/* '*' leaves out what came from that bus, and what is there already */
+		if (strcmp(name, "*") || (!dbus_import_is_from(api, conn) && !dbus_export_find(conn, item))) {
+			rc = export_one(conn, api, item, trust, spec);
+			count++;
+		}
+		api_unref(api);
 	}
-	apiset_list_free(list);
-	if (rc >= 0 && !count)
+	json_object_put(names);
+	if (rc >= 0 && !count && strcmp(name, "*"))
+		/* the rule stays: the export follows the apiset (a binding may create it later) */
+		LOGW("--dbus-server=%s: no api %s yet: exported when it is created", spec, name);
+	else if (rc >= 0 && !count)
 		LOGW("--dbus-server=%s: no api to export (apis created later will be)", spec);
 	return rc;
 }

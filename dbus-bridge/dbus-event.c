@@ -133,7 +133,7 @@ static void emit(void *arg)
 		api = api_of_event(e->event);
 		if (!api)
 			goto end;
-		ex = dbus_export_find(conn, api);
+		ex = dbus_export_find_api(conn, api);
 		if (e->kind == BROADCAST && !ex)
 			goto end;	/* not an api exported here: not ours to broadcast */
 		path = ex ? strdup(dbus_export_path(ex)) : dbus_name_path_of_api(api);

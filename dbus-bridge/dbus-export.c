@@ -33,7 +33,7 @@ struct dbus_export {
 	struct dbus_conn *conn;
 	struct api *api;		/* one reference */
 	const struct dbus_trust *trust;
-	char *name;			/* the api's name */
+	char *name;			/* the name exported: the api's, or an alias of it */
 	char *busname;			/* also the name of the per-api interface */
 	char *typed_itf;		/* the typed per-api interface, NULL when its name is too long */
 	char *path;
@@ -55,12 +55,24 @@ void dbus_export_set_max_args(size_t max)
 	max_args = max;
 }
 
-struct dbus_export *dbus_export_find(struct dbus_conn *conn, const char *api)
+struct dbus_export *dbus_export_find(struct dbus_conn *conn, const char *name)
 {
 	struct dbus_export *ex;
 
 	for (ex = conn->exports; ex; ex = ex->next)
-		if (!strcasecmp(ex->name, api))
+		if (!strcasecmp(ex->name, name))
+			return ex;
+	return NULL;
+}
+
+struct dbus_export *dbus_export_find_api(struct dbus_conn *conn, const char *api)
+{
+	struct dbus_export *ex = dbus_export_find(conn, api);
+
+	if (ex)
+		return ex;
+	for (ex = conn->exports; ex; ex = ex->next)
+		if (!strcasecmp(ex->api->name, api))
 			return ex;
 	return NULL;
 }
@@ -253,6 +265,7 @@ struct describing {
 };
 
 static void register_export(struct dbus_export *ex, struct json_object *desc);
+static int refresh(struct dbus_export *ex);
 static void refresh_export(struct dbus_export *ex, struct json_object *desc);
 static void export_free(struct dbus_export *ex);
 
@@ -284,7 +297,7 @@ static void described(void *arg)
 				register_export(ex, d->desc);
 				if (ex->stale) {
 					ex->stale = 0;
-					dbus_export_refresh(d->conn, ex->name);
+					refresh(ex);
 				}
 			} else {
 				refresh_export(ex, d->desc);
@@ -679,12 +692,12 @@ static void export_free(struct dbus_export *ex)
 	free(ex);
 }
 
-int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_trust *trust)
+int dbus_export_add(struct dbus_conn *conn, struct api *api, const char *name, const struct dbus_trust *trust)
 {
 	struct dbus_export *ex;
 	int rc;
 
-	if (dbus_export_find(conn, api->name))
+	if (dbus_export_find(conn, name))
 		return -EEXIST;
 	ex = calloc(1, sizeof *ex);
 	if (!ex)
@@ -692,10 +705,10 @@ int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_t
 	ex->conn = conn;
 	ex->api = api_ref(api);
 	ex->trust = trust;
-	ex->name = strdup(api->name);
-	ex->busname = dbus_name_of_api(api->name);
-	ex->typed_itf = dbus_name_typed_of_api(api->name);	/* NULL: too long, no typed interface */
-	ex->path = dbus_name_path_of_api(api->name);
+	ex->name = strdup(name);
+	ex->busname = dbus_name_of_api(name);
+	ex->typed_itf = dbus_name_typed_of_api(name);	/* NULL: too long, no typed interface */
+	ex->path = dbus_name_path_of_api(name);
 	if (!ex->name || !ex->busname || !ex->path) {
 		rc = ex->name && ex->path ? -ENAMETOOLONG : -ENOMEM;
 		export_free(ex);
@@ -711,17 +724,24 @@ int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_t
 	return 0;
 }
 
-int dbus_export_refresh(struct dbus_conn *conn, const char *api)
+static int refresh(struct dbus_export *ex)
 {
-	struct dbus_export *ex = dbus_export_find(conn, api);
-
-	if (!ex)
-		return 0;
 	if (!ex->registered) {
 		ex->stale = 1;	/* its first description is on its way, maybe outdated */
 		return 0;
 	}
 	return describe_async(ex, NULL);
+}
+
+int dbus_export_refresh(struct dbus_conn *conn, struct api *api)
+{
+	struct dbus_export *ex;
+	int rc = 0, rc2;
+
+	for (ex = conn->exports; ex; ex = ex->next)
+		if (ex->api == api && (rc2 = refresh(ex)) < 0)
+			rc = rc2;
+	return rc;
 }
 
 struct api *dbus_export_api(const struct dbus_export *ex)

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Exported apis: an api of the daemon (local binding or imported stub)
- * served on a bus.
+ * served on a bus, under its name or one of its aliases (each name
+ * exported is an export of its own: bus name, object, interfaces, all
+ * serving the same api; a request through an alias names the alias, as
+ * /api/<alias>/<verb> does over HTTP).
  *
- * For api API the connection owns the bus name org.afb.api.<label> and
+ * For a name API the connection owns the bus name org.afb.api.<label> and
  * serves the object /org/afb/api/<label> (labels: dbus-name.h) with:
  *  - org.afb.Api1: Call(s verb, s args_json) -> (s response_json, s info),
  *    Describe() -> (s), properties Name, Info, Verbs, signal Event(s, s);
@@ -30,15 +33,23 @@ struct dbus_schema;
 struct dbus_trust;
 
 /*
- * Exports 'api' on 'conn' with the trust rule 'trust' (borrowed, must
- * outlive the export; NULL: the default rule). Main thread, after the
- * workers started. Returns 0, -EEXIST (already exported on that bus),
- * -ENAMETOOLONG (the bus name would exceed 255 bytes), -ENOMEM.
+ * Exports 'api' under 'name' (its name or one of its aliases) on 'conn'
+ * with the trust rule 'trust' (borrowed, must outlive the export; NULL:
+ * the default rule). Main thread, after the workers started. Returns 0,
+ * -EEXIST (that name is already exported on that bus), -ENAMETOOLONG (the
+ * bus name would exceed 255 bytes), -ENOMEM.
  */
-int dbus_export_add(struct dbus_conn *conn, struct api *api, const struct dbus_trust *trust);
+int dbus_export_add(struct dbus_conn *conn, struct api *api, const char *name, const struct dbus_trust *trust);
 
-/* The export of 'api' on 'conn' (case-insensitive), or NULL. Main thread. */
-struct dbus_export *dbus_export_find(struct dbus_conn *conn, const char *api);
+/* The export of the name 'name' on 'conn' (case-insensitive), or NULL. Main thread. */
+struct dbus_export *dbus_export_find(struct dbus_conn *conn, const char *name);
+
+/*
+ * The export that speaks for the api named 'api' (the prefix of its
+ * events' names): the one of its own name, else one of an alias of it;
+ * NULL when none. Main thread.
+ */
+struct dbus_export *dbus_export_find_api(struct dbus_conn *conn, const char *api);
 const char *dbus_export_path(const struct dbus_export *ex);
 
 /* What its description says (NULL until it is registered). Main thread. */
@@ -48,10 +59,11 @@ struct dbus_schema *dbus_export_schema(const struct dbus_export *ex);
 const char *dbus_export_typed_interface(const struct dbus_export *ex);
 
 /*
- * Asks the description of the export of 'api' again and replaces its
- * per-api interface (an imported api whose remote appeared). Main thread.
+ * Asks the description of 'api' again for each of its exports on 'conn'
+ * (its name and its aliases) and replaces their per-api interfaces (its
+ * verbs changed, an imported api whose remote appeared). Main thread.
  */
-int dbus_export_refresh(struct dbus_conn *conn, const char *api);
+int dbus_export_refresh(struct dbus_conn *conn, struct api *api);
 
 /* The api of the export. */
 struct api *dbus_export_api(const struct dbus_export *ex);

@@ -11,6 +11,7 @@ twin below.
 usage: test-doc-proto-ws.py SOURCE_ROOT BUILD_DIR
 """
 import os
+import random
 import re
 import shutil
 import signal
@@ -25,12 +26,33 @@ blocks = [b for b in re.findall(r"```sh\n(.*?)```", doc, re.S) if "build/binder/
 passed = failed = 0
 
 
+def ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """
+    A free port below the kernel's ephemeral range: the ports the kernel
+    hands out by itself (bind to port 0, the source port of a connection:
+    what every other test does) are never there, so no other test can take
+    it between this choice and its use by the example.
+    """
+    low = ephemeral_range()[0]
+    while True:
+        port = random.randrange(10000, low if low > 11000 else 30000)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
 
 
 if len(blocks) < 3:
@@ -44,27 +66,31 @@ def run_block(block):
     os.symlink(BUILD, os.path.join(tmp, "build"))
     script = (block.replace("1235", str(free_port())).replace("2500", str(free_port()))
               .replace("/tmp/afb-ws", os.path.join(tmp, "ws")))
-    p = subprocess.Popen(["bash", "-e", "-c", script], cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, start_new_session=True)
-    try:
-        out, err = p.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        out, err = "", "timed out"
-    finally:
-        # a failed command leaves the daemons of the block running: end them all
+    # files, not pipes: the daemons of a block that failed keep its outputs open, bash does not wait for them
+    with open(os.path.join(tmp, "out"), "w+") as fout, open(os.path.join(tmp, "err"), "w+") as ferr:
+        p = subprocess.Popen(["bash", "-e", "-c", script], cwd=tmp, stdout=fout, stderr=ferr, text=True,
+                             start_new_session=True)
+        timed_out = ""
         try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        if p.poll() is None:
-            out2, err2 = p.communicate()
-            out, err = out + out2, err + err2
+            p.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            timed_out = "timed out\n"
+        finally:
+            # a failed command leaves the daemons of the block running: end them all
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+        fout.seek(0)
+        ferr.seek(0)
+        out, err = fout.read(), timed_out + ferr.read()
     shutil.rmtree(tmp, ignore_errors=True)
     return p.returncode == 0 and '"ping":"pong"' in out, out, err, script
 
 
 for i, block in enumerate(blocks):
-    # a free port can be taken by another test between its choice and its use: try again then
+    # another run of this test (another build) may choose the same port meanwhile: try again then
     for attempt in range(3):
         ok, out, err, script = run_block(block)
         if ok or "Address already in use" not in err:

@@ -104,31 +104,6 @@ struct afb_event api_so_v1_event(struct evt *evt)
 #define DAEMON_HOOK(a, flag, data) \
 	do { if (hook_wants(HOOK_DAEMON, flag)) hook_daemon((a)->apiname, flag, data); } while (0)
 
-static struct json_object *jobj(void)
-{
-	return json_object_new_object();
-}
-
-static struct json_object *with(struct json_object *o, const char *key, struct json_object *value)
-{
-	json_object_object_add(o, key, value);
-	return o;
-}
-
-static struct json_object *jstr(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *broadcast_data(const char *name, struct json_object *object)
-{
-	struct json_object *data = with(jobj(), "name", jstr(name));
-
-	if (object)
-		with(data, "data", json_object_get(object));
-	return data;
-}
-
 static char *full_event_name(struct api_v1 *a, const char *name)
 {
 	char *full;
@@ -152,7 +127,7 @@ static int daemon_event_broadcast(void *closure, const char *name, struct json_o
 		return 0;
 	}
 	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_BROADCAST_BEFORE))
-		hook_daemon(a->apiname, HOOK_DAEMON_EVENT_BROADCAST_BEFORE, broadcast_data(name, object));
+		hook_daemon_event_broadcast(a->apiname, HOOK_DAEMON_EVENT_BROADCAST_BEFORE, name, object, 0);
 	full = full_event_name(a, name);
 	if (!full) {
 		json_object_put(object);
@@ -164,8 +139,7 @@ static int daemon_event_broadcast(void *closure, const char *name, struct json_o
 	rc = evt_broadcast_name(full, object);
 	free(full);
 	if (after) {
-		hook_daemon(a->apiname, HOOK_DAEMON_EVENT_BROADCAST_AFTER,
-			    with(broadcast_data(name, keep), "result", json_object_new_int(rc)));
+		hook_daemon_event_broadcast(a->apiname, HOOK_DAEMON_EVENT_BROADCAST_AFTER, name, keep, rc);
 		json_object_put(keep);
 	}
 	return rc;
@@ -237,32 +211,16 @@ static struct afb_event daemon_event_make(void *closure, const char *name)
 		free(full);
 	}
 	if (evt && hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_MAKE))
-		hook_daemon(a->apiname, HOOK_DAEMON_EVENT_MAKE,
-			    with(with(with(jobj(), "name", jstr(name)), "event", jstr(evt_fullname(evt))),
-				 "id", json_object_new_int(evt_id(evt))));
+		hook_daemon_event_make(a->apiname, name, evt);
 	return api_so_v1_event(evt);
-}
-
-/* the data of rootdir_* hooks: the result, and the path of 'fd' or the error */
-static struct json_object *fd_data(struct json_object *data, int fd, int error)
-{
-	char link[64], path[PATH_MAX];
-	ssize_t n;
-
-	with(data, "result", json_object_new_int(fd));
-	if (fd < 0)
-		return with(data, "error", jstr(strerror(error)));
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof path - 1);
-	path[n > 0 ? n : 0] = 0;
-	return with(data, "path", jstr(path));
 }
 
 static int daemon_rootdir_get_fd(void *closure)
 {
 	FAULT_DAEMON_SCOPE;
-	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_ROOTDIR_GET_FD,
-		    fd_data(jobj(), host_rootdir_fd() == AT_FDCWD ? -1 : host_rootdir_fd(), EBADF));
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_ROOTDIR_GET_FD))
+		hook_daemon_rootdir_get_fd(((struct api_v1 *)closure)->apiname,
+					   host_rootdir_fd() == AT_FDCWD ? -1 : host_rootdir_fd(), EBADF);
 	return host_rootdir_fd();
 }
 
@@ -270,14 +228,10 @@ static int daemon_rootdir_open_locale(void *closure, const char *filename, int f
 {
 	FAULT_DAEMON_SCOPE;
 	int fd = host_rootdir_open_locale(filename, flags, locale), error = errno;
-	struct json_object *data;
 
 	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_ROOTDIR_OPEN_LOCALE)) {
-		data = with(with(jobj(), "file", jstr(filename)), "flags", json_object_new_int(flags));
-		if (locale)
-			with(data, "locale", jstr(locale));
-		hook_daemon(((struct api_v1 *)closure)->apiname, HOOK_DAEMON_ROOTDIR_OPEN_LOCALE,
-			    fd_data(data, fd, error));
+		hook_daemon_rootdir_open_locale(((struct api_v1 *)closure)->apiname, filename, flags, locale, fd,
+						error);
 		errno = error;
 	}
 	return fd;
@@ -290,7 +244,8 @@ static int daemon_queue_job(void *closure, void (*callback)(int signum, void *ar
 	struct api_v1 *a = closure;
 	int rc = host_queue_job(&a->site, group, timeout, callback, argument) < 0 ? -1 : 0;
 
-	DAEMON_HOOK((struct api_v1 *)closure, HOOK_DAEMON_QUEUE_JOB, with(jobj(), "result", json_object_new_int(rc)));
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_QUEUE_JOB))
+		hook_daemon_queue_job(a->apiname, rc);
 	return rc;
 }
 
@@ -308,21 +263,17 @@ static struct afb_req daemon_unstore_req(void *closure, struct afb_stored_req *s
 
 static int require_api(struct api_v1 *a, const char *name, int initialized);
 
-static struct json_object *require_data(const char *name, int initialized)
-{
-	return with(with(jobj(), "name", jstr(name)), "initialized", json_object_new_boolean(initialized));
-}
-
 static int daemon_require_api(void *closure, const char *name, int initialized)
 {
 	FAULT_DAEMON_SCOPE;
 	struct api_v1 *a = closure;
 	int rc;
 
-	DAEMON_HOOK(a, HOOK_DAEMON_REQUIRE_API, require_data(name, initialized));
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_REQUIRE_API))
+		hook_daemon_require_api(a->apiname, HOOK_DAEMON_REQUIRE_API, name, initialized, 0);
 	rc = require_api(a, name, initialized);
-	DAEMON_HOOK(a, HOOK_DAEMON_REQUIRE_API_RESULT,
-		    with(require_data(name, initialized), "result", json_object_new_int(rc)));
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_REQUIRE_API_RESULT))
+		hook_daemon_require_api(a->apiname, HOOK_DAEMON_REQUIRE_API_RESULT, name, initialized, rc);
 	return rc;
 }
 
@@ -414,25 +365,12 @@ static void scall_deliver(struct scall *c, int status, struct json_object *resul
 #define SERVICE_HOOK(a, flag, data) \
 	do { if (hook_wants(HOOK_SERVICE, flag)) hook_service((a)->apiname, flag, data); } while (0)
 
-static struct json_object *call_data(const char *api, const char *verb, struct json_object *args)
-{
-	struct json_object *data = with(with(jobj(), "api", jstr(api)), "verb", jstr(verb));
-
-	return args ? with(data, "args", json_object_get(args)) : data;
-}
-
-static struct json_object *result_data(int status, struct json_object *result)
-{
-	struct json_object *data = with(jobj(), "status", json_object_new_int(status));
-
-	return result ? with(data, "result", json_object_get(result)) : data;
-}
-
 static void scall_reply(void *closure, int status, struct json_object *result)
 {
 	struct scall *c = closure;
 
-	SERVICE_HOOK(c->api, HOOK_SVC_CALL_RESULT, result_data(status, result));
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALL_RESULT))
+		hook_service_call_result(c->api->apiname, HOOK_SVC_CALL_RESULT, status, result);
 	scall_deliver(c, status, result);
 	free(c);
 }
@@ -463,7 +401,8 @@ static void service_call(void *closure, const char *api, const char *verb, struc
 	c->api = a;
 	c->callback = callback;
 	c->closure = cb_closure;
-	SERVICE_HOOK(a, HOOK_SVC_CALL, call_data(api, verb, args));
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALL))
+		hook_service_call(a->apiname, HOOK_SVC_CALL, api, verb, args);
 	xreq_call_in_session(NULL, a->listener, api, verb, args, scall_reply, c);
 }
 
@@ -474,9 +413,11 @@ static int service_call_sync(void *closure, const char *api, const char *verb, s
 	struct api_v1 *a = closure;
 	int rc;
 
-	SERVICE_HOOK(a, HOOK_SVC_CALLSYNC, call_data(api, verb, args));
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALLSYNC))
+		hook_service_call(a->apiname, HOOK_SVC_CALLSYNC, api, verb, args);
 	rc = xreq_call_in_session_sync(NULL, a->listener, api, verb, args, result);
-	SERVICE_HOOK(a, HOOK_SVC_CALLSYNC_RESULT, result_data(rc, *result));
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALLSYNC_RESULT))
+		hook_service_call_result(a->apiname, HOOK_SVC_CALLSYNC_RESULT, rc, *result);
 	return rc;
 }
 
@@ -498,20 +439,15 @@ static void event_call(void *closure)
 	c->api->service_event(c->event, c->object);
 }
 
-static struct json_object *on_event_data(const char *event, int eventid, struct json_object *object)
-{
-	struct json_object *data = with(with(jobj(), "event", jstr(event)), "id", json_object_new_int(eventid));
-
-	return object ? with(data, "data", json_object_get(object)) : data;
-}
-
 static void listener_push(void *closure, const char *event, int eventid, struct json_object *object)
 {
 	struct event_call c = { closure, event, object };
 
-	SERVICE_HOOK(c.api, HOOK_SVC_ON_EVENT_BEFORE, on_event_data(event, eventid, object));
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_ON_EVENT_BEFORE))
+		hook_service_on_event(c.api->apiname, HOOK_SVC_ON_EVENT_BEFORE, event, eventid, object);
 	fault_guard(&c.api->site, "event handler", event, NULL, event_call, &c);
-	SERVICE_HOOK(c.api, HOOK_SVC_ON_EVENT_AFTER, on_event_data(event, eventid, object));
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_ON_EVENT_AFTER))
+		hook_service_on_event(c.api->apiname, HOOK_SVC_ON_EVENT_AFTER, event, eventid, object);
 }
 
 static void listener_broadcast(void *closure, const char *event, struct json_object *object)
@@ -655,7 +591,8 @@ static int v1_api_start(void *closure)
 	/* a fault is logged: the api failed, the daemon goes on */
 	faulted = a->service_init && fault_guard(&a->site, "init", "afbBindingV1ServiceInit", NULL, init_call, &c);
 	rc = faulted ? -EFAULT : c.rc;
-	SERVICE_HOOK(a, HOOK_SVC_START_AFTER, with(jobj(), "result", json_object_new_int(rc)));
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_START_AFTER))
+		hook_service_start_after(a->apiname, rc);
 	if (faulted)
 		return rc;
 	if (rc < 0) {

@@ -27,6 +27,7 @@
 #include "calls.h"
 #include "evt-x2.h"
 #include "fault.h"
+#include "hook.h"
 #include "req-x2.h"
 #include "verbose.h"
 
@@ -90,8 +91,13 @@ static void d_vverbose_v2(struct afb_api_x3 *api, int level, const char *file, i
 /* the request kept by afb_req_store: its reference stays with the caller */
 static struct afb_req_x1 d_unstore_req(struct afb_api_x3 *api, struct afb_req_x2 *sreq)
 {
+	FAULT_DAEMON_SCOPE;
 	struct afb_req_x1 req = { &req_x2_itf, sreq };
 
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_UNSTORE_REQ))
+		hook_daemon(api->apiname, HOOK_DAEMON_UNSTORE_REQ, NULL);
+	if (sreq && HOOK_REQ_ON(req_x2_xreq(sreq), UNSTORE))
+		hook_req_unstore(req_x2_xreq(sreq));
 	return req;
 }
 
@@ -149,6 +155,8 @@ static void scall_reply(void *closure, int status, struct json_object *envelope)
 {
 	struct scall *c = closure;
 
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALL_RESULT))
+		hook_service_call_result(c->api->name, HOOK_SVC_CALL_RESULT, status, envelope);
 	c->status = status;
 	c->result = envelope;
 	if (c->callback)
@@ -166,6 +174,8 @@ static void s_call(struct afb_api_x3 *api, const char *apiname, const char *verb
 	struct scall *c = malloc(sizeof *c);
 	struct json_object *failure;
 
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALL))
+		hook_service_call(api->apiname, HOOK_SVC_CALL, apiname, verb, args);
 	if (!c) {
 		json_object_put(args);
 		failure = call_failure_envelope("failed", "internal error");

@@ -18,7 +18,6 @@
  * onevent(event, object)); else nothing.
  */
 #define AFB_BINDING_VERSION 0
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -30,7 +29,9 @@
 #include "api-v3-internal.h"
 #include "apiset.h"
 #include "evt.h"
+#include "hook.h"
 #include "jobs.h"
+#include "starmatch.h"
 #include "verbose.h"
 
 struct handler {
@@ -49,26 +50,6 @@ struct evlink {
 
 /* ---- matching ---- */
 
-/* '*' matches any run of characters; the rest compares ignoring case. */
-static int pattern_match(const char *p, const char *s)
-{
-	for (; *p; p++, s++) {
-		if (*p == '*') {
-			while (*p == '*')
-				p++;
-			if (!*p)
-				return 1;
-			for (; *s; s++)
-				if (pattern_match(p, s))
-					return 1;
-			return 0;
-		}
-		if (!*s || tolower((unsigned char)*p) != tolower((unsigned char)*s))
-			return 0;
-	}
-	return !*s;
-}
-
 /* The handler for 'event'. Lock held. */
 static struct handler *handler_for(struct api_v3 *a, const char *event)
 {
@@ -78,7 +59,7 @@ static struct handler *handler_for(struct api_v3 *a, const char *event)
 		if (!strchr(h->pattern, '*') && !strcasecmp(h->pattern, event))
 			return h;
 	for (h = a->handlers; h; h = h->next)
-		if ((!best || h->literal > best->literal) && pattern_match(h->pattern, event))
+		if ((!best || h->literal > best->literal) && starmatch_casefold(h->pattern, event))
 			best = h;
 	return best;
 }
@@ -87,6 +68,7 @@ static struct handler *handler_for(struct api_v3 *a, const char *event)
 
 struct evjob {
 	struct api_v3 *api;	/* one reference */
+	int eventid;		/* 0 for a broadcast */
 	struct json_object *object;
 	struct handler handler;	/* a copy of the one chosen (callback, closure) */
 	char event[];
@@ -119,8 +101,15 @@ static void evjob_run(int signum, void *closure)
 			j->handler.closure = h->closure;
 		}
 		pthread_rwlock_unlock(&j->api->lock);
-		if (h || j->api->onevent || j->api->onevent_v2)
+		if (h || j->api->onevent || j->api->onevent_v2) {
+			if (hook_wants(HOOK_SERVICE, HOOK_SVC_ON_EVENT_BEFORE))
+				hook_service_on_event(j->api->name, HOOK_SVC_ON_EVENT_BEFORE, j->event, j->eventid,
+						      j->object);
 			api_v3_guard(j->api, "event handler", j->event, NULL, evjob_call, j);
+			if (hook_wants(HOOK_SERVICE, HOOK_SVC_ON_EVENT_AFTER))
+				hook_service_on_event(j->api->name, HOOK_SVC_ON_EVENT_AFTER, j->event, j->eventid,
+						      j->object);
+		}
 	}
 	json_object_put(j->object);
 	api_v3_unref(j->api);
@@ -137,7 +126,7 @@ static struct json_object *copy_json(struct json_object *object)
 	return copy;
 }
 
-static void deliver(void *closure, const char *event, struct json_object *object)
+static void deliver(void *closure, const char *event, int eventid, struct json_object *object)
 {
 	struct evlink *link = closure;
 	size_t len = strlen(event);
@@ -159,6 +148,7 @@ static void deliver(void *closure, const char *event, struct json_object *object
 		return;
 	}
 	j->api = a;
+	j->eventid = eventid;
 	memcpy(j->event, event, len + 1);
 	j->object = copy_json(object);
 	group = a->api && a->api->group ? a->api->group : (const void *)&a->listener;
@@ -172,12 +162,12 @@ static void deliver(void *closure, const char *event, struct json_object *object
 
 static void on_push(void *closure, const char *event, int eventid, struct json_object *object)
 {
-	deliver(closure, event, object);
+	deliver(closure, event, eventid, object);
 }
 
 static void on_broadcast(void *closure, const char *event, struct json_object *object)
 {
-	deliver(closure, event, object);
+	deliver(closure, event, 0, object);
 }
 
 static void on_destroy(void *closure)

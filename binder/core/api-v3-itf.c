@@ -6,6 +6,7 @@
  */
 #define AFB_BINDING_VERSION 0
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,17 @@
 #include "evt.h"
 #include "evt-x2.h"
 #include "fault.h"
+#include "hook.h"
 #include "mainloop.h"
 #include "settings.h"
 #include "subloop.h"
 #include "verbose.h"
 
 #define A(x3) api_v3_of(x3)
+
+/* a daemon hook point without data, for the api 'api' */
+#define DAEMON_HOOK(api, flag) \
+	do { if (hook_wants(HOOK_DAEMON, flag)) hook_daemon((api)->apiname, flag, NULL); } while (0)
 
 /* 0 on success, else -1 with errno (-rc) */
 static int status(int rc)
@@ -39,12 +45,20 @@ static void a_vverbose(struct afb_api_x3 *api, int level, const char *file, int 
 		       const char *fmt, va_list args)
 {
 	FAULT_DAEMON_SCOPE;
+	va_list copy;
+
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_VVERBOSE)) {
+		va_copy(copy, args);
+		hook_daemon_vverbose(api->apiname, level, file, line, func, fmt, copy);
+		va_end(copy);
+	}
 	api_v3_vlog(api->logmask, level, "API", api->apiname, file, line, func, fmt, args);
 }
 
 static struct sd_event *a_get_event_loop(struct afb_api_x3 *api)
 {
 	FAULT_DAEMON_SCOPE;
+	DAEMON_HOOK(api, HOOK_DAEMON_GET_EVENT_LOOP);
 	/* the binding's callbacks on it run under the fault guard */
 	return A(api)->loop ? subloop_event(A(api)->loop) : mainloop_event();
 }
@@ -52,38 +66,66 @@ static struct sd_event *a_get_event_loop(struct afb_api_x3 *api)
 static struct sd_bus *a_get_user_bus(struct afb_api_x3 *api)
 {
 	FAULT_DAEMON_SCOPE;
+	DAEMON_HOOK(api, HOOK_DAEMON_GET_USER_BUS);
 	return host_bus(1);
 }
 
 static struct sd_bus *a_get_system_bus(struct afb_api_x3 *api)
 {
 	FAULT_DAEMON_SCOPE;
+	DAEMON_HOOK(api, HOOK_DAEMON_GET_SYSTEM_BUS);
 	return host_bus(0);
 }
 
 static int a_rootdir_get_fd(struct afb_api_x3 *api)
 {
 	FAULT_DAEMON_SCOPE;
-	return host_rootdir_fd();
+	int fd = host_rootdir_fd();
+
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_ROOTDIR_GET_FD))
+		hook_daemon_rootdir_get_fd(api->apiname, fd == AT_FDCWD ? -1 : fd, EBADF);
+	return fd;
 }
 
 static int a_rootdir_open_locale(struct afb_api_x3 *api, const char *filename, int flags, const char *locale)
 {
 	FAULT_DAEMON_SCOPE;
-	return host_rootdir_open_locale(filename, flags, locale);
+	int fd = host_rootdir_open_locale(filename, flags, locale), error = errno;
+
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_ROOTDIR_OPEN_LOCALE)) {
+		hook_daemon_rootdir_open_locale(api->apiname, filename, flags, locale, fd, error);
+		errno = error;
+	}
+	return fd;
 }
 
 static int a_queue_job(struct afb_api_x3 *api, void (*callback)(int signum, void *arg), void *argument,
 		       void *group, int timeout)
 {
 	FAULT_DAEMON_SCOPE;
-	return status(host_queue_job(&A(api)->site, group, timeout, callback, argument));
+	int rc = status(host_queue_job(&A(api)->site, group, timeout, callback, argument)), error = errno;
+
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_QUEUE_JOB)) {
+		hook_daemon_queue_job(api->apiname, rc);
+		errno = error;
+	}
+	return rc;
 }
 
 static int a_require_api(struct afb_api_x3 *api, const char *name, int initialized)
 {
 	FAULT_DAEMON_SCOPE;
-	return api_v3_require_api(A(api), name, initialized);
+	int rc, error;
+
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_REQUIRE_API))
+		hook_daemon_require_api(api->apiname, HOOK_DAEMON_REQUIRE_API, name, initialized, 0);
+	rc = api_v3_require_api(A(api), name, initialized);
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_REQUIRE_API_RESULT)) {
+		error = errno;
+		hook_daemon_require_api(api->apiname, HOOK_DAEMON_REQUIRE_API_RESULT, name, initialized, rc);
+		errno = error;
+	}
+	return rc;
 }
 
 static int a_add_alias(struct afb_api_x3 *api, const char *name, const char *as_name)
@@ -124,14 +166,25 @@ static int a_event_broadcast(struct afb_api_x3 *api, const char *name, struct js
 {
 	FAULT_DAEMON_SCOPE;
 	char *full = event_name(A(api), name, "broadcast");
-	int rc;
+	struct json_object *keep = NULL;
+	int rc, after;
 
 	if (!full) {
 		json_object_put(object);
 		return errno == EINVAL && name ? 0 : -1;	/* in preinit: 0, as the AGL binders */
 	}
+	if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_BROADCAST_BEFORE))
+		hook_daemon_event_broadcast(api->apiname, HOOK_DAEMON_EVENT_BROADCAST_BEFORE, name, object, 0);
+	/* the hook after wants the data the broadcast consumes */
+	after = hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_BROADCAST_AFTER);
+	if (after)
+		keep = json_object_get(object);
 	rc = evt_broadcast_name(full, object);
 	free(full);
+	if (after) {
+		hook_daemon_event_broadcast(api->apiname, HOOK_DAEMON_EVENT_BROADCAST_AFTER, name, keep, rc);
+		json_object_put(keep);
+	}
 	return rc;
 }
 
@@ -147,6 +200,8 @@ static struct afb_event_x2 *a_event_make(struct afb_api_x3 *api, const char *nam
 	free(full);
 	if (!event)
 		errno = ENOMEM;
+	else if (hook_wants(HOOK_DAEMON, HOOK_DAEMON_EVENT_MAKE))
+		hook_daemon_event_make(api->apiname, name, evt_x2_evt(event));
 	return event;
 }
 
@@ -187,6 +242,9 @@ static void acall_envelope(void *closure, int status, struct json_object *envelo
 {
 	struct acall *c = closure;
 
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALL_RESULT))
+		hook_service_call_result(c->api->name, HOOK_SVC_CALL_RESULT, status, envelope);
+
 	c->status = status;
 	c->object = envelope;
 	acall_run(c);
@@ -195,6 +253,9 @@ static void acall_envelope(void *closure, int status, struct json_object *envelo
 static void acall_reply(void *closure, const char *error, const char *info, struct json_object *object)
 {
 	struct acall *c = closure;
+
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALL_RESULT))
+		hook_service_call_reply(c->api->name, HOOK_SVC_CALL_RESULT, error, info, object);
 
 	c->error = error;
 	c->info = info;
@@ -218,6 +279,8 @@ static void api_call(struct api_v3 *a, int legacy, const char *apiname, const ch
 	struct json_object *failure;
 	struct call_from from;
 
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALL))
+		hook_service_call(a->name, HOOK_SVC_CALL, apiname, verb, args);
 	if (!c) {
 		json_object_put(args);
 		c = &(struct acall){ .api = api_v3_ref(a), .legacy = legacy, .callback = callback, .closure = closure,
@@ -252,10 +315,21 @@ static int a_legacy_call_sync(struct afb_api_x3 *api, const char *apiname, const
 			      struct json_object *args, struct json_object **result)
 {
 	FAULT_DAEMON_SCOPE;
+	struct json_object *envelope;
 	struct call_from from;
+	int rc;
 
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALLSYNC))
+		hook_service_call(api->apiname, HOOK_SVC_CALLSYNC, apiname, verb, args);
 	from_api(A(api), &from);
-	return call_sync_envelope(&from, apiname, verb, args, result);
+	rc = call_sync_envelope(&from, apiname, verb, args, &envelope);
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALLSYNC_RESULT))
+		hook_service_call_result(api->apiname, HOOK_SVC_CALLSYNC_RESULT, rc, envelope);
+	if (result)
+		*result = envelope;
+	else
+		json_object_put(envelope);
+	return rc;
 }
 
 static void a_call(struct afb_api_x3 *api, const char *apiname, const char *verb, struct json_object *args,
@@ -270,10 +344,19 @@ static int a_call_sync(struct afb_api_x3 *api, const char *apiname, const char *
 		       struct json_object **object, char **error, char **info)
 {
 	FAULT_DAEMON_SCOPE;
+	struct json_object *o;
 	struct call_from from;
+	char *e, *i;
+	int rc;
 
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALLSYNC))
+		hook_service_call(api->apiname, HOOK_SVC_CALLSYNC, apiname, verb, args);
 	from_api(A(api), &from);
-	return call_sync(&from, apiname, verb, args, object, error, info);
+	rc = call_sync(&from, apiname, verb, args, &o, &e, &i);
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_CALLSYNC_RESULT))
+		hook_service_call_reply(api->apiname, HOOK_SVC_CALLSYNC_RESULT, rc < 0 ? e ? e : "failed" : NULL, i, o);
+	call_give(object, o, error, e, info, i);
+	return rc;
 }
 
 /* ---- dynamic apis ---- */

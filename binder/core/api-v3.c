@@ -18,6 +18,7 @@
 #include "apiset.h"
 #include "auth.h"
 #include "evt.h"
+#include "hook.h"
 #include "req-x2.h"
 #include "session.h"
 #include "verbose.h"
@@ -662,17 +663,21 @@ static int v3_start(void *closure)
 {
 	struct api_v3 *a = closure;
 	struct init_call c = { a, 0 };
-	int rc;
+	int rc, faulted;
 
 	rc = start_required(a);
 	if (rc < 0)
 		return rc;
 	atomic_store(&a->state, API_V3_INIT);
-	if ((a->oninit || a->init_v2) && api_v3_guard(a, "init", NULL, NULL, init_call, &c)) {
-		atomic_store(&a->state, API_V3_RUN);
-		return -EFAULT;		/* logged: the api failed, the daemon goes on */
-	}
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_START_BEFORE))
+		hook_service(a->name, HOOK_SVC_START_BEFORE, NULL);
+	/* a fault is logged: the api failed, the daemon goes on */
+	faulted = (a->oninit || a->init_v2) && api_v3_guard(a, "init", NULL, NULL, init_call, &c);
 	atomic_store(&a->state, API_V3_RUN);
+	if (hook_wants(HOOK_SERVICE, HOOK_SVC_START_AFTER))
+		hook_service_start_after(a->name, faulted ? -EFAULT : c.rc);
+	if (faulted)
+		return -EFAULT;
 	if (c.rc < 0) {
 		LOGE("binding %s: api %s: its init failed (returned %d)", a->path ? a->path : "?", a->name, c.rc);
 		return -ECANCELED;

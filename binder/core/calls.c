@@ -62,6 +62,25 @@ static struct call *call_of(struct xreq *x)
 	return (struct call *)((char *)x - offsetof(struct call, xreq));
 }
 
+/*
+ * What a waiting caller gets of 'object' (owned; released here): a deep
+ * copy that it alone references. The waiter reads the reply on its own
+ * thread while the callee's binding, on the thread of the reply, may still
+ * hold references to the same object and drop them (replying with
+ * json_object_get(o) then putting o is the usual idiom): json-c counts
+ * references without atomics, so sharing it would race on the count and
+ * on the free. A value that can't be copied (custom serializer) goes as is.
+ */
+static struct json_object *for_waiter(struct json_object *object)
+{
+	struct json_object *copy = NULL;
+
+	if (!object || json_object_deep_copy(object, &copy, NULL) < 0)
+		return object;
+	json_object_put(object);
+	return copy;
+}
+
 /* ---- the request's hooks ---- */
 
 static void call_reply(struct xreq *x, const char *error, const char *info, struct json_object *object)
@@ -81,6 +100,7 @@ static void call_reply(struct xreq *x, const char *error, const char *info, stru
 		json_object_put(envelope);
 	} else {
 		c->status = error ? -1 : 0;
+		object = for_waiter(object);
 		if (c->want_envelope) {
 			c->object = xreq_envelope(x, error, info, object);
 		} else {
@@ -317,7 +337,8 @@ static void hooked_sync_reply(void *closure, int status, struct json_object *env
 	struct hooked_sync *hs = closure;
 
 	hs->status = status;
-	hs->envelope = json_object_get(envelope);
+	/* borrowed from the transport, which drops it on its thread while the waiter reads it on its own */
+	hs->envelope = for_waiter(json_object_get(envelope));
 	atomic_store(&hs->done, 1);
 	jobs_wakeup();
 }
@@ -403,6 +424,12 @@ int call_sync(const struct call_from *from, const char *api, const char *verb, s
 	int rc;
 
 	rc = wait_call(from, api, verb, args, 0, &o, &e, &i);
+	call_give(object, o, error, e, info, i);
+	return rc;
+}
+
+void call_give(struct json_object **object, struct json_object *o, char **error, char *e, char **info, char *i)
+{
 	if (object)
 		*object = o;
 	else
@@ -415,7 +442,6 @@ int call_sync(const struct call_from *from, const char *api, const char *verb, s
 		*info = i;
 	else
 		free(i);
-	return rc;
 }
 
 int call_sync_envelope(const struct call_from *from, const char *api, const char *verb,
@@ -498,13 +524,18 @@ int xreq_subcall_sync(struct xreq *caller, const char *api, const char *verb, st
 		      struct json_object **result)
 {
 	struct call_from from = { .caller = caller, .flags = CALL_PASS_EVENTS | CALL_ON_BEHALF };
+	struct json_object *envelope;
 	int status;
 
 	if (HOOK_REQ_ON(caller, SUBCALLSYNC))
 		hook_req_subcall(caller, HOOK_REQ_SUBCALLSYNC, api, verb, args);
-	status = call_sync_envelope(&from, api, verb, args, result);
+	status = call_sync_envelope(&from, api, verb, args, &envelope);
 	if (HOOK_REQ_ON(caller, SUBCALLSYNC_RESULT))
-		hook_req_subcall_result(caller, HOOK_REQ_SUBCALLSYNC_RESULT, status, *result);
+		hook_req_subcall_result(caller, HOOK_REQ_SUBCALLSYNC_RESULT, status, envelope);
+	if (result)
+		*result = envelope;
+	else
+		json_object_put(envelope);
 	return status;
 }
 

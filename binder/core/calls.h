@@ -69,6 +69,14 @@ void call_async_envelope(const struct call_from *from, const char *api, const ch
  */
 int call_sync(const struct call_from *from, const char *api, const char *verb, struct json_object *args,
 	      struct json_object **object, char **error, char **info);
+/*
+ * Hands the results o, e, i of a call_sync made with pointers of its own
+ * to the pointers object, error, info of another caller (each may be
+ * NULL: its result is then freed). For who looks at the results before
+ * giving them (hooks).
+ */
+void call_give(struct json_object **object, struct json_object *o, char **error, char *e, char **info, char *i);
+
 /* The same; *envelope (owned, may be NULL) gets the envelope. */
 int call_sync_envelope(const struct call_from *from, const char *api, const char *verb,
 		       struct json_object *args, struct json_object **envelope);

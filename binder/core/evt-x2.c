@@ -9,6 +9,7 @@
 #include "evt.h"
 #include "evt-x2.h"
 #include "fault.h"
+#include "hook.h"
 
 struct evt_x2 {
 	struct afb_event_x2 x2;	/* the public header: first */
@@ -50,7 +51,11 @@ static void x2_unref(struct afb_event_x2 *event)
 static const char *x2_name(struct afb_event_x2 *event)
 {
 	FAULT_DAEMON_SCOPE;
-	return evt_name(of(event)->evt);
+	struct evt *evt = of(event)->evt;
+
+	if (hook_wants(HOOK_EVENT, HOOK_EVT_NAME))
+		hook_evt(evt_fullname(evt), evt_id(evt), HOOK_EVT_NAME);
+	return evt_name(evt);
 }
 
 static struct afb_event_x2 *x2_addref(struct afb_event_x2 *event)

@@ -5,9 +5,11 @@
  * are called only when some hook wants the action (see the guards in
  * hook.h), so the work done here costs nothing when no one traces.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include "afb/afb-req-itf.h"
 #include "hook.h"
@@ -15,10 +17,7 @@
 #include "evt.h"
 #include "session.h"
 #include "xreq.h"
-#if __has_include("peer.h")
 #include "peer.h"
-#define HOOK_HAS_PEER 1
-#endif
 
 /* ---- JSON helpers ---- */
 
@@ -203,23 +202,63 @@ void hook_req_unsubscribe(struct xreq *x, struct evt *evt, int result)
 	req_subscription(x, HOOK_REQ_UNSUBSCRIBE, evt, result);
 }
 
-void hook_req_subcall(struct xreq *x, unsigned flag, const char *api, const char *verb, struct json_object *args)
+/*
+ * The data of calls and of their results, for requests (subcalls: a
+ * missing value is null) and services (a missing value is left out).
+ */
+static struct json_object *call_data(const char *api, const char *verb, struct json_object *args, int omit)
 {
 	struct json_object *data = json_object_new_object();
 
 	add_str(data, "api", api);
 	add_str(data, "verb", verb);
-	add_json(data, "args", args);
-	req_emit(x, flag, data);
+	(omit ? add_json_opt : add_json)(data, "args", args);
+	return data;
 }
 
-void hook_req_subcall_result(struct xreq *x, unsigned flag, int status, struct json_object *result)
+static struct json_object *status_data(int status, struct json_object *result, int omit)
 {
 	struct json_object *data = json_object_new_object();
 
 	add_int(data, "status", status);
-	add_json(data, "result", result);
-	req_emit(x, flag, data);
+	(omit ? add_json_opt : add_json)(data, "result", result);
+	return data;
+}
+
+/*
+ * The same for a reply given as its parts: status 0 or -1 and the envelope
+ * a v1 or v2 caller gets (calls.h),
+ * {"response"?,"jtype":"afb-reply","request":{"status","info"?}}.
+ */
+static struct json_object *reply_data(const char *error, const char *info, struct json_object *object)
+{
+	struct json_object *data = json_object_new_object();
+	struct json_object *envelope = json_object_new_object(), *request = json_object_new_object();
+
+	add_json_opt(envelope, "response", object);
+	add_str(envelope, "jtype", "afb-reply");
+	add_str(request, "status", error ? error : "success");
+	add_str_opt(request, "info", info);
+	json_object_object_add(envelope, "request", request);
+	add_int(data, "status", error ? -1 : 0);
+	json_object_object_add(data, "result", envelope);
+	return data;
+}
+
+void hook_req_subcall(struct xreq *x, unsigned flag, const char *api, const char *verb, struct json_object *args)
+{
+	req_emit(x, flag, call_data(api, verb, args, 0));
+}
+
+void hook_req_subcall_result(struct xreq *x, unsigned flag, int status, struct json_object *result)
+{
+	req_emit(x, flag, status_data(status, result, 0));
+}
+
+void hook_req_subcall_reply(struct xreq *x, unsigned flag, const char *error, const char *info,
+			    struct json_object *object)
+{
+	req_emit(x, flag, reply_data(error, info, object));
 }
 
 static const char *const level_names[8] = {
@@ -304,6 +343,120 @@ void hook_service(const char *api, unsigned flag, struct json_object *data)
 	json_object_put(data);
 }
 
+/* ---- the points of the bindings' interfaces ---- */
+
+void hook_daemon_event_make(const char *api, const char *name, struct evt *evt)
+{
+	struct json_object *data = json_object_new_object();
+
+	add_str(data, "name", name);
+	add_str(data, "event", evt ? evt_fullname(evt) : NULL);
+	add_int(data, "id", evt ? evt_id(evt) : 0);
+	hook_daemon(api, HOOK_DAEMON_EVENT_MAKE, data);
+}
+
+void hook_daemon_event_broadcast(const char *api, unsigned flag, const char *name, struct json_object *object,
+				 int result)
+{
+	struct json_object *data = json_object_new_object();
+
+	add_str(data, "name", name);
+	add_json_opt(data, "data", object);
+	if (flag == HOOK_DAEMON_EVENT_BROADCAST_AFTER)
+		add_int(data, "result", result);
+	hook_daemon(api, flag, data);
+}
+
+/* the result, and the path 'fd' opens or the error */
+static struct json_object *fd_data(struct json_object *data, int fd, int error)
+{
+	char link[64], path[PATH_MAX];
+	ssize_t n;
+
+	add_int(data, "result", fd);
+	if (fd < 0) {
+		add_str(data, "error", strerror(error));
+		return data;
+	}
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof path - 1);
+	path[n > 0 ? n : 0] = 0;
+	add_str(data, "path", path);
+	return data;
+}
+
+void hook_daemon_rootdir_get_fd(const char *api, int fd, int error)
+{
+	hook_daemon(api, HOOK_DAEMON_ROOTDIR_GET_FD, fd_data(json_object_new_object(), fd, error));
+}
+
+void hook_daemon_rootdir_open_locale(const char *api, const char *file, int flags, const char *locale, int fd,
+				     int error)
+{
+	struct json_object *data = json_object_new_object();
+
+	add_str(data, "file", file);
+	add_int(data, "flags", flags);
+	add_str_opt(data, "locale", locale);
+	hook_daemon(api, HOOK_DAEMON_ROOTDIR_OPEN_LOCALE, fd_data(data, fd, error));
+}
+
+static struct json_object *result_data(int result)
+{
+	struct json_object *data = json_object_new_object();
+
+	add_int(data, "result", result);
+	return data;
+}
+
+void hook_daemon_queue_job(const char *api, int result)
+{
+	hook_daemon(api, HOOK_DAEMON_QUEUE_JOB, result_data(result));
+}
+
+void hook_daemon_require_api(const char *api, unsigned flag, const char *name, int initialized, int result)
+{
+	struct json_object *data = json_object_new_object();
+
+	add_str(data, "name", name);
+	json_object_object_add(data, "initialized", json_object_new_boolean(initialized));
+	if (flag == HOOK_DAEMON_REQUIRE_API_RESULT)
+		add_int(data, "result", result);
+	hook_daemon(api, flag, data);
+}
+
+void hook_service_start_after(const char *api, int result)
+{
+	hook_service(api, HOOK_SVC_START_AFTER, result_data(result));
+}
+
+void hook_service_call(const char *api, unsigned flag, const char *called_api, const char *verb,
+		       struct json_object *args)
+{
+	hook_service(api, flag, call_data(called_api, verb, args, 1));
+}
+
+void hook_service_call_result(const char *api, unsigned flag, int status, struct json_object *result)
+{
+	hook_service(api, flag, status_data(status, result, 1));
+}
+
+void hook_service_call_reply(const char *api, unsigned flag, const char *error, const char *info,
+			     struct json_object *object)
+{
+	hook_service(api, flag, reply_data(error, info, object));
+}
+
+void hook_service_on_event(const char *api, unsigned flag, const char *event, int id, struct json_object *object)
+{
+	struct json_object *data = json_object_new_object();
+
+	add_str(data, "event", event);
+	add_int(data, "id", id);
+	add_json_opt(data, "data", object);
+	hook_service(api, flag, data);
+}
+
 void hook_evt(const char *fullname, int id, unsigned flag)
 {
 	struct hook_record r = { .kind = HOOK_EVENT, .flag = flag, .event = fullname, .eventid = id };
@@ -348,29 +501,24 @@ void hook_session(const char *uuid, unsigned flag)
 
 static void add_peer(struct json_object *desc, struct xreq *x)
 {
-#ifdef HOOK_HAS_PEER
 	const struct peer *p = x->peer;
 	struct json_object *creds;
 	char uid[24];
 
 	if (!p)
 		return;
-	if (p->creds.known) {
+	if (p->creds->known) {
 		creds = json_object_new_object();
-		snprintf(uid, sizeof uid, "%u", (unsigned)p->creds.uid);
-		add_int(creds, "uid", p->creds.uid);
+		snprintf(uid, sizeof uid, "%u", (unsigned)p->creds->uid);
+		add_int(creds, "uid", p->creds->uid);
 		add_str(creds, "user", uid);
-		add_int(creds, "gid", p->creds.gid);
-		add_int(creds, "pid", p->creds.pid);
-		add_str_opt(creds, "label", p->creds.label[0] ? p->creds.label : NULL);
+		add_int(creds, "gid", p->creds->gid);
+		add_int(creds, "pid", p->creds->pid);
+		add_str_opt(creds, "label", p->creds->label[0] ? p->creds->label : NULL);
 		json_object_object_add(desc, "credentials", creds);
 	}
 	add_str(desc, "transport", peer_kind_name(p->kind));
 	add_str(desc, "client", p->address);
-#else
-	(void)desc;
-	(void)x;
-#endif
 }
 
 struct json_object *hook_record_json(const struct hook_record *r, const char *tag)

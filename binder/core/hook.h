@@ -218,6 +218,9 @@ void hook_req_subcall(struct xreq *x, unsigned flag, const char *api, const char
 		      struct json_object *args);
 /* flag: HOOK_REQ_SUBCALL_RESULT, _SUBCALLSYNC_RESULT or _SUBCALL_REQ_RESULT */
 void hook_req_subcall_result(struct xreq *x, unsigned flag, int status, struct json_object *result);
+/* The same for a reply given as its parts (v3 subcalls): status 0 or -1, the envelope they make. */
+void hook_req_subcall_reply(struct xreq *x, unsigned flag, const char *error, const char *info,
+			    struct json_object *object);
 void hook_req_vverbose(struct xreq *x, int level, const char *file, int line, const char *func,
 		       const char *fmt, va_list args);
 void hook_req_store(struct xreq *x);
@@ -230,6 +233,40 @@ void hook_daemon_vverbose(const char *api, int level, const char *file, int line
 
 /* Service of 'api': guard with hook_wants(HOOK_SERVICE, flag). */
 void hook_service(const char *api, unsigned flag, struct json_object *data);	/* data consumed */
+
+/*
+ * The points of the bindings' interfaces, the same for every binding API
+ * (v1 afb_daemon_* and afb_service_*, v2 daemon and service tables, v3
+ * afb_api_*): each builds the 2017 "data" of its action (docs/web.md,
+ * "Trace"). Guard each with hook_wants(kind, flag); JSON arguments are
+ * borrowed (copied when kept).
+ */
+/* HOOK_DAEMON_EVENT_MAKE: {"name","event","id"} */
+void hook_daemon_event_make(const char *api, const char *name, struct evt *evt);
+/* HOOK_DAEMON_EVENT_BROADCAST_BEFORE {"name","data"?} and _AFTER (+ "result") */
+void hook_daemon_event_broadcast(const char *api, unsigned flag, const char *name, struct json_object *object,
+				 int result);
+/* HOOK_DAEMON_ROOTDIR_GET_FD: {"result","path"} or {"result","error"} ('error': errno) */
+void hook_daemon_rootdir_get_fd(const char *api, int fd, int error);
+/* HOOK_DAEMON_ROOTDIR_OPEN_LOCALE: {"file","flags","locale"?} + the same */
+void hook_daemon_rootdir_open_locale(const char *api, const char *file, int flags, const char *locale, int fd,
+				     int error);
+/* HOOK_DAEMON_QUEUE_JOB: {"result"} */
+void hook_daemon_queue_job(const char *api, int result);
+/* HOOK_DAEMON_REQUIRE_API {"name","initialized"} and _RESULT (+ "result") */
+void hook_daemon_require_api(const char *api, unsigned flag, const char *name, int initialized, int result);
+/* HOOK_SVC_START_AFTER: {"result"} */
+void hook_service_start_after(const char *api, int result);
+/* HOOK_SVC_CALL, HOOK_SVC_CALLSYNC: {"api","verb","args"?} */
+void hook_service_call(const char *api, unsigned flag, const char *called_api, const char *verb,
+		       struct json_object *args);
+/* HOOK_SVC_CALL_RESULT, HOOK_SVC_CALLSYNC_RESULT: {"status","result"?}, 'result' an envelope */
+void hook_service_call_result(const char *api, unsigned flag, int status, struct json_object *result);
+/* The same for a reply given as its parts (v3 calls): status 0 or -1, the envelope they make. */
+void hook_service_call_reply(const char *api, unsigned flag, const char *error, const char *info,
+			     struct json_object *object);
+/* HOOK_SVC_ON_EVENT_BEFORE, _AFTER: {"event","id","data"?} */
+void hook_service_on_event(const char *api, unsigned flag, const char *event, int id, struct json_object *object);
 
 /* Events: guard with hook_wants(HOOK_EVENT, flag). 'data' is borrowed, 'result' ignored for *_before. */
 void hook_evt(const char *fullname, int id, unsigned flag);

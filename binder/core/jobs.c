@@ -410,6 +410,13 @@ int jobs_stop(int timeout)
 	return 0;
 }
 
+int jobs_backlogged(void)
+{
+	int n = __atomic_load_n(&pending, __ATOMIC_RELAXED);
+
+	return n > 0 && n >= max_pending / 4;
+}
+
 int jobs_set_max_per_lane(int max)
 {
 	if (max < 0)

@@ -84,6 +84,14 @@ int jobs_queue_lane(struct jobs_lane *lane, const void *group, int timeout,
 int jobs_queue_entry(struct jobs_lane *lane, struct jobs_entry *entry, const void *group, int timeout,
 		     void (*callback)(int signum, void *arg), void *arg);
 
+/*
+ * True when the queue holds a quarter of its maximum or more: transports
+ * then leave their input where it is (in the sockets, read later) rather
+ * than queueing requests that would be refused when the queue is full.
+ * Any thread; a hint (no lock).
+ */
+int jobs_backlogged(void);
+
 /* Jobs a lane other than the default one may hold (default: the whole queue). 0 or -EINVAL. */
 int jobs_set_max_per_lane(int max);
 

@@ -3,6 +3,10 @@
  * Heap policy and trimming. See memtrim.h.
  */
 #include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <systemd/sd-event.h>
 
@@ -15,8 +19,10 @@
 
 static sd_event_source *timer;
 static atomic_ulong trims;
-/* free bytes the heaps kept after the last trim (pieces of pages, fragments) */
+/* free bytes the heaps kept after the last trim (pieces of pages, fragments: logs) */
 static size_t kept_free;
+/* the first note since the last trim (0: none) */
+static uint64_t burst_start;
 
 void memtrim_init(void)
 {
@@ -38,6 +44,31 @@ void memtrim_init(void)
 		LOGW("memtrim: can't limit the heap arenas: memory may stay after bursts");
 }
 
+#define TCACHE_TUNABLE "glibc.malloc.tcache_count"
+
+void memtrim_tune(char **argv)
+{
+	const char *tunables = getenv("GLIBC_TUNABLES");
+	char *value;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	/* their allocator is not glibc's */
+	return;
+#endif
+	if (tunables && strstr(tunables, TCACHE_TUNABLE))
+		return;
+	if (asprintf(&value, "%s%s" TCACHE_TUNABLE "=0", tunables ? tunables : "", tunables && *tunables ? ":" : "") < 0)
+		return;
+	if (setenv("GLIBC_TUNABLES", value, 1) == 0)
+		execv("/proc/self/exe", argv);
+	/* not run again: the default caches stay, nothing else changes */
+	free(value);
+	if (tunables)
+		setenv("GLIBC_TUNABLES", tunables, 1);
+	else
+		unsetenv("GLIBC_TUNABLES");
+}
+
 void memtrim_now(void)
 {
 	malloc_trim(0);
@@ -47,10 +78,11 @@ void memtrim_now(void)
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	/* fordblks: free bytes inside the heaps; what a trim can't give back stays counted */
+	/* fordblks: free bytes inside the heaps (what a trim can't give back stays counted) */
 	size_t free_bytes = mallinfo2().fordblks;
 
-	if (free_bytes >= kept_free + MEMTRIM_MIN_FREE) {
+	burst_start = 0;
+	if (free_bytes >= MEMTRIM_MIN_FREE) {
 		memtrim_now();
 		LOGD("memtrim: heap trimmed (%zu bytes were free, %zu kept)", free_bytes, kept_free);
 	}
@@ -59,23 +91,25 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 void memtrim_note(size_t bytes)
 {
-	int enabled = SD_EVENT_OFF;
+	uint64_t now = 0, when;
 
-	if (!timer) {
-		if (sd_event_add_time_relative(mainloop_event(), &timer, CLOCK_MONOTONIC, MEMTRIM_PERIOD_MS * 1000ULL,
-					       MEMTRIM_PERIOD_MS * 100ULL, on_timer, NULL) < 0) {
-			timer = NULL;
-			return;
-		}
-		sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
+	sd_event_now(mainloop_event(), CLOCK_MONOTONIC, &now);
+	/*
+	 * When calm: MEMTRIM_PERIOD_MS after the last note (a burst is over),
+	 * or MEMTRIM_MAX_DELAY_MS after the first note of a burst that lasts.
+	 */
+	if (!burst_start)
+		burst_start = now;
+	when = now + MEMTRIM_PERIOD_MS * 1000ULL;
+	if (when > burst_start + MEMTRIM_MAX_DELAY_MS * 1000ULL)
+		when = burst_start + MEMTRIM_MAX_DELAY_MS * 1000ULL;
+	if (!timer && sd_event_add_time(mainloop_event(), &timer, CLOCK_MONOTONIC, when,
+					MEMTRIM_PERIOD_MS * 100ULL, on_timer, NULL) < 0) {
+		timer = NULL;
 		return;
 	}
-	/* armed once: notes that come meanwhile are handled by that trim */
-	sd_event_source_get_enabled(timer, &enabled);
-	if (enabled == SD_EVENT_OFF) {
-		sd_event_source_set_time_relative(timer, MEMTRIM_PERIOD_MS * 1000ULL);
-		sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
-	}
+	sd_event_source_set_time(timer, when);
+	sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
 }
 
 unsigned long memtrim_count(void)

@@ -11,34 +11,49 @@
 
 static atomic_int live_count;
 
+/* the credentials of every peer whose credentials are not known */
+static const struct peer_creds unknown_creds = { .known = 0 };
+
 /* references are counted but never reach 0: the static one is never freed */
 static struct peer internal_peer = {
 	.refcount = 1,
 	.kind = PEER_INTERNAL,
+	.creds = &unknown_creds,
 	.address = "internal",
 	.host = "internal",
 };
 
-static void copy_string(char *dst, const char *src)
+static size_t name_len(const char *src)
 {
-	size_t n = src ? strnlen(src, PEER_ADDRESS_MAX - 1) : 0;
-
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = 0;
+	return src ? strnlen(src, PEER_ADDRESS_MAX - 1) : 0;
 }
 
 struct peer *peer_new(enum peer_kind kind, const char *address, const char *host)
 {
-	struct peer *p = calloc(1, sizeof *p);
+	size_t la, lh;
+	struct peer *p;
+	char *names;
 
+	if (!address)
+		address = "?";
+	if (!host)
+		host = address;
+	la = name_len(address);
+	lh = name_len(host);
+	p = calloc(1, sizeof *p + la + lh + 2);
 	if (!p)
 		return NULL;
 	atomic_init(&p->refcount, 1);
 	atomic_init(&p->requests, 0);
 	p->kind = kind;
-	copy_string(p->address, address ? address : "?");
-	copy_string(p->host, host ? host : p->address);
+	p->creds = &unknown_creds;
+	names = p->names;
+	memcpy(names, address, la);
+	names[la] = 0;
+	memcpy(names + la + 1, host, lh);
+	names[la + 1 + lh] = 0;
+	p->address = names;
+	p->host = names + la + 1;
 	atomic_fetch_add(&live_count, 1);
 	return p;
 }
@@ -113,8 +128,10 @@ struct peer *peer_new_socket(enum peer_kind kind, int fd)
 		break;
 	}
 	p = peer_new(kind, address, host);
-	if (p && creds.known)
-		p->creds = creds;
+	if (p && creds.known && peer_set_creds(p, &creds) < 0) {
+		peer_unref(p);
+		p = NULL;
+	}
 	return p;
 }
 
@@ -134,6 +151,8 @@ void peer_unref(struct peer *p)
 	if (!p || atomic_fetch_sub_explicit(&p->refcount, 1, memory_order_acq_rel) != 1)
 		return;
 	atomic_fetch_sub(&live_count, 1);
+	if (p->creds != &unknown_creds)
+		free((void *)p->creds);
 	free(p);
 }
 
@@ -151,9 +170,17 @@ const char *peer_kind_name(enum peer_kind kind)
 
 int peer_set_creds(struct peer *p, const struct peer_creds *creds)
 {
+	struct peer_creds *copy;
+
 	if (!p || !creds || p == &internal_peer || !memchr(creds->label, 0, sizeof creds->label))
 		return -EINVAL;
-	p->creds = *creds;
+	copy = malloc(sizeof *copy);
+	if (!copy)
+		return -ENOMEM;
+	*copy = *creds;
+	if (p->creds != &unknown_creds)
+		free((void *)p->creds);
+	p->creds = copy;
 	return 0;
 }
 

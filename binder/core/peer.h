@@ -51,14 +51,21 @@ struct peer_creds {
 	gid_t groups[PEER_GROUPS_MAX];
 };
 
+/*
+ * Memory: a peer is made for each connection, so it is small: the
+ * credentials (400 bytes with the label and groups) are kept only when
+ * known ('creds' points to a shared "unknown" otherwise), and the address
+ * and host take their length only (strings after the struct).
+ */
 struct peer {
 	atomic_int refcount;
 	atomic_int requests;	/* requests alive (xreq_init .. destroy) */
 	enum peer_kind kind;
-	struct peer_creds creds;
+	const struct peer_creds *creds;	/* never NULL: creds->known says whether they are known */
 	struct jobs_lane lane;	/* its queued jobs (jobs.c) */
-	char address[PEER_ADDRESS_MAX];	/* printable: "127.0.0.1:4242", "[::1]:80", "unix", ":1.42" */
-	char host[PEER_ADDRESS_MAX];	/* "127.0.0.1", "::1", "unix:uid=1000", ":1.42" */
+	const char *address;	/* printable: "127.0.0.1:4242", "[::1]:80", "unix", ":1.42" */
+	const char *host;	/* "127.0.0.1", "::1", "unix:uid=1000", ":1.42" */
+	char names[];		/* address and host, NUL-terminated */
 };
 
 /*
@@ -97,7 +104,7 @@ const char *peer_kind_name(enum peer_kind kind);
 
 /*
  * Sets the credentials (copied). Only before the peer makes its first
- * request (see Threading above). Returns 0 or -EINVAL.
+ * request (see Threading above). Returns 0, -EINVAL or -ENOMEM.
  */
 int peer_set_creds(struct peer *peer, const struct peer_creds *creds);
 

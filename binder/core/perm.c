@@ -4,7 +4,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -14,6 +13,7 @@
 #include "peer.h"
 #include "perm.h"
 #include "session.h"
+#include "starmatch.h"
 #include "verbose.h"
 #include "xreq.h"
 
@@ -227,7 +227,7 @@ int perm_has_rules(void)
 
 static int who_matches(const struct who *who, const struct peer *peer, unsigned loa)
 {
-	const struct peer_creds *creds = &peer->creds;
+	const struct peer_creds *creds = peer->creds;
 
 	switch (who->kind) {
 	case WHO_ANY:
@@ -280,7 +280,7 @@ int perm_check_peer(const struct peer *peer, unsigned loa, const char *permissio
 		return 1;
 	}
 	for (r = rules; r && !granted; r = r->next)
-		if (!fnmatch(r->pattern, permission, FNM_NOESCAPE))
+		if (starmatch(r->pattern, permission))
 			for (i = 0; i < r->nwho && !granted; i++)
 				granted = who_matches(&r->who[i], peer, loa);
 	pthread_rwlock_unlock(&rules_lock);

@@ -13,7 +13,8 @@
  *     hello:admin                           uid=root loa>=2
  *
  * PATTERN is a permission in which '*' matches any run of characters
- * (compared with case). A permission is granted when at least one rule
+ * (even empty, ':' included) and every other character stands for
+ * itself ('?', '[' and '\' too: starmatch.h), compared with case. A permission is granted when at least one rule
  * whose pattern matches it names the client:
  *   any          every client, credentials known or not (TCP clients);
  *   uid=U        a client whose uid, from the kernel (SO_PEERCRED) or the

@@ -16,6 +16,7 @@
 #include "calls.h"
 #include "evt-x2.h"
 #include "fault.h"
+#include "hook.h"
 #include "peer.h"
 #include "perm.h"
 #include "req-x2.h"
@@ -39,7 +40,7 @@ void req_x2_bind(struct xreq *x, struct afb_api_x3 *api, void *vcbdata)
 static struct json_object *r_json(struct afb_req_x2 *req)
 {
 	FAULT_DAEMON_SCOPE;
-	return X(req)->args;
+	return xreq_json(X(req));
 }
 
 static struct afb_arg r_get(struct afb_req_x2 *req, const char *name)
@@ -141,23 +142,27 @@ static void *ctx_make(void *closure)
  * primitives: atomic get-or-create (a second request waits for the first
  * one's create), and free functions run under the api's fault guard.
  */
-static void *r_context_make(struct afb_req_x2 *req, int replace, void *(*create)(void *), void (*free_value)(void *),
-			    void *closure)
+static void *context_get_or_make(struct xreq *x, void *(*create)(void *), void (*free_value)(void *),
+				 void *closure)
 {
-	FAULT_DAEMON_SCOPE;
-	struct xreq *x = X(req);
 	struct ctx_call c = { x, create, closure, NULL };
 	struct session *s = xreq_session(x, 0);
 	void *value;
 
-	if (!replace) {
-		if (s && (value = session_cookie_get(s, x->api_key)))
-			return value;
-		if (!create && !free_value)
-			return closure;		/* nothing to find, nothing to keep */
-		s = xreq_session(x, 1);
-		return s ? session_cookie_make(s, x->api_key, ctx_make, free_value, &c, x->api_key) : NULL;
-	}
+	if (s && (value = session_cookie_get(s, x->api_key)))
+		return value;
+	if (!create && !free_value)
+		return closure;		/* nothing to find, nothing to keep */
+	s = xreq_session(x, 1);
+	return s ? session_cookie_make(s, x->api_key, ctx_make, free_value, &c, x->api_key) : NULL;
+}
+
+static void *context_replace(struct xreq *x, void *(*create)(void *), void (*free_value)(void *), void *closure)
+{
+	struct ctx_call c = { x, create, closure, NULL };
+	struct session *s = xreq_session(x, 0);
+	void *value;
+
 	value = ctx_make(&c);
 	if (!value && !free_value && !s)
 		return NULL;			/* nothing to remove */
@@ -167,6 +172,26 @@ static void *r_context_make(struct afb_req_x2 *req, int replace, void *(*create)
 		if (value && free_value)
 			free_guarded(x, free_value, value);
 		return NULL;
+	}
+	return value;
+}
+
+/* traced as the 2017 context_get (found or made) and context_set (replaced) */
+static void *r_context_make(struct afb_req_x2 *req, int replace, void *(*create)(void *), void (*free_value)(void *),
+			    void *closure)
+{
+	FAULT_DAEMON_SCOPE;
+	struct xreq *x = X(req);
+	void *value;
+
+	if (replace) {
+		value = context_replace(x, create, free_value, closure);
+		if (HOOK_REQ_ON(x, CONTEXT_SET))
+			hook_req_context_set(x, value, free_value);
+	} else {
+		value = context_get_or_make(x, create, free_value, closure);
+		if (HOOK_REQ_ON(x, CONTEXT_GET))
+			hook_req_context_get(x, value);
 	}
 	return value;
 }
@@ -186,19 +211,34 @@ static void r_context_set(struct afb_req_x2 *req, void *value, void (*free_value
 static struct afb_req_x2 *r_addref(struct afb_req_x2 *req)
 {
 	FAULT_DAEMON_SCOPE;
-	xreq_addref(X(req));
+	struct xreq *x = X(req);
+
+	if (HOOK_REQ_ON(x, ADDREF))
+		hook_req_addref(x);
+	xreq_addref(x);
 	return req;
 }
 
 static void r_unref(struct afb_req_x2 *req)
 {
 	FAULT_DAEMON_SCOPE;
-	xreq_unref(X(req));
+	struct xreq *x = X(req);
+
+	if (HOOK_REQ_ON(x, UNREF))
+		hook_req_unref(x);
+	xreq_unref(x);
 }
 
+/* v2: the stored request is the request itself, given back by the daemon's unstore_req */
 static struct afb_req_x2 *r_store(struct afb_req_x2 *req)
 {
-	return r_addref(req);
+	FAULT_DAEMON_SCOPE;
+	struct xreq *x = X(req);
+
+	if (HOOK_REQ_ON(x, STORE))
+		hook_req_store(x);
+	xreq_addref(x);
+	return req;
 }
 
 static void r_session_close(struct afb_req_x2 *req)
@@ -329,6 +369,9 @@ static void sub_reply(void *closure, const char *error, const char *info, struct
 {
 	struct sub *s = closure;
 
+	if (HOOK_REQ_ON(s->caller, SUBCALL_RESULT))
+		hook_req_subcall_reply(s->caller, HOOK_REQ_SUBCALL_RESULT, error, info, object);
+
 	s->error = error;
 	s->info = info;
 	s->object = object;
@@ -348,11 +391,14 @@ static struct sub *sub_new(struct xreq *x, int kind, void *callback, void *closu
 	return s;
 }
 
-/* the subcalls of v2 (and their v3 names): on behalf of the client, events passed to it */
+/*
+ * The subcalls of v2 (and their v3 names): on behalf of the client, events
+ * passed to it (xreq.h), traced as the 2017 subcall (slot 14) or
+ * subcall_req (slots 18 and 24, whose callbacks get the request).
+ */
 static void legacy_subcall(struct afb_req_x2 *req, int kind, const char *api, const char *verb,
 			   struct json_object *args, void *callback, void *closure)
 {
-	struct call_from from = { .caller = X(req), .flags = CALL_PASS_EVENTS | CALL_ON_BEHALF };
 	struct sub *s = sub_new(X(req), kind, callback, closure);
 	struct json_object *failure;
 
@@ -369,7 +415,7 @@ static void legacy_subcall(struct afb_req_x2 *req, int kind, const char *api, co
 		json_object_put(failure);
 		return;
 	}
-	call_async_envelope(&from, api, verb, args, sub_envelope, s);
+	(kind == 14 ? xreq_subcall : xreq_subcall_req)(X(req), api, verb, args, sub_envelope, s);
 }
 
 static void r_subcall_14(struct afb_req_x2 *req, const char *api, const char *verb, struct json_object *args,
@@ -397,9 +443,7 @@ static int r_subcallsync_15(struct afb_req_x2 *req, const char *api, const char 
 			    struct json_object **result)
 {
 	FAULT_DAEMON_SCOPE;
-	struct call_from from = { .caller = X(req), .flags = CALL_PASS_EVENTS | CALL_ON_BEHALF };
-
-	return call_sync_envelope(&from, api, verb, args, result);
+	return xreq_subcall_sync(X(req), api, verb, args, result);
 }
 
 /* events of a subcall with catch_events go to the handlers of the caller's api */
@@ -416,6 +460,8 @@ static void r_subcall(struct afb_req_x2 *req, const char *api, const char *verb,
 	struct call_from from = { .caller = X(req), .flags = flags & 15, .listener = caller_listener(req, flags) };
 	struct sub *s = sub_new(X(req), 29, (void *)callback, closure);
 
+	if (HOOK_REQ_ON(X(req), SUBCALL))
+		hook_req_subcall(X(req), HOOK_REQ_SUBCALL, api, verb, args);
 	if (!s) {
 		json_object_put(args);
 		s = &(struct sub){ .caller = xreq_addref(X(req)), .kind = 29, .callback = (void *)callback,
@@ -434,8 +480,18 @@ static int r_subcallsync(struct afb_req_x2 *req, const char *api, const char *ve
 {
 	FAULT_DAEMON_SCOPE;
 	struct call_from from = { .caller = X(req), .flags = flags & 15, .listener = caller_listener(req, flags) };
+	struct xreq *x = X(req);
+	struct json_object *o;
+	char *e, *i;
+	int rc;
 
-	return call_sync(&from, api, verb, args, object, error, info);
+	if (HOOK_REQ_ON(x, SUBCALLSYNC))
+		hook_req_subcall(x, HOOK_REQ_SUBCALLSYNC, api, verb, args);
+	rc = call_sync(&from, api, verb, args, &o, &e, &i);
+	if (HOOK_REQ_ON(x, SUBCALLSYNC_RESULT))
+		hook_req_subcall_reply(x, HOOK_REQ_SUBCALLSYNC_RESULT, rc < 0 ? e ? e : "failed" : NULL, i, o);
+	call_give(object, o, error, e, info, i);
+	return rc;
 }
 
 /* ---- logging ---- */
@@ -445,7 +501,13 @@ static void r_vverbose(struct afb_req_x2 *req, int level, const char *file, int 
 {
 	FAULT_DAEMON_SCOPE;
 	struct xreq *x = X(req);
+	va_list copy;
 
+	if (HOOK_REQ_ON(x, VVERBOSE)) {
+		va_copy(copy, args);
+		hook_req_vverbose(x, level, file, line, func, fmt, copy);
+		va_end(copy);
+	}
 	api_v3_vlog(req->api ? req->api->logmask : api_v3_default_logmask(), level, "REQ/API",
 		    req->api ? req->api->apiname : x->api, file, line, func, fmt, args);
 }
@@ -462,7 +524,7 @@ static int r_has_permission(struct afb_req_x2 *req, const char *permission)
 static char *r_get_application_id(struct afb_req_x2 *req)
 {
 	FAULT_DAEMON_SCOPE;
-	const struct peer_creds *creds = &X(req)->peer->creds;
+	const struct peer_creds *creds = X(req)->peer->creds;
 	const char *id;
 
 	if (!creds->known || !creds->label[0])
@@ -474,7 +536,7 @@ static char *r_get_application_id(struct afb_req_x2 *req)
 static int r_get_uid(struct afb_req_x2 *req)
 {
 	FAULT_DAEMON_SCOPE;
-	const struct peer_creds *creds = &X(req)->peer->creds;
+	const struct peer_creds *creds = X(req)->peer->creds;
 
 	return creds->known ? (int)creds->uid : -1;
 }
@@ -483,7 +545,7 @@ static struct json_object *r_get_client_info(struct afb_req_x2 *req)
 {
 	FAULT_DAEMON_SCOPE;
 	struct xreq *x = X(req);
-	const struct peer_creds *creds = &x->peer->creds;
+	const struct peer_creds *creds = x->peer->creds;
 	struct json_object *info = json_object_new_object();
 	struct session *session;
 	char user[16];

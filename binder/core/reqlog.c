@@ -12,10 +12,7 @@
 #include "hook.h"
 #include "session.h"
 #include "xreq.h"
-#if __has_include("peer.h")
 #include "peer.h"
-#define REQLOG_HAS_PEER 1
-#endif
 
 static int journal = -1;	/* unknown yet */
 
@@ -40,12 +37,10 @@ static void peer_of(struct xreq *x, const char **transport, const char **client)
 {
 	*transport = "internal";
 	*client = "";
-#ifdef REQLOG_HAS_PEER
 	if (x->peer) {
 		*transport = peer_kind_name(x->peer->kind);
 		*client = x->peer->address;
 	}
-#endif
 }
 
 void reqlog_reply(struct xreq *x, const char *status, const char *info)

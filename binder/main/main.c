@@ -32,6 +32,7 @@
 #endif
 #include "jobs.h"
 #include "mainloop.h"
+#include "ioset.h"
 #include "memtrim.h"
 #include "monitor.h"
 #include "tracelog.h"
@@ -428,17 +429,20 @@ static void notify_ready(struct afb_config *config, struct hsrv *hsrv)
 
 int main(int argc, char **argv)
 {
-	struct afb_config *config = afb_config_parse(argc, argv);
+	struct afb_config *config;
 	struct hsrv *hsrv = NULL;
 	struct wsj1 *wsj1 = NULL;	/* ws */
 	int rc, rootfd = -1, exitcode = 1;
 
+	/* first: it may run the program again with the heap tuned (memtrim.h) */
+	memtrim_tune(argv);
+	config = afb_config_parse(argc, argv);
 	verbosity += config->verbose;
 	/* before any thread, before any binding code */
 	if (fault_init(!config->no_sigcatch) < 0)
 		LOGW("can't catch the faults of bindings: a faulting binding will end the daemon");
 	memtrim_init();
-	if (mainloop_init() < 0 || setup_signals() < 0) {
+	if (mainloop_init() < 0 || ioset_init() < 0 || setup_signals() < 0) {
 		LOGE("can't set up the event loop");
 		return 1;
 	}
@@ -508,6 +512,8 @@ int main(int argc, char **argv)
 	/* Type=notify: ready; the loop pings the watchdog when WatchdogSec= asks for it */
 	sd_event_set_watchdog(mainloop_event(), 1);
 	notify_ready(config, hsrv);
+	/* what the start (bindings, configuration) used and freed goes back once serving */
+	memtrim_now();
 	stopping.hsrv = hsrv;
 	stopping.wsj1 = wsj1;	/* ws */
 	stopping.grace_us = (uint64_t)config->shutdown_grace * 1000000;
@@ -535,6 +541,7 @@ end:
 	session_exit();
 	tracelog_stop();
 	memtrim_cleanup();
+	ioset_cleanup();
 	mainloop_cleanup();
 	if (rootfd >= 0)
 		close(rootfd);

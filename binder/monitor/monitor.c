@@ -13,11 +13,7 @@
 #include "fault.h"
 #include "verbose.h"
 #include "xreq.h"
-/* the permission checker of --permissions (H3, issue 10), when the tree has it */
-#if __has_include("perm.h")
 #include "perm.h"
-#define MONITOR_HAS_PERM 1
-#endif
 
 /* the monitor's key in sessions (its traces), and its name in fault reports */
 static const struct fault_site monitor_key = { NULL, "monitor" };
@@ -260,12 +256,7 @@ static const struct verb {
 
 static int allowed(struct xreq *x, const struct verb *v)
 {
-#ifdef MONITOR_HAS_PERM
 	return perm_check(x, v->perm) || (v->alt && perm_check(x, v->alt));
-#else
-	/* no checker in this tree: granted, as the 2017 binder without Cynara did */
-	return 1;
-#endif
 }
 
 static void api_call(void *closure, struct xreq *x)

@@ -15,10 +15,7 @@
 #include "hook.h"
 #include "verbose.h"
 #include "xreq.h"
-#if __has_include("peer.h")
 #include "peer.h"
-#define TRACELOG_HAS_PEER 1
-#endif
 
 static struct hook *hooks[HOOK_KIND_COUNT];
 
@@ -34,12 +31,10 @@ static void emit(void *closure, const struct hook_record *r)
 
 	switch (r->kind) {
 	case HOOK_REQUEST:
-#ifdef TRACELOG_HAS_PEER
 		if (r->flag == HOOK_REQ_BEGIN && r->xreq->peer) {
 			transport = peer_kind_name(r->xreq->peer->kind);
 			client = r->xreq->peer->address;
 		}
-#endif
 		if (r->flag == HOOK_REQ_BEGIN)
 			verbose(5, NULL, NULL, 0, NULL, "HOOK: [xreq-%06u:%s/%s] begin %s%s%s session %s", r->index,
 				r->api, r->verb, transport, *transport ? " " : "", client, r->uuid);

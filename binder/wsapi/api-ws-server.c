@@ -587,6 +587,13 @@ static void slink_new(struct ws_server *server, int fd)
 		slink_end(l);
 		return;
 	}
+	/*
+	 * Its calls wait in the socket while the workers are behind. The
+	 * subcall replies behind them wait too: the verbs waiting for them
+	 * do so in jobs_wait, which runs queued jobs meanwhile, so the
+	 * backlog goes down and the link is read again.
+	 */
+	wslink_set_throttle(l->wl, 1);
 	LOGI("proto-ws: api %s: %s connected (%s)", l->api, l->who, l->trusted ? "trusted" : "not trusted");
 }
 

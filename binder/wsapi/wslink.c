@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include "ioset.h"
+#include "jobs.h"
 #include "mainloop.h"
 #include "memtrim.h"
 #include "proto-ws.h"
@@ -57,8 +59,8 @@ struct wslink {
 	int in_ready;		/* an input edge not drained yet */
 	int in_end;		/* the peer's end or an error was reported: read to the end */
 	int read_later;		/* the deferred work reads too */
-	uint32_t events;	/* the current mask of 'source' */
-	sd_event_source *source;
+	int throttled;		/* its messages are requests: held while the workers are behind */
+	struct ioset_fd io;	/* in the daemon's set of connections (core/ioset.h) */
 	sd_event_source *flusher;	/* defer: writes what a loop turn queued, reads left by the budget */
 	struct wsreader reader;
 	struct chunk *head, **tail;
@@ -77,19 +79,14 @@ static void close_io(struct wslink *l)
 {
 	struct chunk *c;
 
-	if (l->source && !mainloop_is_main()) {
+	/* also from the thread that drives the link before the loop runs (see wslink_pump) */
+	ioset_remove(&l->io);
+	if (l->flusher && !mainloop_is_main()) {
 		/*
 		 * A link driven by another thread before the loop runs (see
-		 * wslink_pump): disabling only touches this source and the
-		 * epoll set; the loop's lists are left to the loop's thread.
+		 * wslink_pump): disabling only touches this source; the loop's
+		 * lists are left to the loop's thread.
 		 */
-		sd_event_source_set_enabled(l->source, SD_EVENT_OFF);
-		if (mainloop_post(source_unref, l->source) == 0)
-			l->source = NULL;
-	}
-	if (l->source)
-		l->source = sd_event_source_disable_unref(l->source);
-	if (l->flusher && !mainloop_is_main()) {
 		sd_event_source_set_enabled(l->flusher, SD_EVENT_OFF);
 		if (mainloop_post(source_unref, l->flusher) == 0)
 			l->flusher = NULL;
@@ -151,6 +148,11 @@ static void hangup(struct wslink *l, const char *reason)
 	leave(l);
 }
 
+void wslink_set_throttle(struct wslink *l, int on)
+{
+	l->throttled = on != 0;
+}
+
 int wslink_was_connected(const struct wslink *l)
 {
 	return l->connected;
@@ -171,8 +173,8 @@ static void want_output(struct wslink *l, int on)
 {
 	uint32_t events = IO_EVENTS | (on ? EPOLLOUT : 0);
 
-	if (l->source && events != l->events && sd_event_source_set_io_events(l->source, events) >= 0)
-		l->events = events;
+	if (l->io.fd >= 0 && events != l->io.events)
+		ioset_modify(&l->io, events);
 }
 
 /* Writes what the socket takes. Returns 0, or -errno after a hangup. */
@@ -400,7 +402,20 @@ static int dispatch(struct wslink *l, struct wsframe_item *it)
 	return l->closed || l->freed ? -1 : 0;
 }
 
-/* Reads and dispatches what came, READ_BUDGET reads at most. */
+/* Later, from the deferred work: the socket was not drained, or messages wait in the reader. */
+static void read_later(struct wslink *l)
+{
+	l->read_later = 1;
+	if (l->flusher)
+		sd_event_source_set_enabled(l->flusher, SD_EVENT_ONESHOT);
+}
+
+/*
+ * Dispatches the messages read, then reads (READ_BUDGET reads at most).
+ * A throttled link (wslink_set_throttle: its messages are requests) stops
+ * while the workers are behind (jobs_backlogged): its messages wait, in
+ * the reader and in the socket, and the peer with them.
+ */
 static void on_readable(struct wslink *l)
 {
 	struct wsframe_item it;
@@ -409,12 +424,28 @@ static void on_readable(struct wslink *l)
 	ssize_t n;
 	int rc, budget = READ_BUDGET;
 
-	while (l->in_ready) {
+	for (;;) {
+		for (;;) {
+			if (l->throttled && jobs_backlogged()) {
+				read_later(l);
+				return;
+			}
+			rc = wsreader_next(&l->reader, &it);
+			if (rc <= 0)
+				break;
+			if (dispatch(l, &it) < 0)
+				return;
+		}
+		if (rc < 0) {
+			LOGW("proto-ws: protocol error: %s", l->reader.reason);
+			wslink_close(l, l->reader.close_code, l->reader.reason);
+			return;
+		}
+		if (!l->in_ready)
+			return;
 		if (!budget--) {
 			/* not drained: no new edge will come, go on next turn */
-			l->read_later = 1;
-			if (l->flusher)
-				sd_event_source_set_enabled(l->flusher, SD_EVENT_ONESHOT);
+			read_later(l);
 			return;
 		}
 		if (wsreader_reserve(&l->reader, READ_CHUNK, &p, &avail) < 0) {
@@ -439,14 +470,6 @@ static void on_readable(struct wslink *l)
 		if ((size_t)n < avail && !l->in_end)
 			l->in_ready = 0;
 		wsreader_commit(&l->reader, (size_t)n);
-		while ((rc = wsreader_next(&l->reader, &it)) > 0)
-			if (dispatch(l, &it) < 0)
-				return;
-		if (rc < 0) {
-			LOGW("proto-ws: protocol error: %s", l->reader.reason);
-			wslink_close(l, l->reader.close_code, l->reader.reason);
-			return;
-		}
 	}
 }
 
@@ -482,10 +505,9 @@ static void process(struct wslink *l, uint32_t revents)
 	leave(l);
 }
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void on_io(struct ioset_fd *item, uint32_t revents)
 {
-	process(userdata, revents);
-	return 0;
+	process((struct wslink *)((char *)item - offsetof(struct wslink, io)), revents);
 }
 
 static int on_flush(sd_event_source *s, void *userdata)
@@ -520,17 +542,15 @@ int wslink_new(struct wslink **out, int fd, int connecting, size_t max_message,
 	l->itf = itf;
 	l->closure = closure;
 	wsreader_init(&l->reader, max_message);
-	l->events = IO_EVENTS | (connecting ? EPOLLOUT : 0);
-	/* what arrived before the source was added made no edge */
+	/* what arrived before the socket was added made no edge */
 	l->in_ready = !connecting;
-	rc = sd_event_add_io(mainloop_event(), &l->source, fd, l->events, on_io, l);
+	rc = ioset_add(&l->io, fd, IO_EVENTS | (connecting ? EPOLLOUT : 0), on_io);
 	if (rc >= 0) {
 		rc = sd_event_add_defer(mainloop_event(), &l->flusher, on_flush, l);
 		if (rc >= 0)
 			rc = sd_event_source_set_enabled(l->flusher, SD_EVENT_OFF);
 	}
 	if (rc < 0) {
-		l->source = NULL;
 		destroy(l);
 		free(l);
 		return rc;

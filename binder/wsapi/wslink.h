@@ -45,6 +45,14 @@ int wslink_new(struct wslink **out, int fd, int connecting, size_t max_message,
  */
 void wslink_free(struct wslink *link);
 
+/*
+ * A link whose messages are requests (the server side of --ws-server):
+ * while the workers are behind (jobs_backlogged), its messages are left
+ * unread, so that the peer waits instead of getting refusals. Never for
+ * a link that carries replies: a job may be waiting for one.
+ */
+void wslink_set_throttle(struct wslink *link, int on);
+
 /* 1 once the connection was established (even if it ended since). */
 int wslink_was_connected(const struct wslink *link);
 

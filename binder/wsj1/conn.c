@@ -5,10 +5,11 @@
  *
  * Input: frames are decoded by wsmsg (libwslay's frame codec) and each
  * text message is parsed and dispatched as a call (call.c). The socket
- * is polled edge-triggered: a level-triggered source of a busy client
- * is reported by every epoll_wait until it is read, and the loop serves
- * one source per round, so with N busy connections each message cost a
- * poll of N sockets. An edge is remembered ('in_ready') until a read
+ * is in the daemon's set of connections (core/ioset.h: the ready ones
+ * are served in one dispatch) and polled edge-triggered: a level-
+ * triggered socket of a busy client is reported by every epoll_wait until
+ * it is read, so with N busy connections each message cost a poll of N
+ * sockets. An edge is remembered ('in_ready') until a read
  * drains the socket: a read shorter than asked (a stream socket has
  * nothing more), or EAGAIN; a pump stopped by its budget goes on from
  * the deferred work source. Input pauses (nothing read) while
@@ -47,6 +48,8 @@
 
 #include "wsj1-internal.h"
 #include "jbuf.h"
+#include "jobs.h"
+#include "ioset.h"
 #include "json1.h"
 #include "hsrv.h"
 #include "mainloop.h"
@@ -246,7 +249,7 @@ void wsj1_conn_release(struct wsj1_conn *conn)
 	conn->state = WSJ1_DEAD;
 	atomic_store(&conn->closed, 1);
 	wsj1_listen_stop(conn);
-	conn->io = sd_event_source_disable_unref(conn->io);
+	ioset_remove(&conn->io);
 	conn->timer = sd_event_source_disable_unref(conn->timer);
 	wsmsg_rx_deinit(&conn->rx);
 	free_outs(conn);
@@ -368,8 +371,8 @@ static void update_events(struct wsj1_conn *conn)
 {
 	uint32_t events = WSJ1_IO_EVENTS | (conn->out_blocked ? EPOLLOUT : 0);
 
-	if (events != conn->events && conn->io && sd_event_source_set_io_events(conn->io, events) >= 0)
-		conn->events = events;
+	if (events != conn->io.events && conn->io.fd >= 0)
+		ioset_modify(&conn->io, events);
 }
 
 /* Pauses the input when the client has too much pending. 1 when paused. */
@@ -649,6 +652,15 @@ void wsj1_conn_pump(struct wsj1_conn *conn)
 	/* nothing to read nor decoded input held by wsmsg: nothing to do */
 	if (!conn->in_ready && !conn->extra && !wsmsg_rx_holds_input(&conn->rx))
 		return;
+	/*
+	 * The workers are behind, or other connections wait for their turn
+	 * (in the pump list, in order): the input waits in the socket, and
+	 * the client with it, instead of overtaking them.
+	 */
+	if (!(conn->in_work & (1u << WSJ1_WORK_PUMP)) && (jobs_backlogged() || conn->server->work_list[WSJ1_WORK_PUMP])) {
+		wsj1_schedule(conn, 0, 1);
+		return;
+	}
 	rc = wsmsg_rx_pump(&conn->rx, WSJ1_PUMP_BUDGET);
 	switch (rc) {
 	case WSMSG_WAIT:
@@ -670,9 +682,9 @@ void wsj1_conn_pump(struct wsj1_conn *conn)
 	}
 }
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void on_io(struct ioset_fd *item, uint32_t revents)
 {
-	struct wsj1_conn *conn = wsj1_conn_ref(userdata);
+	struct wsj1_conn *conn = wsj1_conn_ref((struct wsj1_conn *)((char *)item - offsetof(struct wsj1_conn, io)));
 
 	if (revents & EPOLLOUT)
 		wsj1_conn_flush(conn);
@@ -687,7 +699,6 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 			wsj1_conn_release(conn);	/* not reading: the peer is gone anyway */
 	}
 	wsj1_conn_unref(conn);
-	return 0;
 }
 
 /* ---- creation ---- */
@@ -710,6 +721,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	pthread_mutex_init(&conn->lock, NULL);
 	conn->server = ws;
 	conn->fd = fd;
+	conn->io.fd = -1;
 	conn->out_tail = &conn->out_head;
 	wsmsg_rx_init(&conn->rx, &rx_itf, conn, ws->max_message);
 	/* MHD turned Nagle back on at the upgrade: replies are small and must not wait */
@@ -727,10 +739,9 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 		memcpy(conn->extra, extra, extra_len);
 		conn->extra_len = extra_len;
 	}
-	rc = sd_event_add_io(mainloop_event(), &conn->io, fd, WSJ1_IO_EVENTS, on_io, conn);
+	rc = ioset_add(&conn->io, fd, WSJ1_IO_EVENTS, on_io);
 	if (rc < 0)
 		goto error;
-	conn->events = WSJ1_IO_EVENTS;
 	/* what arrived before the source was added made no edge */
 	conn->in_ready = 1;
 	rc = wsj1_listen_start(conn);
@@ -751,7 +762,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	return 0;
 error:
 	hsrv_slot_release(slot);
-	sd_event_source_disable_unref(conn->io);
+	ioset_remove(&conn->io);
 	free(conn->extra);
 	peer_unref(conn->client);
 	pthread_mutex_destroy(&conn->lock);

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "ioset.h"
 #include "mainloop.h"
 #include "wsmsg.h"
 
@@ -73,7 +74,9 @@ struct wsj1 {
 	sd_event_source *keepalive;		/* checks the connections every second */
 	struct json_tokener *tok;		/* main thread: parses every input */
 	sd_event_source *work[2];		/* defers: flushes (first), resumed input */
-	struct wsj1_conn *work_list[2];		/* connections with deferred work */
+	struct wsj1_conn *work_list[2];		/* connections with deferred work, in order */
+	struct wsj1_conn **work_tail[2];
+	int stopping;				/* wsj1_free: the lists are emptied at once */
 	struct wsj1_conn *conns;		/* open connections */
 	unsigned count;
 	struct wsj1_pending *pending;		/* handshakes answered, not yet upgraded */
@@ -123,8 +126,7 @@ struct wsj1_conn {
 	enum wsj1_state state;
 	int fd;				/* owned */
 	struct MHD_UpgradeResponseHandle *urh;	/* TLS: MHD relays the socket, closed at release */
-	uint32_t events;		/* current epoll mask of 'io' */
-	sd_event_source *io;
+	struct ioset_fd io;		/* in the daemon's set of connections (core/ioset.h) */
 	sd_event_source *timer;		/* linger timeout */
 	struct session *session;	/* one reference until released */
 	struct hsrv_slot *slot;		/* counted in the HTTP limits until released */

@@ -28,6 +28,7 @@
 #include "wsj1.h"
 #include "wsj1-internal.h"
 #include "hsrv.h"
+#include "jobs.h"
 #include "mainloop.h"
 #include "memtrim.h"
 #include "verbose.h"
@@ -36,20 +37,42 @@
 /* granularity of pings and idle timeouts */
 #define KEEPALIVE_TICK_US 1000000
 
-/* Takes the list of 'kind' (connections scheduled meanwhile go to the next round). */
-static struct wsj1_conn *take(struct wsj1 *ws, int kind)
+/* Takes the list of 'kind' (connections scheduled meanwhile go to the next round); *tail: its end. */
+static struct wsj1_conn *take(struct wsj1 *ws, int kind, struct wsj1_conn ***tail)
 {
 	struct wsj1_conn *list = ws->work_list[kind];
 
+	*tail = ws->work_tail[kind];
 	ws->work_list[kind] = NULL;
+	ws->work_tail[kind] = &ws->work_list[kind];
 	return list;
 }
 
-static void run_list(struct wsj1_conn *list, int kind)
+/* Puts 'list' (taken, still marked in_work, ending at *tail) back in front of what was scheduled meanwhile. */
+static void put_back(struct wsj1 *ws, struct wsj1_conn *list, struct wsj1_conn **tail, int kind)
 {
-	struct wsj1_conn *conn;
+	*tail = ws->work_list[kind];
+	if (!ws->work_list[kind])
+		ws->work_tail[kind] = tail;
+	ws->work_list[kind] = list;
+	sd_event_source_set_enabled(ws->work[kind], SD_EVENT_ONESHOT);
+}
 
+static void run_list(struct wsj1 *ws, int kind)
+{
+	struct wsj1_conn *conn, *list, **tail;
+
+	/* reading while the workers are behind would only queue refusals: later (O(1) meanwhile) */
+	if (kind == WSJ1_WORK_PUMP && ws->work_list[kind] && !ws->stopping && jobs_backlogged()) {
+		sd_event_source_set_enabled(ws->work[kind], SD_EVENT_ONESHOT);
+		return;
+	}
+	list = take(ws, kind, &tail);
 	while ((conn = list) != NULL) {
+		if (kind == WSJ1_WORK_PUMP && !ws->stopping && jobs_backlogged()) {
+			put_back(ws, list, tail, kind);
+			return;
+		}
 		list = conn->work_next[kind];
 		conn->in_work &= ~(1u << kind);
 		if (conn->state != WSJ1_DEAD) {
@@ -64,13 +87,13 @@ static void run_list(struct wsj1_conn *list, int kind)
 
 static int on_flush(sd_event_source *s, void *userdata)
 {
-	run_list(take(userdata, WSJ1_WORK_FLUSH), WSJ1_WORK_FLUSH);
+	run_list(userdata, WSJ1_WORK_FLUSH);
 	return 0;
 }
 
 static int on_pump(sd_event_source *s, void *userdata)
 {
-	run_list(take(userdata, WSJ1_WORK_PUMP), WSJ1_WORK_PUMP);
+	run_list(userdata, WSJ1_WORK_PUMP);
 	return 0;
 }
 
@@ -84,9 +107,11 @@ void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump)
 	for (kind = 0; kind < 2; kind++) {
 		if (!(kind == WSJ1_WORK_FLUSH ? flush : pump) || conn->in_work & (1u << kind))
 			continue;
+		/* in order: the connection waiting the longest goes first */
 		conn->in_work |= 1u << kind;
-		conn->work_next[kind] = ws->work_list[kind];
-		ws->work_list[kind] = wsj1_conn_ref(conn);
+		conn->work_next[kind] = NULL;
+		*ws->work_tail[kind] = wsj1_conn_ref(conn);
+		ws->work_tail[kind] = &conn->work_next[kind];
 		sd_event_source_set_enabled(ws->work[kind], SD_EVENT_ONESHOT);
 	}
 }
@@ -127,6 +152,8 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *op
 	ws->hsrv = hsrv;
 	ws->apiset = apiset;
 	ws->max_message = options->max_message ? options->max_message : DEFAULT_MAX_MESSAGE;
+	ws->work_tail[WSJ1_WORK_FLUSH] = &ws->work_list[WSJ1_WORK_FLUSH];
+	ws->work_tail[WSJ1_WORK_PUMP] = &ws->work_list[WSJ1_WORK_PUMP];
 	ws->ping_us = (uint64_t)(options->ping_interval > 0 ? options->ping_interval : 0) * 1000000;
 	ws->idle_us = (uint64_t)(options->idle_timeout > 0 ? options->idle_timeout : 0) * 1000000;
 	ws->tok = json_tokener_new();
@@ -182,8 +209,9 @@ void wsj1_free(struct wsj1 *ws)
 	while ((conn = ws->conns) != NULL)
 		wsj1_conn_goodbye(conn);
 	/* what was scheduled is for released connections only: drop it */
-	run_list(take(ws, WSJ1_WORK_FLUSH), WSJ1_WORK_FLUSH);
-	run_list(take(ws, WSJ1_WORK_PUMP), WSJ1_WORK_PUMP);
+	ws->stopping = 1;
+	run_list(ws, WSJ1_WORK_FLUSH);
+	run_list(ws, WSJ1_WORK_PUMP);
 	wsj1_pending_purge(ws, 1);
 	sd_event_source_disable_unref(ws->work[WSJ1_WORK_FLUSH]);
 	sd_event_source_disable_unref(ws->work[WSJ1_WORK_PUMP]);

@@ -169,6 +169,8 @@ static void drop_message(struct wsmsg_rx *rx)
 
 void wsmsg_rx_deinit(struct wsmsg_rx *rx)
 {
+	free(rx->ctl);
+	rx->ctl = NULL;
 	if (rx->frames)
 		wslay_frame_context_free(rx->frames);
 	rx->frames = NULL;
@@ -250,6 +252,9 @@ static int frame_start(struct wsmsg_rx *rx, const struct wslay_frame_iocb *iocb)
 		if (op > WSMSG_PONG)
 			return fail(rx, WSMSG_CLOSE_PROTOCOL, "unknown control opcode");
 		rx->ctl_len = 0;
+		/* idle connections keep no room for it (they are many) */
+		if (!rx->ctl && !(rx->ctl = malloc(125)))
+			return -ENOMEM;
 	} else if (op == WSMSG_CONT) {
 		if (!rx->msg_opcode)
 			return fail(rx, WSMSG_CLOSE_PROTOCOL, "continuation frame without a message");
@@ -313,6 +318,8 @@ void wsmsg_rx_trim(struct wsmsg_rx *rx)
 	if (rx->frames && !rx->frame_open && rx->fed == rx->used) {
 		wslay_frame_context_free(rx->frames);
 		rx->frames = NULL;
+		free(rx->ctl);
+		rx->ctl = NULL;
 	}
 }
 

@@ -123,9 +123,9 @@ struct wsmsg_rx {
 	uint64_t frame_len, frame_off;
 	/* bytes read into wslay, and bytes of the frames it decoded */
 	uint64_t fed, used;
-	/* the payload of a control frame (125 bytes at most) */
+	/* the payload of a control frame (125 bytes at most): made at the first, freed with the context */
 	uint8_t ctl_len;
-	uint8_t ctl[125];
+	uint8_t *ctl;
 	/*
 	 * The frame headers, followed in the bytes read (before libwslay
 	 * decodes them): the first header announcing a message over the

@@ -272,7 +272,7 @@ struct dbust_reply *dbust_call_verb(GDBusConnection *conn, const char *api, cons
 
 struct event {
 	struct event *next;
-	char *name, *data, *destination;
+	char *name, *data, *path;
 };
 
 struct dbust_events {
@@ -290,6 +290,7 @@ static void on_event(GDBusConnection *conn, const char *sender, const char *path
 	g_variant_get(params, "(&s&s)", &name, &data);
 	e->name = strdup(name);
 	e->data = strdup(data);
+	e->path = strdup(path);
 	*ev->tail = e;
 	ev->tail = &e->next;
 	ev->count++;
@@ -304,6 +305,7 @@ static void events_free(void *p)
 		ev->head = e->next;
 		free(e->name);
 		free(e->data);
+		free(e->path);
 		free(e);
 	}
 	free(ev);
@@ -331,7 +333,7 @@ void dbust_pump(long ms)
 }
 
 int dbust_events_wait(struct dbust_events *ev, const char *name, long timeout_ms, const char **data,
-		      const char **destination)
+		      const char **path)
 {
 	double end = afbt_now() + timeout_ms / 1000.0;
 
@@ -342,13 +344,14 @@ int dbust_events_wait(struct dbust_events *ev, const char *name, long timeout_ms
 			if (!strcmp(e->name, name)) {
 				if (data)
 					*data = afbt_strdup(e->data);
+				if (path)
+					*path = afbt_strdup(e->path);
 				return 1;
 			}
 		if (afbt_now() >= end)
 			return 0;
 		afbt_msleep(2);
 	}
-	(void)destination;
 }
 
 int dbust_events_count(struct dbust_events *ev, long ms)
@@ -365,6 +368,7 @@ void dbust_events_clear(struct dbust_events *ev)
 		ev->head = e->next;
 		free(e->name);
 		free(e->data);
+		free(e->path);
 		free(e);
 	}
 	ev->tail = &ev->head;

@@ -67,9 +67,12 @@ GVariant *dbust_call_raw(GDBusConnection *conn, const char *dest, const char *pa
 /* Events received by a connection (org.afb.Api1.Event signals). */
 struct dbust_events;
 struct dbust_events *dbust_events_watch(GDBusConnection *conn);
-/* Runs the loop until an event 'name' arrives (1) or 'timeout_ms' passes (0). *data gets its data_json. */
+/*
+ * Runs the loop until an event 'name' arrives (1) or 'timeout_ms' passes (0). *data gets its data_json,
+ * *path the object that sent it (each may be NULL).
+ */
 int dbust_events_wait(struct dbust_events *ev, const char *name, long timeout_ms, const char **data,
-		      const char **destination);
+		      const char **path);
 /* Runs the loop 'ms' and returns the count of events received so far. */
 int dbust_events_count(struct dbust_events *ev, long ms);
 void dbust_events_clear(struct dbust_events *ev);

@@ -8,8 +8,14 @@
  *    so ('*' on the user bus, its name on the "system" one);
  *  - verbs added and removed: PropertiesChanged of Verbs, both per-api
  *    interfaces replaced (introspection), the methods callable or gone;
- *  - an alias gets no bus name; a deleted api leaves the bus
- *    (InterfacesRemoved, name released) and may come back.
+ *  - an alias is exported as a name of its own (bus name, object, both
+ *    per-api interfaces) serving the same api, and follows its changes;
+ *  - a deleted api leaves the bus with its aliases (InterfacesRemoved,
+ *    names released) and may come back.
+ *
+ * The signals are checked by content, not by order nor count: other
+ * exports (the monitor api, whose name '*' exports too) announce
+ * themselves at their own pace.
  */
 #include <string.h>
 #include <json-c/json.h>
@@ -19,36 +25,30 @@ static struct dbust_bus *ubus, *sbus;
 static struct afbt_daemon *daemon_;
 static GDBusConnection *peer, *speer;
 
-/* signals of the ObjectManager and PropertiesChanged seen by 'peer' */
-struct seen {
-	int added, removed, changed;
-	const char *last;
-};
-static struct seen seen;
+/* the signals of the ObjectManager and PropertiesChanged seen by 'peer', one line each */
+static GString *seen;
 
 static void on_signal(GDBusConnection *conn, const char *sender, const char *path, const char *itf,
 		      const char *member, GVariant *params, gpointer userdata)
 {
-	struct seen *s = userdata;
 	char *text = g_variant_print(params, FALSE);
 
-	if (!strcmp(member, "InterfacesAdded"))
-		s->added++;
-	else if (!strcmp(member, "InterfacesRemoved"))
-		s->removed++;
-	else if (!strcmp(member, "PropertiesChanged"))
-		s->changed++;
-	s->last = afbt_fmt("%s %s %s", path, member, text);	/* kept by the harness */
+	g_string_append_printf(seen, "%s %s %s\n", path, member, text);
 	g_free(text);
 }
 
-static int wait_count(int *counter, int value, long ms)
+/* where the signals of what follows will start */
+static size_t mark(void)
 {
-	double end = afbt_now() + ms / 1000.0;
+	return seen->len;
+}
 
-	while (*counter < value && afbt_now() < end)
-		dbust_pump(5);
-	return *counter >= value;
+/* waits for a signal line containing 'want' after 'from' */
+static void wait_signal(size_t from, const char *want)
+{
+	for (double end = afbt_now() + 10; !strstr(seen->str + from, want); dbust_pump(5))
+		if (afbt_now() > end)
+			afbt_fail("no signal %s; seen:\n%s", want, seen->str + from);
 }
 
 /* hello3/api with 'args' (JSON) over D-Bus */
@@ -110,26 +110,27 @@ static void check_start(void)
 	ubus = dbust_bus_start(NULL, 0);
 	sbus = dbust_bus_start(dbust_open_session_config(), 1);
 	daemon_ = afbt_daemon_start("--binding", afbt_binding("hello3"), "--dbus-server=*",
-				    "--dbus-server=system:dyn2", NULL);
+				    "--dbus-server=system:dyn2", "--dbus-server=system:hello3-alias", NULL);
 	peer = dbust_connect(ubus);
 	speer = dbust_connect(sbus);
+	seen = g_string_new("");
 	dbust_wait_name(peer, "org.afb.api.hello3", 10000);
 	g_dbus_connection_signal_subscribe(peer, NULL, "org.freedesktop.DBus.ObjectManager", NULL, NULL, NULL,
-					   G_DBUS_SIGNAL_FLAGS_NONE, on_signal, &seen, NULL);
+					   G_DBUS_SIGNAL_FLAGS_NONE, on_signal, NULL, NULL);
 	g_dbus_connection_signal_subscribe(peer, NULL, "org.freedesktop.DBus.Properties", "PropertiesChanged",
-					   "/org/afb/api/dyn1", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, &seen, NULL);
+					   NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, NULL, NULL);
 	dbust_pump(50);
 }
 
 static void check_create(void)
 {
 	const char *e, *m;
+	size_t from = mark();
 	GVariant *v;
 
 	api_action("{\"action\":\"create\",\"api\":\"dyn1\"}");
 	dbust_wait_name(peer, "org.afb.api.dyn1", 10000);
-	CHECK(wait_count(&seen.added, 1, 5000));
-	CHECK_CONTAINS(seen.last, "/org/afb InterfacesAdded ('/org/afb/api/dyn1'");
+	wait_signal(from, "/org/afb InterfacesAdded ('/org/afb/api/dyn1'");
 	wait_methods(peer, "dyn1", "org.afb.api.dyn1", "hi,self");
 	wait_methods(peer, "dyn1", "org.afb.typed.dyn1", "hi,self");
 	/* callable, typed */
@@ -145,11 +146,11 @@ static void check_verbs(void)
 {
 	const char *e, *m;
 	GVariant *v, *verbs;
-	int changed = seen.changed, found = 0;
+	size_t from = mark();
+	int found = 0;
 
 	api_action("{\"action\":\"addverb\",\"api\":\"dyn1\",\"verb\":\"extra\"}");
-	CHECK(wait_count(&seen.changed, changed + 1, 5000));
-	CHECK_CONTAINS(seen.last, "/org/afb/api/dyn1 PropertiesChanged ('org.afb.Api1', {}, ['Info', 'Verbs'])");
+	wait_signal(from, "/org/afb/api/dyn1 PropertiesChanged ('org.afb.Api1', {}, ['Info', 'Verbs'])");
 	wait_methods(peer, "dyn1", "org.afb.api.dyn1", "hi,self,extra");
 	wait_methods(peer, "dyn1", "org.afb.typed.dyn1", "hi,self,extra");
 	CHECK_OK(dbust_call_verb(peer, "dyn1", "extra", "{}"));
@@ -165,20 +166,64 @@ static void check_verbs(void)
 	g_variant_unref(verbs);
 	CHECK_EQ(found, 1);
 
-	changed = seen.changed;
+	from = mark();
 	api_action("{\"action\":\"delverb\",\"api\":\"dyn1\",\"verb\":\"extra\"}");
-	CHECK(wait_count(&seen.changed, changed + 1, 5000));
+	wait_signal(from, "/org/afb/api/dyn1 PropertiesChanged ('org.afb.Api1', {}, ['Info', 'Verbs'])");
 	wait_methods(peer, "dyn1", "org.afb.typed.dyn1", "hi,self");
 	CHECK_ERROR(dbust_call_verb(peer, "dyn1", "extra", "{}"), "org.freedesktop.DBus.Error.UnknownMethod");
 }
 
 static void check_alias(void)
 {
+	struct dbust_reply *r;
+	size_t from = mark();
+
 	api_action("{\"action\":\"alias\",\"api\":\"dyn1\",\"alias\":\"dynalias\"}");
-	/* the alias calls dyn1, but it is not a bus name of its own */
-	CHECK_OK(dbust_call(peer, "hello3", "callsync", "{\"api\":\"dynalias\",\"verb\":\"hi\"}"));
-	dbust_pump(200);
-	CHECK(!dbust_has_owner(peer, "org.afb.api.dynalias"));
+	/* '*' exports the alias as a name of its own, serving dyn1 */
+	dbust_wait_name(peer, "org.afb.api.dynalias", 10000);
+	wait_signal(from, "/org/afb InterfacesAdded ('/org/afb/api/dynalias'");
+	wait_methods(peer, "dynalias", "org.afb.api.dynalias", "hi,self");
+	wait_methods(peer, "dynalias", "org.afb.typed.dynalias", "hi,self");
+	r = dbust_call(peer, "dynalias", "hi", "{}");
+	CHECK_OK(r);
+	/* the request names the alias, as /api/dynalias/hi over HTTP */
+	CHECK_CONTAINS(r->response, "\"api\":\"dynalias\"");
+	CHECK_OK(dbust_call_verb(peer, "dynalias", "hi", "{}"));
+	/* the system bus exports dyn2 alone: not dyn1's alias */
+	CHECK(!dbust_has_owner(speer, "org.afb.api.dynalias"));
+	/* the alias follows the verbs of its api */
+	from = mark();
+	api_action("{\"action\":\"addverb\",\"api\":\"dyn1\",\"verb\":\"more\"}");
+	wait_signal(from, "/org/afb/api/dynalias PropertiesChanged ('org.afb.Api1', {}, ['Info', 'Verbs'])");
+	wait_methods(peer, "dynalias", "org.afb.typed.dynalias", "hi,self,more");
+	CHECK_OK(dbust_call_verb(peer, "dynalias", "more", "{}"));
+	api_action("{\"action\":\"delverb\",\"api\":\"dyn1\",\"verb\":\"more\"}");
+	wait_methods(peer, "dynalias", "org.afb.api.dynalias", "hi,self");
+}
+
+/*
+ * An api exported under an alias alone (hello3 is hello3-alias on the
+ * "system" bus): its events come from the alias's object, pushed to the
+ * subscriber or broadcast.
+ */
+static void check_alias_events(void)
+{
+	struct dbust_events *ev = dbust_events_watch(speer);
+	const char *data, *path;
+
+	dbust_wait_name(speer, "org.afb.api.hello3_2dalias", 10000);
+	CHECK(!dbust_has_owner(speer, "org.afb.api.hello3"));
+	CHECK_OK(dbust_call(speer, "hello3-alias", "event-make", "{\"name\":\"ae\"}"));
+	CHECK_OK(dbust_call(speer, "hello3-alias", "event-sub", "{\"name\":\"ae\"}"));
+	CHECK_OK(dbust_call(speer, "hello3-alias", "event-push", "{\"name\":\"ae\",\"data\":{\"n\":1}}"));
+	CHECK(dbust_events_wait(ev, "hello3/ae", 5000, &data, &path));
+	CHECK_STR(data, "{\"n\":1}");
+	CHECK_STR(path, "/org/afb/api/hello3_2dalias");
+	CHECK_OK(dbust_call(speer, "hello3-alias", "broadcast", "{\"name\":\"ab\",\"data\":2}"));
+	CHECK(dbust_events_wait(ev, "hello3/ab", 5000, &data, &path));
+	CHECK_STR(data, "2");
+	CHECK_STR(path, "/org/afb/api/hello3_2dalias");
+	CHECK_OK(dbust_call(speer, "hello3-alias", "event-drop", "{\"name\":\"ae\"}"));
 }
 
 static void check_named(void)
@@ -193,17 +238,20 @@ static void check_delete(void)
 {
 	const char *e, *m;
 	GVariant *v, *objects;
-	int removed = seen.removed;
+	size_t from = mark();
 
 	api_action("{\"action\":\"delete\",\"api\":\"dyn1\"}");
+	/* with its alias */
 	wait_no_owner(peer, "org.afb.api.dyn1");
-	CHECK(wait_count(&seen.removed, removed + 1, 5000));
-	CHECK_CONTAINS(seen.last, "/org/afb InterfacesRemoved ('/org/afb/api/dyn1'");
+	wait_no_owner(peer, "org.afb.api.dynalias");
+	wait_signal(from, "/org/afb InterfacesRemoved ('/org/afb/api/dyn1'");
+	wait_signal(from, "/org/afb InterfacesRemoved ('/org/afb/api/dynalias'");
 	v = dbust_call_raw(peer, "org.afb.api.hello3", "/org/afb", "org.freedesktop.DBus.ObjectManager",
 			   "GetManagedObjects", NULL, &e, &m);
 	CHECK(v);
 	objects = g_variant_get_child_value(v, 0);
 	CHECK(!g_variant_lookup_value(objects, "/org/afb/api/dyn1", NULL));
+	CHECK(!g_variant_lookup_value(objects, "/org/afb/api/dynalias", NULL));
 	CHECK(g_variant_lookup_value(objects, "/org/afb/api/hello3", NULL));
 	g_variant_unref(objects);
 	/* dyn2 goes from both buses */
@@ -233,6 +281,7 @@ static void check_stop(void)
 	dbust_disconnect(speer);
 	dbust_disconnect(peer);
 	afbt_daemon_stop(daemon_);
+	g_string_free(seen, TRUE);
 }
 
 int main(int argc, char **argv)
@@ -242,6 +291,7 @@ int main(int argc, char **argv)
 	afbt_run("create", check_create);
 	afbt_run("verbs", check_verbs);
 	afbt_run("alias", check_alias);
+	afbt_run("alias-events", check_alias_events);
 	afbt_run("named", check_named);
 	afbt_run("delete", check_delete);
 	afbt_run("churn", check_churn);

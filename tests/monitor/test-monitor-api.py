@@ -6,7 +6,6 @@ trace grammar and its errors; the TRACE objects of each kind)."""
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import urllib.request
 
@@ -339,10 +338,6 @@ run("trace-kinds", t_trace_kinds)
 run("trace-global-sessions", t_trace_global_and_sessions)
 run("trace-session-reconnect", t_trace_survives_reconnect_of_session)
 run("http", t_http)
-if "--permissions" in subprocess.run([os.environ["AFB_DAEMON"], "--help"], capture_output=True, text=True).stdout:
-    run("permissions", t_permissions)
-else:
-    # the checker comes with issue 10: until then this check does not run (and is not counted)
-    print("# permissions: this afb-daemon has no --permissions yet: the monitor grants every client")
+run("permissions", t_permissions)
 D.stop()
 done()

@@ -17,17 +17,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ws"))
-from wsutil import Daemon, RawWS, binding, check, connect, done, run, TOKEN  # noqa: E402
-
-
-def wait_log(d, pattern, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        m = re.search(pattern, d.read_log(), re.M)
-        if m:
-            return m
-        time.sleep(0.05)
-    raise AssertionError("no line matching %r in the log:\n%s" % (pattern, d.read_log()[-3000:]))
+from wsutil import Daemon, RawWS, binding, check, connect, done, run, wait_log, TOKEN  # noqa: E402
 
 
 def http(d, path):

@@ -3,7 +3,8 @@
  * Unit tests of the permission checker (core/perm.h): the rules file
  * (patterns, any, uid=, gid= with the groups, label=, loa>=, user and
  * group names), the refusals of bad files naming the line, the default
- * without rules, and the daemon's own calls.
+ * without rules, and the daemon's own calls; the pattern grammar ('*'
+ * is the only wildcard: core/starmatch.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include "peer.h"
 #include "perm.h"
+#include "starmatch.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/unit-perm-XXXXXX";
@@ -129,6 +131,56 @@ static void test_rules(void)
 	peer_unref(unknown);
 }
 
+/* '*' is the only wildcard; '?', '[', ']' and '\\' stand for themselves */
+static void test_patterns(void)
+{
+	const char *path = write_rules("patterns",
+		"urn:AGL:permission:*:public:*   any\n"
+		"app:[a]                         any\n"
+		"app:one?                        any\n"
+		"app:back\\slash                 any\n"
+		"app:*:*:end                     any\n"
+		"app:star*                       any\n");
+	struct peer *tcp = peer_new(PEER_HTTP, "127.0.0.1:4242", "127.0.0.1");
+
+	CHECK_INT(perm_load(path), 0);
+	/* '*' matches any run, ':' included, or nothing */
+	CHECK_INT(perm_check_peer(tcp, 0, "urn:AGL:permission:monitor:public:get"), 1);
+	CHECK_INT(perm_check_peer(tcp, 0, "urn:AGL:permission:a:b:public:get:x"), 1);
+	CHECK_INT(perm_check_peer(tcp, 0, "urn:AGL:permission::public:"), 1);
+	CHECK_INT(perm_check_peer(tcp, 0, "urn:AGL:permission:monitor:private:get"), 0);
+	CHECK_INT(perm_check_peer(tcp, 0, "app:star"), 1);
+	CHECK_INT(perm_check_peer(tcp, 0, "app:starry:night"), 1);
+	CHECK_INT(perm_check_peer(tcp, 0, "app:x:y:end"), 1);
+	CHECK_INT(perm_check_peer(tcp, 0, "app:x:y:end:no"), 0);
+	CHECK_INT(perm_check_peer(tcp, 0, "app:xy:end"), 0);
+	/* brackets are no set, '?' no single character, '\\' no escape */
+	CHECK_INT(perm_check_peer(tcp, 0, "app:[a]"), 1);
+	CHECK_INT(perm_check_peer(tcp, 0, "app:a"), 0);
+	CHECK_INT(perm_check_peer(tcp, 0, "app:one?"), 1);
+	CHECK_INT(perm_check_peer(tcp, 0, "app:oneX"), 0);
+	CHECK_INT(perm_check_peer(tcp, 0, "app:back\\slash"), 1);
+	CHECK_INT(perm_check_peer(tcp, 0, "app:backslash"), 0);
+	peer_unref(tcp);
+
+	/* the matcher itself: whole texts, the last star backtracks, case */
+	CHECK_INT(starmatch("", ""), 1);
+	CHECK_INT(starmatch("*", ""), 1);
+	CHECK_INT(starmatch("", "a"), 0);
+	CHECK_INT(starmatch("a*b*c", "aXbYc"), 1);
+	CHECK_INT(starmatch("a*b*c", "abcbc"), 1);
+	CHECK_INT(starmatch("a*b*c", "abcb"), 0);
+	CHECK_INT(starmatch("*aab", "aaaab"), 1);
+	CHECK_INT(starmatch("**x**", "yyxyy"), 1);
+	CHECK_INT(starmatch("Ab*", "ab"), 0);
+	CHECK_INT(starmatch_casefold("Ab*", "aBc"), 1);
+	CHECK_INT(starmatch_casefold("a?", "A?"), 1);
+	CHECK_INT(starmatch_casefold("a?", "ab"), 0);
+	/* no exponential backtracking: many stars against a long mismatch */
+	CHECK_INT(starmatch("*a*a*a*a*a*a*a*a*a*a*b",
+			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), 0);
+}
+
 static void test_bad_files(void)
 {
 	struct peer *tcp = peer_new(PEER_HTTP, "127.0.0.1:4242", "127.0.0.1");
@@ -168,9 +220,10 @@ int main(void)
 		return perror("mkdtemp"), 1;
 	test_default();
 	test_rules();
+	test_patterns();
 	test_bad_files();
 	perm_unload();
-	for (const char *const *n = (const char *const[]){ "rules", "good", "bad", NULL }; *n; n++) {
+	for (const char *const *n = (const char *const[]){ "rules", "patterns", "good", "bad", NULL }; *n; n++) {
 		snprintf(path, sizeof path, "%s/%s", dir, *n);
 		unlink(path);
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "apiset.h"
+#include "calls.h"
 #include "jobs.h"
 #include "session.h"
 #include "xreq.h"
@@ -40,9 +41,24 @@ static void t_destroy(struct xreq *x)
 
 static const struct xreq_itf t_itf = { .reply = t_reply, .destroy = t_destroy };
 
+/* what "keep" replies, a reference of it kept, as bindings do (reply with json_object_get(o), put o after) */
+static struct json_object *kept;
+
+/* the response of a synchronous call must not be 'kept' itself: its waiter would share it across threads */
+static void check_not_shared(struct json_object *res, int envelope)
+{
+	struct json_object *response = res;
+
+	if (envelope)
+		json_object_object_get_ex(res, "response", &response);
+	CHECK(response != NULL && response != kept);
+	CHECK_STR(json_object_get_string(json_object_object_get(response, "k")), "v");
+}
+
 /* a fake api: verb names say what to do */
 static void api_call(void *closure, struct xreq *x)
 {
+	struct call_from from = { .caller = x };
 	struct json_object *res = NULL;
 
 	x->api_key = closure;
@@ -65,6 +81,18 @@ static void api_call(void *closure, struct xreq *x)
 	} else if (!strcmp(x->verb, "sub")) {
 		int rc = xreq_subcall_sync(x, "fake", "ok", NULL, &res);
 		xreq_reply(x, rc ? "failed" : NULL, NULL, res);
+	} else if (!strcmp(x->verb, "keep")) {
+		xreq_reply(x, NULL, NULL, json_object_get(kept));
+	} else if (!strcmp(x->verb, "subkeep")) {
+		int rc = xreq_subcall_sync(x, "fake", "keep", NULL, &res);
+		check_not_shared(res, 1);
+		json_object_put(res);
+		xreq_reply(x, rc ? "failed" : NULL, NULL, NULL);
+	} else if (!strcmp(x->verb, "callkeep")) {
+		int rc = call_sync(&from, "fake", "keep", NULL, &res, NULL, NULL);
+		check_not_shared(res, 0);
+		json_object_put(res);
+		xreq_reply(x, rc ? "failed" : NULL, NULL, NULL);
 	} else if (!strcmp(x->verb, "subfail")) {
 		int rc = xreq_subcall_sync(x, "nope", "ok", NULL, &res);
 		xreq_reply(x, rc ? "failed" : NULL, NULL, res);
@@ -130,6 +158,11 @@ int main(void)
 	expect(s, "loa1", "tok", "success", NULL);
 	expect(s, "sub", NULL, "success", "\"response\":42");
 	expect(s, "subfail", NULL, "failed", "unknown-api");
+	/* the replies of synchronous calls are the waiter's own, whatever the callee keeps */
+	kept = json_tokener_parse("{\"k\":\"v\"}");
+	expect(s, "subkeep", NULL, "success", NULL);
+	expect(s, "callkeep", NULL, "success", NULL);
+	CHECK_INT(json_object_put(kept), 1);	/* no reference left elsewhere: freed */
 	t = run(s, "ok", NULL, "missing");
 	CHECK_STR(t->status, "unknown-api");
 	free(t);

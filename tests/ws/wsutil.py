@@ -353,6 +353,17 @@ class CheckFailed(Exception):
     pass
 
 
+def wait_log(d, pattern, timeout=10):
+    """The first match of 'pattern' (multiline) in the log of daemon d, waited for."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        m = re.search(pattern, d.read_log(), re.M)
+        if m:
+            return m
+        time.sleep(0.05)
+    raise AssertionError("no line matching %r in the log:\n%s" % (pattern, d.read_log()[-4000:]))
+
+
 def check(cond, what="check failed"):
     if not cond:
         raise CheckFailed(what)
