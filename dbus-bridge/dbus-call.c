@@ -101,7 +101,7 @@ static void send_answer(struct mainloop_item *item)
 						dbus_text_plain(a->info ? a->info : "", "reply info", &fixed));
 	}
 	if (rc < 0)
-		LOGW("D-Bus: can't send a reply to %s: %s", sd_bus_message_get_sender(a->msg), strerror(-rc));
+		LOGW_LIMITED("D-Bus: can't send a reply to %s: %s", sd_bus_message_get_sender(a->msg), strerror(-rc));
 	free(fixed);
 	sd_bus_message_unref(a->msg);
 	json_object_put(a->object);

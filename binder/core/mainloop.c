@@ -104,8 +104,12 @@ int mainloop_init(void)
 	rc = sd_event_add_io(loop, &wake_source, wake_fd, EPOLLIN, on_wake, NULL);
 	if (rc < 0)
 		return rc;
-	/* posted work (replies) goes before new input is read */
-	sd_event_source_set_priority(wake_source, SD_EVENT_PRIORITY_IMPORTANT);
+	/*
+	 * Posted work (replies) takes its turn with the inputs: at a higher
+	 * priority, a flood of replies (one client's) kept the loop from
+	 * reading the other clients (test wsapi-fairness).
+	 */
+	sd_event_source_set_priority(wake_source, SD_EVENT_PRIORITY_NORMAL);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "verbose.h"
 
@@ -57,4 +58,27 @@ void verbose(int level, const char *prefix, const char *file, int line, const ch
 	va_start(args, fmt);
 	verbose_v(level, prefix, file, line, func, fmt, args);
 	va_end(args);
+}
+
+int verbose_site_pass(struct verbose_site *site, int level, const char *file, int line)
+{
+	struct timespec ts;
+	long long now, then;
+	int suppressed;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (long long)ts.tv_sec;
+	then = atomic_load(&site->second);
+	/* a new second: one thread wins, resets the count and reports the rest */
+	if (then != now && atomic_compare_exchange_strong(&site->second, &then, now)) {
+		atomic_store(&site->count, 0);
+		suppressed = atomic_exchange(&site->suppressed, 0);
+		if (suppressed > 0)
+			verbose(level, NULL, NULL, 0, NULL, "%d more messages suppressed (%s:%d writes at most %d a second)",
+				suppressed, file, line, VERBOSE_SITE_BURST);
+	}
+	if (atomic_fetch_add(&site->count, 1) < VERBOSE_SITE_BURST)
+		return 1;
+	atomic_fetch_add(&site->suppressed, 1);
+	return 0;
 }

@@ -271,7 +271,7 @@ static void refuse(struct hsrv *hsrv, int fd, const char *why, const struct hadd
 	if (!(g->refused & (g->refused - 1))) {
 		if (a && a->family)
 			inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, text, sizeof text);
-		LOGW("http: connection from %s refused (503): %s; %u refused so far", text, why, g->refused);
+		LOGW_LIMITED("http: connection from %s refused (503): %s; %u refused so far", text, why, g->refused);
 	}
 }
 

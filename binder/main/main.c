@@ -517,6 +517,7 @@ int main(int argc, char **argv)
 	stopping.hsrv = hsrv;
 	stopping.wsj1 = wsj1;	/* ws */
 	stopping.grace_us = (uint64_t)config->shutdown_grace * 1000000;
+	ws_clients_loop_starts();	/* proto-ws */
 	exitcode = mainloop_run();
 	stopping.timer = sd_event_source_disable_unref(stopping.timer);
 end:

@@ -100,13 +100,16 @@ static struct ws_client *clients;
  * Before the main loop runs (at start, while the bindings' inits run), the
  * main thread may be blocked waiting for one of our calls: nothing would
  * read the connection. Until the loop runs, calls and describes drive the
- * connection on their own thread, one at a time (startup_lock held); the
- * first work the loop runs (posted by ws_client_add) ends this period.
+ * connection on their own thread, one at a time (startup_lock held);
+ * ws_clients_loop_starts, called by main before it runs the loop, ends this
+ * period once such a pump is over (a posted end raced with the loop's own
+ * handling of the connection: ThreadSanitizer, a describe of the D-Bus
+ * export pumping on a worker while another one led the loop).
  */
 static pthread_mutex_t startup_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int loop_running;
 
-static void on_loop_running(void *arg)
+void ws_clients_loop_starts(void)
 {
 	pthread_mutex_lock(&startup_lock);
 	atomic_store(&loop_running, 1);
@@ -748,9 +751,6 @@ int ws_client_add(struct apiset *set, const char *uri)
 		free(client);
 		return rc;
 	}
-	/* the first work of the loop: see startup_lock */
-	if (!clients && mainloop_post(on_loop_running, NULL) < 0)
-		atomic_store(&loop_running, 1);
 	client->next = clients;
 	clients = client;
 	LOGN("proto-ws: api %s imported from %s", client->addr->api, uri);

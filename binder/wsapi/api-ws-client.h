@@ -24,3 +24,9 @@ int ws_client_add(struct apiset *set, const char *uri);
 
 /* Ends every connection; pending calls fail (at exit, after the workers stopped). */
 void ws_clients_free(void);
+
+/*
+ * Main thread, right before the loop runs: from now on the loop drives the
+ * links (returns once a link driven by a thread at startup is released).
+ */
+void ws_clients_loop_starts(void);

@@ -416,7 +416,7 @@ static void on_subcall_reply(struct slink *l, struct pws_msg *m)
 	struct ssub *s = idmap_take(&l->subcalls, m->subcallid);
 
 	if (!s) {
-		LOGW("proto-ws: api %s: %s replied to an unknown subcall %u", l->api, l->who, m->subcallid);
+		LOGW_LIMITED("proto-ws: api %s: %s replied to an unknown subcall %u", l->api, l->who, m->subcallid);
 		return;
 	}
 	/* status 0 or -1, as every subcall callback gets */
@@ -480,12 +480,12 @@ static void on_message(void *closure, uint8_t *data, size_t size)
 	struct pws_msg m;
 
 	if (pws_decode(data, size, PWS_SERVER, &m, &reason) < 0) {
-		LOGW("proto-ws: api %s: invalid message from %s (%s): link closed", l->api, l->who, reason);
+		LOGW_LIMITED("proto-ws: api %s: invalid message from %s (%s): link closed", l->api, l->who, reason);
 		wslink_close(l->wl, WSF_CLOSE_POLICY, reason);
 		return;
 	}
 	if (m.repaired)
-		LOGW("proto-ws: api %s: invalid UTF-8 from %s in a %s, replaced by U+FFFD", l->api, l->who,
+		LOGW_LIMITED("proto-ws: api %s: invalid UTF-8 from %s in a %s, replaced by U+FFFD", l->api, l->who,
 		     pws_code_name(m.code));
 	switch (m.code) {
 	case PWS_CALL:

@@ -437,7 +437,7 @@ static void on_readable(struct wslink *l)
 				return;
 		}
 		if (rc < 0) {
-			LOGW("proto-ws: protocol error: %s", l->reader.reason);
+			LOGW_LIMITED("proto-ws: protocol error: %s", l->reader.reason);
 			wslink_close(l, l->reader.close_code, l->reader.reason);
 			return;
 		}

@@ -291,7 +291,7 @@ void wsj1_conn_fail(struct wsj1_conn *conn, unsigned code, const char *reason)
 {
 	if (conn->state != WSJ1_OPEN)
 		return;
-	LOGW("ws: %s: closing with code %u: %s", conn->client->address, code, reason);
+	LOGW_LIMITED("ws: %s: closing with code %u: %s", conn->client->address, code, reason);
 	queue_close(conn, code, reason);
 	drain_and_end(conn, 1);
 }

@@ -126,7 +126,7 @@ int wsj1_listen_subscribe(struct wsj1_conn *conn, struct evt *evt)
 		conn->subscriptions++;
 	pthread_mutex_unlock(&conn->lock);
 	if (rc == -ENOSPC)
-		LOGW("ws: %s: too many subscriptions (%d)", conn->client->address, WSJ1_MAX_SUBSCRIPTIONS);
+		LOGW_LIMITED("ws: %s: too many subscriptions (%d)", conn->client->address, WSJ1_MAX_SUBSCRIPTIONS);
 	return rc;
 }
 

@@ -179,6 +179,13 @@ def t_malformed_messages():
         "the token is not a string": b'[2,"a","hello/ping",null,12]',
         "empty": b'',
     }
+    # the daemon writes at most 10 lines a second from one place of its code
+    # (binder/core/verbose.h), and the checks above closed connections too:
+    # start in a new second of CLOCK_MONOTONIC (time.monotonic's clock) so
+    # that the first reasons below are written
+    second = int(time.monotonic())
+    while int(time.monotonic()) == second:
+        time.sleep(0.01)
     for why, payload in cases.items():
         r = RawWS(D)
         r.send(frame(1, payload))
@@ -187,6 +194,37 @@ def t_malformed_messages():
     log = D.read_log()
     check("closing with code 1008: invalid JSON" in log, "no logged reason")
     check("closing with code 1008: reply to a call the server never made" in log)
+
+
+def t_log_flood():
+    # 60 clients closed for a bad message within a second: the daemon's
+    # warning about it is written 10 times at most, then once counting the
+    # rest (binder/core/verbose.h: a client can't flood the log)
+    second = int(time.monotonic())
+    while int(time.monotonic()) == second:
+        time.sleep(0.01)
+    before = D.read_log().count("closing with code 1008: incomplete JSON")
+    start = time.monotonic()
+    for i in range(60):
+        r = RawWS(D)
+        r.send(frame(1, b'[2,"flood",'))
+        expect_close(r, 1008, "incomplete JSON")
+    seconds = int(time.monotonic()) - int(start) + 1  # more under sanitizers
+    written = D.read_log().count("closing with code 1008: incomplete JSON") - before
+    check(written <= 10 * seconds, "%d warnings written in %d s" % (written, seconds))
+    check(written < 60, "%d warnings written" % written)
+    # a second later, the next one says how many were not written
+    second = int(time.monotonic())
+    while int(time.monotonic()) == second:
+        time.sleep(0.01)
+    r = RawWS(D)
+    r.send(frame(1, b'[2,'))
+    expect_close(r, 1008, "incomplete JSON")
+    deadline = time.time() + 5
+    while "more messages suppressed" not in D.read_log() and time.time() < deadline:
+        time.sleep(0.05)
+    check("more messages suppressed" in D.read_log(), "no count of the suppressed warnings")
+    check(D.alive())
 
 
 def t_ignored_event_and_api_slash():
@@ -248,6 +286,7 @@ run("bad-utf8", t_bad_utf8)
 run("binary", t_binary)
 run("protocol-errors", t_protocol_errors)
 run("malformed-messages", t_malformed_messages)
+run("log-flood", t_log_flood)
 run("ignored-event", t_ignored_event_and_api_slash)
 run("byte-by-byte", t_byte_by_byte)
 run("slow-reader", t_slow_reader)
