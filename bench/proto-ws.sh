@@ -9,6 +9,8 @@
 #    connection to I's export (two links) and to S's export (one link).
 #  - WebSocket x-afb-ws-json1: bench/ws-bench, one connection with 64
 #    calls in flight, on I and on S.
+# Then the links curve: 1, 16 and 256 proto-ws links to S at once (one
+# bench/proto-ws-bench each, one call in flight per link), calls/s summed.
 
 # calls/s of one measure: $1 = i (imported, through I) or s (local, on S)
 measure_ws() {
@@ -26,6 +28,18 @@ measure_http() {
 
 measure_pws() {
 	"$build/bench/proto-ws-bench" "unix:$tmp/$1/hello" ping 64 "$duration" | awk '$2 != 0 { print "bench: failed calls" > "/dev/stderr" } { print $1 }'
+}
+
+# links_point N: calls/s of N links to S's export, one call in flight each (summed).
+links_point() {
+	local n=$1 i
+	for ((i = 0; i < n; i++)); do
+		"$build/bench/proto-ws-bench" "unix:$tmp/s/hello" ping 1 "$duration" >"$tmp/links.$i" 2>&1 &
+	done
+	wait
+	cat "$tmp"/links.* | awk '$2 != 0 || NF != 2 { bad = 1 } { s += $1 } END {
+		if (bad) print "bench: failed calls or links" > "/dev/stderr"; printf "%.0f\n", s }'
+	rm -f "$tmp"/links.*
 }
 
 # Alternates the imported and local measures $rounds times (the load of
@@ -72,5 +86,15 @@ bench_proto_ws() {
 	compare "HTTP keep-alive (wrk -c64)" measure_http
 	compare "proto-ws (one connection)" measure_pws
 	echo "target: imported >= 0.75 x local"
+	local r a b c
+	: >"$tmp/links"
+	for ((r = 0; r < rounds; r++)); do
+		echo "$(links_point 1) $(links_point 16) $(links_point 256)" >>"$tmp/links"
+	done
+	a=$(awk '{ print $1 }' "$tmp/links" | median)
+	b=$(awk '{ print $2 }' "$tmp/links" | median)
+	c=$(awk '{ print $3 }' "$tmp/links" | median)
+	printf '%-34s %12s %12s %12s %8s\n' "proto-ws links to S, 1 in flight" "1 link" "16 links" "256 links" "256/16"
+	printf '%-34s %12.0f %12.0f %12.0f %8s\n' "calls/s (median of $rounds)" "$a" "$b" "$c" "$(ratio "$c" "$b")"
 	load_note
 }
