@@ -23,11 +23,11 @@ calls_client() {
 	local kind=$1 port=$2 id=$3 secs=$4 out
 	case $kind in
 	http)
-		out=$(run_wrk -t1 -c1 -d"${secs}s" -H "x-afb-uuid: $id" "http://127.0.0.1:$port/api/hello/ping")
+		out=$(run_wrk -t1 -c1 -d"${secs}s" -H "x-afb-token: bench" ${id:+-H "x-afb-uuid: $id"} "http://127.0.0.1:$port/api/hello/ping")
 		awk '{ print $3 }' <<<"$out" ;;
 	ws|ws64)
 		out=$("$build/bench/ws-bench" -d "$secs" -c 1 -k "$([[ $kind == ws64 ]] && echo 64 || echo 1)" \
-			"ws://127.0.0.1:$port/api?token=bench&uuid=$id" hello ping) || die "ws-bench failed: $out"
+			"ws://127.0.0.1:$port/api?token=bench${id:+&uuid=$id}" hello ping) || die "ws-bench failed: $out"
 		awk '{ print $8 }' <<<"$out" ;;
 	esac
 }
@@ -37,7 +37,7 @@ calls_measure() {
 	local db=$1 kind=$2 id heap n0 n1 calls scount top strace_pid
 	rm -f "$tmp/heap"
 	daemon_build=$db daemon_prefix="env HEAPCOUNT_OUT=$tmp/heap LD_PRELOAD=$build/bench/libheapcount.so" \
-		start_daemon "calls-$kind" --token bench --binding "$build/bindings/hello.so"
+		start_daemon "calls-$kind" --token bench --binding "$db/bindings/hello.so"
 	curl -sf -H "x-afb-token: bench" "http://127.0.0.1:$daemon_port/api/hello/ping" -o "$tmp/first" ||
 		die "no reply from the daemon"
 	id=$(sed -n 's/.*"uuid":"\([^"]*\)".*/\1/p' "$tmp/first")

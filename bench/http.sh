@@ -21,11 +21,16 @@ http_setup() {
 	start_daemon afb --token bench --binding "$build/bindings/hello.so" --binding "$build/bench/bench.so"
 	port=$daemon_port
 	url="http://127.0.0.1:$port$path"
-	# one session for the whole run: reuse the uuid the first call created
+	# one session for the whole run: reuse the uuid the first call created (none: the verb needs none)
 	curl -sf -H "x-afb-token: bench" "$url" -o "$tmp/first" || die "no reply from $url"
 	uuid=$(tail -c 1000 "$tmp/first" | sed -n 's/.*"uuid":"\([^"]*\)".*/\1/p')
-	[[ -n $uuid ]] || die "no uuid from $url"
-	curl -sf -H "x-afb-uuid: $uuid" "$url" >"$tmp/body"
+	if [[ -n $uuid ]]; then
+		session="x-afb-uuid: $uuid"
+	else
+		session="x-afb-token: bench"
+		uuid=none
+	fi
+	curl -sf -H "$session" "$url" >"$tmp/body"
 	grep -q '"success"' "$tmp/body" || die "unexpected reply: $(head -c 300 "$tmp/body")"
 	body_len=$(wc -c <"$tmp/body")
 
@@ -44,13 +49,13 @@ http_compare() {
 	for spec in "1 1" "2 16"; do
 		read -r t c <<<"$spec"
 		# warm up both
-		"$wrk" -t1 -c"$c" -d1s -H "x-afb-uuid: $uuid" "$url" >/dev/null 2>&1 || true
+		"$wrk" -t1 -c"$c" -d1s -H "$session" "$url" >/dev/null 2>&1 || true
 		"$wrk" -t1 -c"$c" -d1s "$burl" >/dev/null 2>&1 || true
 		ours=() bare=() po=() pb=()
 		for ((r = 0; r < rounds; r++)); do
-			read -r -a res <<<"$(run_wrk -t"$t" -c"$c" -d"${duration}s" -H "x-afb-uuid: $uuid" "$url")"
+			read -r -a res <<<"$(run_wrk -t"$t" -c"$c" -d"${duration}s" -H "$session" "$url")"
 			ours+=("${res[0]}") po+=("$(wrk_us "${res[1]}")")
-			read -r -a res <<<"$(run_wrk -t"$t" -c"$c" -d"${duration}s" -H "x-afb-uuid: $uuid" "$burl")"
+			read -r -a res <<<"$(run_wrk -t"$t" -c"$c" -d"${duration}s" -H "$session" "$burl")"
 			bare+=("${res[0]}") pb+=("$(wrk_us "${res[1]}")")
 		done
 		ro=$(printf '%s\n' "${ours[@]}" | median)
@@ -82,7 +87,7 @@ bench_reply() {
 		mbs=()
 		for ((r = 0; r < rounds; r++)); do
 			out=$("$build/bench/ws-bench" -d "$duration" -c 1 -k "$k" \
-				"ws://127.0.0.1:$daemon_port/api?token=bench&uuid=$uuid" bench blob "{\"size\":$size}") ||
+				"ws://127.0.0.1:$daemon_port/api?token=bench" bench blob "{\"size\":$size}") ||
 				die "ws-bench failed: $out"
 			mbs+=("$(awk '{ print $2 }' <<<"$out")")
 		done

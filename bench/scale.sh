@@ -200,6 +200,8 @@ plot "$tmp/events.dat" using 1:(\$2/1000) with linespoints title "median", \
      "$tmp/events.dat" using 1:(\$3/1000) with linespoints title "p90"
 set title "large replies, one connection"
 set xlabel "reply (bytes)"
+set format x "%.0s %cB"
+set xrange [500:2000000]
 set ylabel "MB/s"
 unset logscale y
 set yrange [0:*]

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ws-bench: the load generator of scripts/bench ws and ws-mem.
+ * ws-bench: the load generator of scripts/bench ws, scale, events and mem.
  *
  *   ws-bench [-c CONNS] [-k INFLIGHT] [-d SECONDS] [-t THREADS] URL API VERB [ARGS]
  *	CONNS connections keep INFLIGHT calls each in flight for SECONDS

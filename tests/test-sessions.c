@@ -86,6 +86,26 @@ static void t_issue_repro(void)
 	check_logged_in(D, user, token);
 }
 
+/*
+ * 250 other clients log in (each a logged-in session, with --session-max
+ * 50): the store grows past its bound and, as each request releases its
+ * session, shrinks back without evicting a logged-in one (it evicted the
+ * least recent logged-in session: the user was logged out).
+ */
+static void t_other_logins(void)
+{
+	struct afbt_daemon *d = afbt_daemon_start("--token", TOKEN, "--session-max", "50",
+						  "--binding", afbt_binding("auth"), NULL);
+	struct afbt_client *user = afbt_client_new();
+	const char *token = login(d, user);
+	int i;
+
+	for (i = 0; i < 250; i++)
+		login(d, NULL);
+	check_logged_in(d, user, token);
+	afbt_daemon_stop(d);
+}
+
 static long rss_kib(struct afbt_daemon *d)
 {
 	char *status = afbt_read_file(afbt_fmt("/proc/%d/status", (int)d->pid), NULL);
@@ -253,5 +273,6 @@ int main(int argc, char **argv)
 	afbt_run("stop", t_stop);
 	afbt_run("flood-one-address", t_flood_one_address);
 	afbt_run("flood-store", t_flood_store);
+	afbt_run("other-logins", t_other_logins);
 	return afbt_done();
 }

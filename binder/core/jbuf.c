@@ -19,6 +19,7 @@ static const int json_flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHE
 
 int jbuf_init(struct jbuf *b, size_t headroom, size_t hint)
 {
+	b->escape_slash = 0;
 	b->head = b->len = headroom;
 	b->cap = headroom + (hint ? hint : 64);
 	b->data = malloc(b->cap);
@@ -130,19 +131,22 @@ static void put_uint(struct jbuf *b, uint64_t u)
  * Count of bytes at the start of 's' that go out as they are: not a
  * control character, '"', '\\', nor a byte of a multibyte sequence.
  */
-static size_t plain_prefix(const uint8_t *s, size_t len)
+static size_t plain_prefix(const uint8_t *s, size_t len, int slash)
 {
+	/* with 'slash', '/' is special too; else a quote stands in for it (already special) */
+	const uint8_t other = slash ? '/' : '"';
 	size_t i = 0;
 
 #ifdef __SSE2__
 	const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i extra = _mm_set1_epi8((char)other);
 	__m128i v;
 	int mask;
 
 	while (len - i >= 16) {
 		v = _mm_loadu_si128((const __m128i *)(s + i));
 		/* signed: bytes >= 0x80 are below 0x20 too */
-		mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(v, space),
+		mask = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, extra)),
 						      _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash))));
 		if (mask)
 			return i + (size_t)__builtin_ctz((unsigned)mask);
@@ -150,19 +154,20 @@ static size_t plain_prefix(const uint8_t *s, size_t len)
 	}
 #else
 	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-	uint64_t w, q, e;
+	uint64_t w, q, e, o;
 
-	/* SWAR: a byte < 0x20, == '"', == '\\' or >= 0x80 in the word (exact for "any") */
+	/* SWAR: a byte < 0x20, == '"', == '\\', == other or >= 0x80 in the word (exact for "any") */
 	while (len - i >= 8) {
 		memcpy(&w, s + i, 8);
 		q = w ^ (ones * '"');
 		e = w ^ (ones * '\\');
-		if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((e - ones) & ~e) | w) & high)
+		o = w ^ (ones * other);
+		if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((e - ones) & ~e) | ((o - ones) & ~o) | w) & high)
 			break;
 		i += 8;
 	}
 #endif
-	while (i < len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+	while (i < len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\' && s[i] != other)
 		i++;
 	return i;
 }
@@ -182,7 +187,7 @@ void jbuf_string(struct jbuf *b, const char *str, size_t len, const char *what)
 		return;
 	b->data[b->len++] = '"';
 	while (s < end) {
-		n = plain_prefix(s, (size_t)(end - s));
+		n = plain_prefix(s, (size_t)(end - s), b->escape_slash);
 		if (n) {
 			jbuf_raw(b, s, n);
 			s += n;
@@ -206,6 +211,7 @@ void jbuf_string(struct jbuf *b, const char *str, size_t len, const char *what)
 		switch (c) {
 		case '"': jbuf_lit(b, "\\\""); break;
 		case '\\': jbuf_lit(b, "\\\\"); break;
+		case '/': jbuf_lit(b, "\\/"); break;
 		case '\b': jbuf_lit(b, "\\b"); break;
 		case '\f': jbuf_lit(b, "\\f"); break;
 		case '\n': jbuf_lit(b, "\\n"); break;
@@ -241,7 +247,7 @@ static void put_delegated(struct jbuf *b, struct json_object *obj)
 	char *repaired;
 	size_t len = 0;
 
-	text = utf8_json_text(obj, json_flags, &len, &repaired);
+	text = utf8_json_text(obj, b->escape_slash ? JSON_C_TO_STRING_PLAIN : json_flags, &len, &repaired);
 	if (text)
 		jbuf_raw(b, text, len);
 	else

@@ -36,6 +36,7 @@ struct jbuf {
 	size_t cap;
 	size_t head;		/* the headroom */
 	int error;		/* 0 or -ENOMEM */
+	int escape_slash;	/* write '/' as "\/" (json-c without NOSLASHESCAPE: proto-ws) */
 };
 
 /*

@@ -26,6 +26,8 @@
 #define BUCKETS 1024
 #define HOST_BUCKETS 256
 #define RANKS 4
+/* the rank of logged-in sessions (LOA > 0 or renewed token): never evicted */
+#define RANK_LOGGED_IN 3
 /* sessions looked at, per rank list, to find one that no one references */
 #define EVICT_SCAN 64
 
@@ -132,7 +134,7 @@ static void touch(struct session *s)
 static int rank_of(struct session *s)
 {
 	if (atomic_load(&s->loas) > 0 || atomic_load(&s->renewed))
-		return 3;
+		return RANK_LOGGED_IN;
 	if (atomic_load(&s->validated))
 		return 2;
 	return atomic_load(&s->values) > 0;
@@ -346,8 +348,10 @@ static struct session *idle_of_host(struct host *h)
 
 /*
  * A victim to make room for a session of 'rank': an expired one first,
- * then the least recent of the lowest rank up to 'rank'. Unstored; the
- * caller drops the store's reference. NULL when none.
+ * then the least recent of the lowest rank up to 'rank', never a logged-in
+ * one (rank 3: only expiry ends it, even when the store shrinks back after
+ * a logged-in session is released). Unstored; the caller drops the store's
+ * reference. NULL when none.
  */
 static struct session *evict_one(int rank, time_t t)
 {
@@ -356,7 +360,7 @@ static struct session *evict_one(int rank, time_t t)
 
 	for (r = 0; !s && r < RANKS; r++)
 		s = idle_in_rank(r, t, 1);
-	for (r = 0; !s && r <= rank; r++)
+	for (r = 0; !s && r <= rank && r < RANK_LOGGED_IN; r++)
 		s = idle_in_rank(r, t, 0);
 	if (s) {
 		if (!expired(s, t))

@@ -133,8 +133,18 @@ static void rearm_timer(struct hsrv *hsrv)
 	sd_event_source_set_enabled(hsrv->timer, SD_EVENT_ONESHOT);
 }
 
-static void run(struct hsrv *hsrv)
+/*
+ * 'again': one more MHD_run at once when MHD says it has work left (it
+ * keeps a connection that just sent a response ready to read the next
+ * request, until a read finds nothing): the kick of replies delivered
+ * then costs one loop round instead of two. Not for a run woken by input:
+ * a request dispatched there is not replied yet, and a second run would
+ * suspend its connection.
+ */
+static void run_more(struct hsrv *hsrv, int again)
 {
+	MHD_UNSIGNED_LONG_LONG ms;
+
 	/* MHD_run is not re-entrant: a nested request waits for the kick */
 	if (hsrv->running) {
 		hsrv_kick(hsrv);
@@ -143,8 +153,15 @@ static void run(struct hsrv *hsrv)
 	hsrv->running = 1;
 	sd_event_source_set_enabled(hsrv->kick, SD_EVENT_OFF);
 	MHD_run(hsrv->daemon);
+	if (again && MHD_get_timeout(hsrv->daemon, &ms) == MHD_YES && ms == 0)
+		MHD_run(hsrv->daemon);
 	hsrv->running = 0;
 	rearm_timer(hsrv);
+}
+
+static void run(struct hsrv *hsrv)
+{
+	run_more(hsrv, 0);
 }
 
 void hsrv_run_now(struct hsrv *hsrv)
@@ -171,7 +188,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 static int on_kick(sd_event_source *s, void *userdata)
 {
-	run(userdata);
+	run_more(userdata, 1);
 	return 0;
 }
 

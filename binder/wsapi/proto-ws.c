@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
+#include "jbuf.h"
+#include "jtok.h"
 #include "proto-ws.h"
 #include "utf8.h"
 
@@ -109,21 +111,42 @@ static void put_str(struct pws_buf *b, const char *s)
 	free(repaired);
 }
 
-/* json: the plain text of json-c ('/' escaped, as the 2017 binder did), valid UTF-8 */
+/*
+ * json: the plain text of json-c ('/' escaped, as the 2017 binder did),
+ * valid UTF-8, written straight into the message (jbuf.h) after the room
+ * of its length, which is then patched: no text made apart and copied.
+ */
 static void put_json(struct pws_buf *b, struct json_object *o)
 {
-	char *repaired;
-	size_t len;
-	const char *text = utf8_json_text(o, JSON_C_TO_STRING_PLAIN, &len, &repaired);
+	struct jbuf j;
+	size_t at, len;
 
-	if (!text) {
-		if (!b->error)
-			b->error = -ENOMEM;
+	put_u32(b, 0);
+	if (b->error)
+		return;
+	at = b->len;
+	/* the message's buffer, as a jbuf (its headroom: PWS_HEADROOM) */
+	j.data = (char *)b->data;
+	j.len = PWS_HEADROOM + b->len;
+	j.cap = b->cap;
+	j.head = PWS_HEADROOM;
+	j.error = 0;
+	j.escape_slash = 1;
+	jbuf_json(&j, o);
+	jbuf_char(&j, 0);	/* json escapes NUL: the text has none but this one */
+	b->data = (uint8_t *)j.data;
+	b->cap = j.cap;
+	if (j.error) {
+		b->error = j.error;
 		return;
 	}
-	/* json-c escapes NUL: the text has none */
-	put_strn(b, text, len);
-	free(repaired);
+	b->len = j.len - PWS_HEADROOM;
+	len = b->len - at;
+	if (b->len > PWS_MAX_MESSAGE) {
+		b->error = -E2BIG;
+		return;
+	}
+	pws_buf_patch_u32(b, at - 4, (uint32_t)len);
 }
 
 void pws_buf_patch_u32(struct pws_buf *b, size_t offset, uint32_t v)
@@ -378,7 +401,7 @@ static int get_json(struct reader *r, struct json_object **v)
 		*v = NULL;
 		return 1;
 	}
-	o = json_tokener_parse(text);
+	o = jtok_parse(text);
 	if (!o && strcmp(text, "null"))
 		o = json_object_new_string(text);
 	free(fixed);

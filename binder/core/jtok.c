@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Tokeners kept per thread. See jtok.h.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <json-c/json.h>
+
+#include "jtok.h"
+
+/* a few depths are in use: the default one, D-Bus' */
+#define SLOTS 4
+
+struct slots {
+	int depth[SLOTS];
+	struct json_tokener *tok[SLOTS];
+};
+
+static pthread_key_t key;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int key_ok;
+
+static void slots_free(void *arg)
+{
+	struct slots *s = arg;
+	int i;
+
+	for (i = 0; i < SLOTS; i++)
+		if (s->tok[i])
+			json_tokener_free(s->tok[i]);
+	free(s);
+}
+
+static void init(void)
+{
+	key_ok = pthread_key_create(&key, slots_free) == 0;
+}
+
+struct json_tokener *jtok_get(int depth)
+{
+	struct slots *s;
+	int i;
+
+	pthread_once(&once, init);
+	if (!key_ok)
+		return NULL;
+	s = pthread_getspecific(key);
+	if (!s) {
+		s = calloc(1, sizeof *s);
+		if (!s || pthread_setspecific(key, s) != 0) {
+			free(s);
+			return NULL;
+		}
+	}
+	for (i = 0; i < SLOTS && s->tok[i]; i++) {
+		if (s->depth[i] == depth) {
+			json_tokener_reset(s->tok[i]);
+			return s->tok[i];
+		}
+	}
+	if (i == SLOTS)
+		return NULL;
+	s->tok[i] = json_tokener_new_ex(depth);
+	s->depth[i] = depth;
+	return s->tok[i];
+}
+
+struct json_object *jtok_parse(const char *text)
+{
+	struct json_tokener *tok = jtok_get(JSON_TOKENER_DEFAULT_DEPTH);
+	struct json_object *obj;
+
+	if (!tok)
+		return json_tokener_parse(text);
+	/* as json_tokener_parse: the first value, what follows is not looked at */
+	obj = json_tokener_parse_ex(tok, text, -1);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	return obj;
+}
