@@ -136,23 +136,6 @@ static void herd_stop(struct herd *h)
 
 /* ---- checks ---- */
 
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-	rlim_t want = 4096;
-
-	CHECK_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
-		/* root may raise the hard limit */
-		rl.rlim_max = want;
-	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur < want)
-		rl.rlim_cur = want;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		afbt_fail("can't raise the open file limit to %lu (needed for %d sockets): %s", (unsigned long)want,
-			  ATTACKERS, strerror(errno));
-}
-
 static void t_slowloris(void)
 {
 	static struct herd h;
@@ -314,7 +297,7 @@ static void t_per_address(void)
 int main(int argc, char **argv)
 {
 	afbt_init(argc, argv);
-	raise_nofile();
+	afbt_raise_nofile(4096);
 	afbt_run("slowloris", t_slowloris);
 	afbt_run("evict-and-deadline", t_evict_and_deadline);
 	afbt_run("header-timeout", t_header_timeout);

@@ -34,21 +34,6 @@ struct conn {
 static struct afbt_daemon *daemon_;
 static const char *uuid;
 
-static void raise_nofile(int need)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		afbt_fail("getrlimit: %s", strerror(errno));
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)need)
-		afbt_fail("this test needs %d file descriptors (ulimit -Hn is %llu)", need,
-			  (unsigned long long)rl.rlim_max);
-	if (rl.rlim_cur < (rlim_t)need) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 static int fd_count(void)
 {
 	char path[64], buf[32];
@@ -188,7 +173,7 @@ int main(int argc, char **argv)
 	struct afbt_resp *resp;
 
 	afbt_init(argc, argv);
-	raise_nofile(CONNS + 256);
+	afbt_raise_nofile(CONNS + 256);
 	daemon_ = afbt_daemon_start("--binding", afbt_binding("hello"), "--http-max-per-address", "0", NULL);
 	/* one session for every call, when the daemon makes one for hello/ping */
 	resp = afbt_get(daemon_, NULL, "/api/hello/ping");

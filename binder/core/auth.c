@@ -61,7 +61,6 @@ int auth_eval(struct xreq *x, const struct afb_auth *auth)
 int auth_check_verb(struct xreq *x, unsigned flags, const struct afb_auth *auth)
 {
 	unsigned want = flags & AFB_SESSION_LOA_MASK_X2;
-	struct session *s;
 
 	/* a refusal leaves the session as it was (or unmade): a wrong token harms no one */
 	if (flags && !xreq_has(x, XREQ_VALIDATED)) {
@@ -76,18 +75,7 @@ int auth_check_verb(struct xreq *x, unsigned flags, const struct afb_auth *auth)
 		xreq_reply(x, "denied", "authorisation refused", NULL);
 		return -1;
 	}
-	if (flags & AFB_SESSION_REFRESH_X2) {
-		s = xreq_session(x, 1);
-		if (!s) {
-			xreq_reply(x, "failed", "internal error", NULL);
-			return -1;
-		}
-		session_renew_token(s, NULL);
-		xreq_set(x, XREQ_REFRESHED);
-	}
-	if (flags & AFB_SESSION_CLOSE_X2)
-		xreq_set(x, XREQ_CLOSING);
-	return 0;
+	return xreq_renew_close(x, (flags & AFB_SESSION_REFRESH_X2) != 0, (flags & AFB_SESSION_CLOSE_X2) != 0);
 }
 
 /* ---- descriptions ---- */

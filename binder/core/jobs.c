@@ -113,7 +113,8 @@ static struct jobs_entry *unlink_job(struct jobs_lane *lane, struct jobs_entry *
 	if (lane->tail == &job->next)
 		lane->tail = prev;
 	lane->queued--;
-	pending--;
+	/* atomic stores: jobs_backlogged reads 'pending' without the lock */
+	__atomic_store_n(&pending, pending - 1, __ATOMIC_RELAXED);
 	if (!lane->head)
 		ring_remove(lane);
 	return job;
@@ -454,7 +455,7 @@ static int enqueue(struct jobs_lane *lane, struct jobs_entry *job)
 	*lane->tail = job;
 	lane->tail = &job->next;
 	lane->queued++;
-	pending++;
+	__atomic_store_n(&pending, pending + 1, __ATOMIC_RELAXED);
 	/* the leader runs what its dispatch queues as soon as the dispatch ends */
 	if (!mainloop_is_main())
 		pthread_cond_signal(&work_cond);

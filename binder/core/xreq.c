@@ -483,7 +483,14 @@ int xreq_check_session_flags(struct xreq *x, unsigned flags)
 			return -1;
 		}
 	}
-	if (flags & F_RENEW) {
+	return xreq_renew_close(x, (flags & F_RENEW) != 0, (flags & F_CLOSE) != 0);
+}
+
+int xreq_renew_close(struct xreq *x, int renew, int close)
+{
+	struct session *s;
+
+	if (renew) {
 		s = xreq_session(x, 1);
 		if (!s) {
 			xreq_reply(x, "failed", "internal error", NULL);
@@ -492,7 +499,7 @@ int xreq_check_session_flags(struct xreq *x, unsigned flags)
 		session_renew_token(s, NULL);
 		xreq_set(x, XREQ_REFRESHED);
 	}
-	if (flags & F_CLOSE)
+	if (close)
 		xreq_set(x, XREQ_CLOSING);
 	return 0;
 }

@@ -215,6 +215,14 @@ void xreq_vverbose(struct xreq *xreq, int level, const char *file, int line, con
 /* Session flags (v1): checks them, renews the token for RENEW. Replies and returns -1 on refusal. */
 int xreq_check_session_flags(struct xreq *xreq, unsigned flags);
 
+/*
+ * What a verb's session flags ask once its checks passed: 'renew' its
+ * session's token (the session is made if needed; the reply tells the new
+ * token), 'close' the session after the reply. 0, or -1 when the request was
+ * answered (failed: no session could be made). Any thread.
+ */
+int xreq_renew_close(struct xreq *xreq, int renew, int close);
+
 /* Context of the serving api in the session */
 void *xreq_context_get(struct xreq *xreq);
 void xreq_context_set(struct xreq *xreq, void *value, void (*freecb)(void*));

@@ -23,6 +23,14 @@
 /* reads of READ_CHUNK per turn of the loop, so that one peer can't hog it */
 #define READ_BUDGET 4
 /*
+ * A throttled link looks at the workers again after this (µs). Not a
+ * deferred source: one enabled at every turn keeps sd-event from polling
+ * (sd_event_prepare dispatches what is pending first), so no other
+ * connection was read or accepted until the backlog was gone (the pings of
+ * wsapi-fairness waited 300 to 600 ms behind a proto-ws flood).
+ */
+#define THROTTLE_RETRY_US 1000
+/*
  * The socket is polled edge-triggered: a level-triggered source of a busy
  * peer is reported by every epoll_wait until read, and the loop serves one
  * source per round, so with N busy links each message cost a poll of N
@@ -62,6 +70,7 @@ struct wslink {
 	int throttled;		/* its messages are requests: held while the workers are behind */
 	struct ioset_fd io;	/* in the daemon's set of connections (core/ioset.h) */
 	sd_event_source *flusher;	/* defer: writes what a loop turn queued, reads left by the budget */
+	sd_event_source *retry;		/* time: a throttled link reads again (THROTTLE_RETRY_US) */
 	struct wsreader reader;
 	struct chunk *head, **tail;
 	size_t queued;
@@ -93,6 +102,9 @@ static void close_io(struct wslink *l)
 	}
 	if (l->flusher)
 		l->flusher = sd_event_source_disable_unref(l->flusher);
+	/* only throttled links (served by the loop's thread) have one */
+	if (l->retry)
+		l->retry = sd_event_source_disable_unref(l->retry);
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;
@@ -410,6 +422,37 @@ static void read_later(struct wslink *l)
 		sd_event_source_set_enabled(l->flusher, SD_EVENT_ONESHOT);
 }
 
+static void on_readable(struct wslink *l);
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct wslink *l = userdata;
+
+	l->busy++;
+	if (!l->closed && !l->freed && !l->connecting)
+		on_readable(l);
+	if (!l->closed && !l->freed && !l->connecting)
+		flush(l);
+	leave(l);
+	return 0;
+}
+
+/* Later, when the workers may have caught up (a timer: see THROTTLE_RETRY_US). */
+static void retry_later(struct wslink *l)
+{
+	int rc;
+
+	if (l->retry) {
+		rc = sd_event_source_set_time_relative(l->retry, THROTTLE_RETRY_US);
+		if (rc >= 0)
+			rc = sd_event_source_set_enabled(l->retry, SD_EVENT_ONESHOT);
+	} else
+		rc = sd_event_add_time_relative(mainloop_event(), &l->retry, CLOCK_MONOTONIC, THROTTLE_RETRY_US,
+						1, on_retry, l);
+	if (rc < 0)
+		read_later(l);	/* no timer: spin rather than stall */
+}
+
 /*
  * Dispatches the messages read, then reads (READ_BUDGET reads at most).
  * A throttled link (wslink_set_throttle: its messages are requests) stops
@@ -427,7 +470,7 @@ static void on_readable(struct wslink *l)
 	for (;;) {
 		for (;;) {
 			if (l->throttled && jobs_backlogged()) {
-				read_later(l);
+				retry_later(l);
 				return;
 			}
 			rc = wsreader_next(&l->reader, &it);

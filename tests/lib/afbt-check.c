@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -221,6 +222,22 @@ double afbt_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void afbt_raise_nofile(int need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		afbt_fail("getrlimit: %s", strerror(errno));
+	/* root may raise the hard limit */
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)need)
+		rl.rlim_max = (rlim_t)need;
+	/* the whole hard limit: the daemons started inherit it, and size their limits from it */
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		afbt_fail("this test needs %d file descriptors and can't raise the open file limit: %s", need,
+			  strerror(errno));
 }
 
 void afbt_msleep(long ms)

@@ -93,6 +93,8 @@ void *afbt_keep(void *ptr, void (*freefn)(void *));
 double afbt_now(void);
 
 /* Sleeps 'ms' milliseconds: only for polling loops. */
+/* Raises the open file limit (soft and, as root, hard) to 'need' at least, for this process and the daemons it starts; fails the test if it can't. */
+void afbt_raise_nofile(int need);
 void afbt_msleep(long ms);
 
 /* A new empty directory under $TMPDIR, removed (recursively) at exit. */

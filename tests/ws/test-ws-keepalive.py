@@ -130,7 +130,12 @@ def t_event_flood_not_read():
         c.close()
         if reply["response"]["count"] == 0:
             break  # dropped: nobody listens any more
-    check("it does not read" in D.read_log(), "not dropped after %d pushes of 64 KiB" % (i + 1))
+    # dropped by its output bound, or (a slow build: ThreadSanitizer) by
+    # the silence deadline that came first: both release the peer
+    log = D.read_log()
+    check("it does not read" in log or "it read nothing for" in log,
+          "not dropped after %d pushes of 64 KiB" % (i + 1))
+    check(reply["response"]["count"] == 0, "still a listener after %d pushes" % (i + 1))
     print("# dropped after %d pushes of 64 KiB" % (i + 1))
     r.close()
 

@@ -42,21 +42,6 @@ static struct afbt_daemon *daemon_;
 static struct json_tokener *tok;
 static const char *event_name = "hello/scale";
 
-static void raise_nofile(int need)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		afbt_fail("getrlimit: %s", strerror(errno));
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)need)
-		afbt_fail("this test needs %d file descriptors (ulimit -Hn is %llu)", need,
-			  (unsigned long long)rl.rlim_max);
-	if (rl.rlim_cur < (rlim_t)need) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 static int fd_count(void)
 {
 	char path[64], buf[32];
@@ -376,7 +361,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	afbt_init(argc, argv);
-	raise_nofile(BUSY + IDLE + 256);
+	afbt_raise_nofile(BUSY + IDLE + 256);
 	tok = json_tokener_new();
 	daemon_ = afbt_daemon_start("--binding", afbt_binding("hello"), "--token", "scale",
 				    "--http-max-per-address", "0", NULL);
