@@ -176,7 +176,7 @@ static void read_creds(sd_bus_message *m, struct dbus_creds *out)
 	memset(out, 0, sizeof *out);
 	rc = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID, &c);
 	if (rc < 0) {
-		LOGW("D-Bus: no credentials for %s: %s", sd_bus_message_get_sender(m), strerror(-rc));
+		LOGW_LIMITED("D-Bus: no credentials for %s: %s", sd_bus_message_get_sender(m), strerror(-rc));
 		return;
 	}
 	/* what sd-bus filled from /proc is racy: only what the bus recorded counts */

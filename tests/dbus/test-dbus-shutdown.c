@@ -154,9 +154,11 @@ static void t_log_flood(void)
 	/* the timers reply (to nobody) after 300 ms */
 	afbt_msleep(1500);
 	log = afbt_daemon_log(d);
-	lines = count(log, "WARNING");
+	/* memtrim warns at start in the sanitized builds (their allocator ignores mallopt) */
+	lines = count(log, "WARNING") - count(log, "WARNING: memtrim");
 	afbt_note("%d lines of warning for 200 replies lost", lines);
-	CHECK(lines <= 10);
+	/* 10 a second per place, a few places, the run may cross a second: far from one a call */
+	CHECK(lines <= 30);
 	/* it still answers */
 	CHECK_OK(dbust_call(peer, "hello", "ping", "{}"));
 	dbust_disconnect(peer);
