@@ -422,19 +422,15 @@ static void read_later(struct wslink *l)
 		sd_event_source_set_enabled(l->flusher, SD_EVENT_ONESHOT);
 }
 
-static void on_readable(struct wslink *l);
+static int on_flush(sd_event_source *s, void *userdata);
 
+/* The deferred work's reading and writing, a millisecond later. */
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct wslink *l = userdata;
 
-	l->busy++;
-	if (!l->closed && !l->freed && !l->connecting)
-		on_readable(l);
-	if (!l->closed && !l->freed && !l->connecting)
-		flush(l);
-	leave(l);
-	return 0;
+	l->read_later = 1;
+	return on_flush(s, l);
 }
 
 /* Later, when the workers may have caught up (a timer: see THROTTLE_RETRY_US). */
