@@ -19,6 +19,8 @@ struct post {
 
 static sd_event *loop;
 static __thread int dispatching;
+/* the dispatching thread posted: it runs the posts right after its dispatch (no wake-up) */
+static __thread int posted_here;
 /*
  * The leader running a job lends the loop: its posts need no wake-up, it
  * runs them after the job. 'lender' is the address of that thread's
@@ -133,6 +135,10 @@ int mainloop_iterate(int block)
 	if (rc > 0) {
 		dispatching = 1;
 		rc = sd_event_dispatch(loop);
+		if (posted_here) {
+			posted_here = 0;
+			run_posts();
+		}
 		dispatching = 0;
 	}
 	if (rc < 0 && rc != -EINTR) {
@@ -153,11 +159,16 @@ void mainloop_post_item(struct mainloop_item *item)
 	post_tail = &item->next;
 	pthread_mutex_unlock(&post_lock);
 	/*
-	 * A non-empty queue already has a pending wake-up; the leader lending
-	 * the loop runs its posts after its job. A takeover clears 'lender'
+	 * A non-empty queue already has a pending wake-up, or a dispatching
+	 * thread that runs it; the leader lending the loop runs its posts
+	 * after its job; so does the thread dispatching the loop, after its
+	 * dispatch (a reply made on the loop's thread costs no eventfd
+	 * write, read and turn of the loop). A takeover clears 'lender'
 	 * before it looks at the queue: the item queued above is seen.
 	 */
-	if (was_empty && atomic_load(&lender) != &self)
+	if (dispatching)
+		posted_here = 1;
+	else if (was_empty && atomic_load(&lender) != &self)
 		wake();
 }
 

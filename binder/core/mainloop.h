@@ -30,8 +30,11 @@ int mainloop_iterate(int block);
  * Runs fn(arg) on the main thread, soon, in posting order. Callable from
  * any thread, the main one included. Returns 0 or -ENOMEM.
  *
- * The leader of the loop running a job (jobs.c) lends the loop: what it
- * posts runs right after the job, without waking the loop. A job that
+ * What the thread dispatching the loop posts runs right after that
+ * dispatch, without waking the loop (a reply made on the loop's thread
+ * costs no eventfd round). The leader of the loop running a job (jobs.c)
+ * lends the loop: what it posts runs right after the job, without waking
+ * the loop. A job that
  * posts and then waits for the outcome is safe: jobs_wait ends the
  * lending, and so does a follower taking the loop over from a job that
  * blocks otherwise (the posts then wake the loop).

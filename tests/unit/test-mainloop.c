@@ -3,7 +3,8 @@
  * binder/core/mainloop: posts run on the loop in order, from any thread,
  * with or without allocation; a job of the loop's leader that posts and
  * then blocks (not in jobs_wait) gets its posts run by the follower that
- * takes the loop over.
+ * takes the loop over; what the loop's thread posts while it dispatches
+ * runs right after that dispatch, before the loop prepares its next wait.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -100,6 +101,33 @@ static void start_blocking_job(void *arg)
 	jobs_queue(NULL, 0, blocking_job, NULL);
 }
 
+/* ---- a post made by a dispatch ---- */
+
+static int prepares, prepares_at_post = -1, post_saw = -1;
+
+static int on_prepare(sd_event_source *s, void *userdata)
+{
+	prepares++;
+	return 0;
+}
+
+static void after_dispatch(void *arg)
+{
+	post_saw = prepares;
+	set_flag(NULL);
+}
+
+static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	char c;
+
+	if (read(fd, &c, 1) == 1) {
+		prepares_at_post = prepares;
+		mainloop_post(after_dispatch, NULL);
+	}
+	return 0;
+}
+
 static void stop_loop(void *arg)
 {
 	mainloop_exit(0);
@@ -122,11 +150,15 @@ static void wait_flag(void)
 int main(void)
 {
 	struct item items[10];
+	sd_event_source *source = NULL;
 	pthread_t th;
 	int64_t start;
-	int i;
+	int i, fds[2];
 
 	CHECK_INT(mainloop_init(), 0);
+	CHECK_INT(pipe(fds), 0);
+	CHECK(sd_event_add_io(mainloop_event(), &source, fds[0], EPOLLIN, on_pipe, NULL) >= 0);
+	CHECK(sd_event_source_set_prepare(source, on_prepare) >= 0);
 	CHECK_INT(jobs_start(2, 100), 0);
 	pthread_create(&th, NULL, loop_thread, NULL);
 
@@ -156,8 +188,19 @@ int main(void)
 	CHECK_INT(job_saw, 2);
 	CHECK(now_ms() - start < 2000);
 
+	/* posted by a dispatch: run before the loop prepares its next wait (no eventfd round) */
+	atomic_store(&flag, 0);
+	CHECK_INT(write(fds[1], "x", 1), 1);
+	wait_flag();
+	CHECK(flag_set(NULL));
+	CHECK(prepares_at_post >= 0);
+	CHECK_INT(post_saw, prepares_at_post);
+
 	mainloop_post(stop_loop, NULL);
 	pthread_join(th, NULL);
+	sd_event_source_disable_unref(source);
+	close(fds[0]);
+	close(fds[1]);
 	jobs_stop(0);
 	mainloop_cleanup();
 	UNIT_END();
