@@ -8,6 +8,13 @@
 #include "mainloop.h"
 #include "verbose.h"
 
+/*
+ * Messages a turn of the loop dispatches at most: enough to take the
+ * calls a client keeps in flight at once, few enough that the other
+ * sources of the loop (WebSocket, HTTP, replies) keep their turn.
+ */
+#define DBUS_CONN_BATCH 32
+
 /* static: the broadcaster listener's closure points here and must never dangle */
 static struct dbus_conn conns[2] = { { .system = 0 }, { .system = 1 } };
 
@@ -21,6 +28,74 @@ struct dbus_conn *dbus_conn_if_open(int system)
 	struct dbus_conn *conn = &conns[!!system];
 
 	return atomic_load(&conn->open) ? conn : NULL;
+}
+
+/* Dispatches what the bus has, up to DBUS_CONN_BATCH messages. */
+static void process(struct dbus_conn *conn)
+{
+	int i, rc = 1;
+
+	for (i = 0; i < DBUS_CONN_BATCH && rc > 0; i++) {
+		rc = sd_bus_process(conn->bus, NULL);
+		/* a lost connection is handled by sd-bus itself (pending calls fail, state closed) */
+		if (rc < 0)
+			LOGW_LIMITED("D-Bus: processing of the %s bus failed: %s", dbus_conn_kind(conn), strerror(-rc));
+	}
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	process(userdata);
+	return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	process(userdata);
+	return 0;
+}
+
+/*
+ * Before each wait of the loop: what the bus waits for (input, output
+ * when its queue is not empty) and when it must be processed anyway (a
+ * message already read, a call's timeout).
+ */
+static int on_prepare(sd_event_source *s, void *userdata)
+{
+	struct dbus_conn *conn = userdata;
+	uint64_t until = 0;
+	int events, rc;
+
+	events = sd_bus_get_events(conn->bus);
+	if (events >= 0)
+		sd_event_source_set_io_events(conn->io, (uint32_t)events);
+	rc = sd_bus_get_timeout(conn->bus, &until);
+	if (rc > 0)
+		sd_event_source_set_time(conn->timer, until);
+	sd_event_source_set_enabled(conn->timer, rc > 0 ? SD_EVENT_ON : SD_EVENT_OFF);
+	return 0;
+}
+
+static int attach(struct dbus_conn *conn)
+{
+	int rc, fd = sd_bus_get_fd(conn->bus);
+
+	if (fd < 0)
+		return fd;
+	rc = sd_event_add_io(mainloop_event(), &conn->io, fd, EPOLLIN, on_io, conn);
+	if (rc >= 0)
+		rc = sd_event_source_set_prepare(conn->io, on_prepare);
+	if (rc >= 0)
+		rc = sd_event_add_time(mainloop_event(), &conn->timer, CLOCK_MONOTONIC, 0, 0, on_timer, conn);
+	if (rc >= 0)
+		rc = sd_event_source_set_enabled(conn->timer, SD_EVENT_OFF);
+	return rc;
+}
+
+static void detach(struct dbus_conn *conn)
+{
+	conn->io = sd_event_source_disable_unref(conn->io);
+	conn->timer = sd_event_source_disable_unref(conn->timer);
 }
 
 int dbus_conn_get(int system, struct dbus_conn **out)
@@ -47,19 +122,22 @@ int dbus_conn_get(int system, struct dbus_conn **out)
 			     strerror(-rc));
 		return rc;
 	}
-	rc = sd_bus_attach_event(bus, mainloop_event(), SD_EVENT_PRIORITY_NORMAL);
+	conn->bus = bus;
+	rc = sd_bus_get_unique_name(bus, &conn->unique);
 	if (rc >= 0)
-		rc = sd_bus_get_unique_name(bus, &conn->unique);
+		rc = attach(conn);
 	if (rc >= 0)
 		rc = sd_bus_add_object_manager(bus, &conn->manager, DBUS_NAME_ROOT_PATH);
 	if (rc < 0) {
 		LOGE("D-Bus: can't set up the %s bus: %s", system ? "system" : "user", strerror(-rc));
-		sd_bus_flush_close_unref(bus);
+		detach(conn);
+		conn->manager = sd_bus_slot_unref(conn->manager);
+		conn->bus = sd_bus_flush_close_unref(bus);
 		return rc;
 	}
-	conn->bus = bus;
 	conn->broadcaster = dbus_event_broadcaster_new(conn);
 	if (!conn->broadcaster) {
+		detach(conn);
 		conn->manager = sd_bus_slot_unref(conn->manager);
 		conn->bus = sd_bus_flush_close_unref(bus);
 		return -ENOMEM;
@@ -84,6 +162,7 @@ void dbus_conn_close_all(void)
 		evt_listener_unref(conn->broadcaster);
 		conn->broadcaster = NULL;
 		conn->manager = sd_bus_slot_unref(conn->manager);
+		detach(conn);
 		/* messages still referenced (late replies) keep the object alive, closed */
 		conn->bus = sd_bus_flush_close_unref(conn->bus);
 		conn->unique = NULL;

@@ -4,6 +4,11 @@
  * one to the system bus, opened on first use, attached to the daemon's
  * sd-event loop, shared by every exported and imported api of that bus.
  *
+ * The bus is driven by the loop here rather than by sd_bus_attach_event:
+ * one turn of the loop reads and dispatches up to DBUS_CONN_BATCH
+ * messages (sd-bus's own attachment handles one a turn, so that 64 calls
+ * in flight cost 64 turns of the loop, an epoll_wait each).
+ *
  * Threading: the sd_bus and everything reached from it are used on the
  * main thread only. Other threads hand work over with mainloop_post; a
  * posted function checks dbus_conn_is_open first, because the connection
@@ -30,6 +35,7 @@ struct dbus_conn {
 	struct dbus_export *removed;	/* exports removed while being described (dbus-export.c) */
 	struct dbus_import *imports;	/* imported apis, list of dbus-import.c */
 	struct dbus_peer *peers;	/* peers calling us, list of dbus-peer.c */
+	sd_event_source *io, *timer;	/* the bus in the loop (dbus-conn.c) */
 };
 
 /*

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Export: every sample verb of hello over D-Bus (Api1.Call and the per-api
- * methods), failures as D-Bus errors, asynchronous verbs, introspection
+ * methods), failures as D-Bus errors, asynchronous verbs, many calls in
+ * flight from one connection, introspection
  * (busctl, gdbus, the interface file), properties, Describe, the
  * ObjectManager, and the tools busctl and dbus-send.
  */
+#include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
 #include "dbust.h"
@@ -181,6 +183,57 @@ static void check_async(void)
 	g_variant_unref(slow.result);
 	g_variant_unref(timer.result);
 	dbust_disconnect(other);
+}
+
+/*
+ * Many calls in flight from one connection: the daemon reads the bus in
+ * batches (dbus-conn.c); each call gets its own reply, none is lost.
+ */
+#define MANY 300
+
+struct many_call {
+	GVariant *result;
+	int done;
+};
+
+static void on_many(GObject *src, GAsyncResult *res, gpointer data)
+{
+	struct many_call *c = data;
+
+	c->result = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, NULL);
+	c->done = 1;
+}
+
+static void check_many_in_flight(void)
+{
+	static struct many_call calls[MANY];
+	const char *response, *info;
+	char args[32], expected[32];
+	double t0 = afbt_now();
+	int i, done = 0, right = 0;
+
+	for (i = 0; i < MANY; i++) {
+		snprintf(args, sizeof args, "{\"n\":%d}", i);
+		g_dbus_connection_call(peer, HELLO, HELLO_PATH, "org.afb.Api1", "Call", g_variant_new("(ss)", "echo", args),
+				       NULL, 0, 10000, NULL, on_many, &calls[i]);
+	}
+	while (done < MANY && afbt_now() - t0 < 10) {
+		dbust_pump(10);
+		for (done = i = 0; i < MANY; i++)
+			done += calls[i].done;
+	}
+	CHECK_EQ(done, MANY);
+	for (i = 0; i < MANY; i++) {
+		if (!calls[i].result)
+			continue;
+		g_variant_get(calls[i].result, "(&s&s)", &response, &info);
+		snprintf(expected, sizeof expected, "{\"n\":%d}", i);
+		right += !strcmp(response, expected);
+		g_variant_unref(calls[i].result);
+	}
+	CHECK_EQ(right, MANY);
+	/* the daemon still serves */
+	CHECK_OK(dbust_call(peer, "hello", "ping", "{}"));
 }
 
 static void check_subcalls(void)
@@ -415,6 +468,7 @@ int main(int argc, char **argv)
 	afbt_run("failures", check_failures);
 	afbt_run("limits", check_limits);
 	afbt_run("async", check_async);
+	afbt_run("many-in-flight", check_many_in_flight);
 	afbt_run("subcalls", check_subcalls);
 	afbt_run("tictactoe", check_tictactoe);
 	afbt_run("post", check_post);
