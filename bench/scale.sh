@@ -34,11 +34,6 @@ scale_http_point() {
 	echo "${res[0]} $(wrk_us "${res[1]}")"
 }
 
-# median of column $2 of the lines on stdin
-median_col() {
-	awk -v c="$1" '{ print $c }' | median
-}
-
 scale_setup() {
 	command -v "$wrk" >/dev/null || die "wrk not found (apt install wrk)"
 	command -v curl >/dev/null || die "curl not found"
