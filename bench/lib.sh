@@ -106,6 +106,11 @@ median() {
 	sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'
 }
 
+# median of column $1 of the lines on stdin
+median_col() {
+	awk -v c="$1" '{ print $c }' | median
+}
+
 # ratio A B: A / B with 2 decimals.
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'

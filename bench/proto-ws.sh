@@ -9,8 +9,9 @@
 #    connection to I's export (two links) and to S's export (one link).
 #  - WebSocket x-afb-ws-json1: bench/ws-bench, one connection with 64
 #    calls in flight, on I and on S.
-# Then the links curve: 1, 16 and 256 proto-ws links to S at once (one
-# bench/proto-ws-bench each, one call in flight per link), calls/s summed.
+# Then the links curve: 1, 16 and 256 proto-ws links to S at once, one call
+# in flight per link: from one client process (bench/proto-ws-bench --links,
+# with S's CPU time per call), and from one client process per link.
 
 # calls/s of one measure: $1 = i (imported, through I) or s (local, on S)
 measure_ws() {
@@ -30,8 +31,23 @@ measure_pws() {
 	"$build/bench/proto-ws-bench" "unix:$tmp/$1/hello" ping 64 "$duration" | awk '$2 != 0 { print "bench: failed calls" > "/dev/stderr" } { print $1 }'
 }
 
-# links_point N: calls/s of N links to S's export, one call in flight each (summed).
+# links_point N: "calls/s daemon-us/call" of N links to S's export from one
+# bench/proto-ws-bench (epoll), one call in flight each: the daemon's cost per
+# call as links are added.
 links_point() {
+	local n=$1 c0 c1 out
+	c0=$(cpu_ms "$spid")
+	out=$("$build/bench/proto-ws-bench" --links "$n" "unix:$tmp/s/hello" ping "$duration") ||
+		die "proto-ws-bench --links $n: $out"
+	c1=$(cpu_ms "$spid")
+	[[ ${out#* } == 0 ]] || echo "bench: failed calls" >&2
+	awk -v r="${out% *}" -v a="$c0" -v b="$c1" -v d="$duration" \
+		'BEGIN { printf "%.0f %.2f\n", r, (r > 0 ? (b - a) * 1e3 / (r * d) : 0) }'
+}
+
+# procs_point N: calls/s of N links to S's export, one bench/proto-ws-bench
+# process each (summed): N client processes share the CPUs with the daemon.
+procs_point() {
 	local n=$1 i
 	for ((i = 0; i < n; i++)); do
 		"$build/bench/proto-ws-bench" "unix:$tmp/s/hello" ping 1 "$duration" >"$tmp/links.$i" 2>&1 &
@@ -59,7 +75,7 @@ compare() {
 bench_proto_ws() {
 	local n
 	# read by the measure functions
-	sport= iport=
+	sport= iport= spid=
 	command -v "$wrk" >/dev/null || die "wrk not found (apt install wrk)"
 	command -v curl >/dev/null || die "curl not found"
 	build binder/afb-daemon bindings/hello.so bench/proto-ws-bench bench/ws-bench
@@ -67,7 +83,7 @@ bench_proto_ws() {
 	mkdir -p "$tmp/s" "$tmp/i"
 
 	start_daemon S --token bench --binding "$build/bindings/hello.so" --ws-server "unix:$tmp/s/hello"
-	sport=$daemon_port
+	sport=$daemon_port spid=$daemon_pid
 	for ((n = 0; n < 100; n++)); do
 		grep -q "proto-ws: serving api hello" "$tmp/S.log" && break
 		sleep 0.05
@@ -88,13 +104,16 @@ bench_proto_ws() {
 	echo "target: imported >= 0.75 x local"
 	local r a b c
 	: >"$tmp/links"
-	for ((r = 0; r < rounds; r++)); do
-		echo "$(links_point 1) $(links_point 16) $(links_point 256)" >>"$tmp/links"
+	for ((r = 0; r < rounds; r++)); do	# interleaved
+		echo "$(links_point 1) $(links_point 16) $(links_point 256) $(procs_point 16) $(procs_point 256)" >>"$tmp/links"
 	done
-	a=$(awk '{ print $1 }' "$tmp/links" | median)
-	b=$(awk '{ print $2 }' "$tmp/links" | median)
-	c=$(awk '{ print $3 }' "$tmp/links" | median)
-	printf '%-34s %12s %12s %12s %8s\n' "proto-ws links to S, 1 in flight" "1 link" "16 links" "256 links" "256/16"
-	printf '%-34s %12.0f %12.0f %12.0f %8s\n' "calls/s (median of $rounds)" "$a" "$b" "$c" "$(ratio "$c" "$b")"
+	printf '%-38s %14s %14s %14s %8s\n' "proto-ws links to S, 1 in flight each" "1 link" "16 links" "256 links" "256/16"
+	a=$(median_col 1 <"$tmp/links") b=$(median_col 3 <"$tmp/links") c=$(median_col 5 <"$tmp/links")
+	printf '%-38s %14.0f %14.0f %14.0f %8s\n' "one client process: calls/s" "$a" "$b" "$c" "$(ratio "$c" "$b")"
+	a=$(median_col 2 <"$tmp/links") b=$(median_col 4 <"$tmp/links") c=$(median_col 6 <"$tmp/links")
+	printf '%-38s %14.2f %14.2f %14.2f %8s\n' "  S's CPU per call (us)" "$a" "$b" "$c" "$(ratio "$c" "$b")"
+	b=$(median_col 7 <"$tmp/links") c=$(median_col 8 <"$tmp/links")
+	printf '%-38s %14s %14.0f %14.0f %8s\n' "one client process per link: calls/s" "" "$b" "$c" "$(ratio "$c" "$b")"
+	echo "(medians of $rounds interleaved rounds; target: flat, 256/16 >= 0.8)"
 	load_note
 }

@@ -34,15 +34,11 @@ scale_http_point() {
 	echo "${res[0]} $(wrk_us "${res[1]}")"
 }
 
-# median of column $2 of the lines on stdin
-median_col() {
-	awk -v c="$1" '{ print $c }' | median
-}
-
 scale_setup() {
 	command -v "$wrk" >/dev/null || die "wrk not found (apt install wrk)"
 	command -v curl >/dev/null || die "curl not found"
-	build binder/afb-daemon binder/client/afb-client bench/bare-mhd bench/bench.so bindings/hello.so bench/ws-bench
+	build binder/afb-daemon binder/client/afb-client bench/bare-mhd bench/bench.so bindings/hello.so bench/ws-bench \
+		bench/fanout
 	raise_nofile
 	bench_tmp
 	start_daemon afb --token bench --binding "$build/bindings/hello.so" --binding "$build/bench/bench.so"
@@ -127,22 +123,39 @@ scale_idle_busy() {
 }
 
 scale_events() {
-	local n out per
+	local n k out f med p90 max fmed
 	echo "== one event pushed to N WebSocket subscribers (hello/eventpush): until the last has it"
-	printf '%-12s %12s %12s %12s %16s\n' subscribers "median ms" "p90 ms" "max ms" "us/subscriber"
+	echo "   beside bench/fanout: one thread writing the same bytes to N loopback TCP sockets, no binder"
+	printf '%-12s %10s %10s %10s %14s %12s %8s\n' subscribers "median ms" "p90 ms" "max ms" "us/subscriber" \
+		"fanout ms" "ratio"
 	for n in 1 100 1000 10000; do
 		if (($(ulimit -n) < n + 200)); then
 			printf '%-12s skipped: ulimit -n is %s\n' "$n" "$(ulimit -n)"
 			continue
 		fi
-		out=$("$build/bench/ws-bench" --events "$n" -t 2 -r $((rounds * 10)) "$ws_url") || die "ws-bench --events: $out"
-		read -r _ _ _ med _ p90 _ max <<<"$out"
-		per=$(awk -v m="$med" -v n="$n" 'BEGIN { printf "%.2f", m / n }')
-		printf '%-12s %12.2f %12.2f %12.2f %16s\n' "$n" "$(awk -v v="$med" 'BEGIN { print v / 1000 }')" \
-			"$(awk -v v="$p90" 'BEGIN { print v / 1000 }')" "$(awk -v v="$max" 'BEGIN { print v / 1000 }')" "$per"
-		echo "$n $med $p90 $max" >>"$tmp/events.dat"
+		: >"$tmp/ev.$n" ; : >"$tmp/fan.$n"
+		for ((k = 0; k < rounds; k++)); do	# interleaved: ours, then the machine's own
+			out=$("$build/bench/ws-bench" --events "$n" -t 2 -r 10 "$ws_url") || die "ws-bench --events: $out"
+			awk '{ print $4, $6, $8 }' <<<"$out" >>"$tmp/ev.$n"
+			# fanout holds both ends of its sockets
+			(($(ulimit -n) < 2 * n + 100)) && continue
+			f=$("$build/bench/fanout" -c "$n" -t 2 -r 10) || die "fanout: $f"
+			awk '{ print $4 }' <<<"$f" >>"$tmp/fan.$n"
+		done
+		med=$(median_col 1 <"$tmp/ev.$n") p90=$(median_col 2 <"$tmp/ev.$n")
+		max=$(awk '$3 > m { m = $3 } END { print m + 0 }' "$tmp/ev.$n") fmed=$(median <"$tmp/fan.$n")
+		if [[ ! -s $tmp/fan.$n ]]; then
+			fmed=0	# printed as "-"
+		fi
+		printf '%-12s %10.2f %10.2f %10.2f %14.2f %12s %8s\n' "$n" "$(awk -v v="$med" 'BEGIN { print v / 1000 }')" \
+			"$(awk -v v="$p90" 'BEGIN { print v / 1000 }')" "$(awk -v v="$max" 'BEGIN { print v / 1000 }')" \
+			"$(awk -v m="$med" -v n="$n" 'BEGIN { print m / n }')" \
+			"$(awk -v v="$fmed" 'BEGIN { if (v) printf "%.2f", v / 1000; else print "-" }')" \
+			"$( ((fmed > 0)) && ratio "$med" "$fmed" || echo "-")"
+		echo "$n $med $p90 $max $fmed" >>"$tmp/events.dat"
 	done
-	echo "target: 1,000 subscribers in < 5 ms; linear (us per subscriber flat) up to 10,000"
+	echo "target: 1,000 subscribers in < 5 ms; linear (us per subscriber flat) up to 10,000;"
+	echo "ratio: ours / fanout (1.00: the machine's own cost of the writes and reads)"
 }
 
 scale_replies() {
@@ -197,7 +210,8 @@ set xlabel "subscribers"
 set logscale x 10
 set ylabel "ms"
 plot "$tmp/events.dat" using 1:(\$2/1000) with linespoints title "median", \
-     "$tmp/events.dat" using 1:(\$3/1000) with linespoints title "p90"
+     "$tmp/events.dat" using 1:(\$3/1000) with linespoints title "p90", \
+     "$tmp/events.dat" using 1:(\$5/1000) with linespoints title "bench/fanout (no binder), median"
 set title "large replies, one connection"
 set xlabel "reply (bytes)"
 set format x "%.0s %cB"

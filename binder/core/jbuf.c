@@ -128,10 +128,14 @@ static void put_uint(struct jbuf *b, uint64_t u)
 /* ---- strings ---- */
 
 /*
- * Count of bytes at the start of 's' that go out as they are: not a
- * control character, '"', '\\', nor a byte of a multibyte sequence.
+ * Copies to 'dst' the bytes at the start of 's' that go out as they are
+ * (not a control character, '"', '\\', nor a byte of a multibyte
+ * sequence) and returns their count. The text is read once, copied while
+ * it is checked (a large reply is mostly such runs: one pass over it,
+ * not a scan then a copy). 'dst' has room for 'len' bytes; bytes after
+ * the count may be written too (overwritten by what follows).
  */
-static size_t plain_prefix(const uint8_t *s, size_t len, int slash)
+static size_t copy_plain(uint8_t *dst, const uint8_t *s, size_t len, int slash)
 {
 	/* with 'slash', '/' is special too; else a quote stands in for it (already special) */
 	const uint8_t other = slash ? '/' : '"';
@@ -145,6 +149,7 @@ static size_t plain_prefix(const uint8_t *s, size_t len, int slash)
 
 	while (len - i >= 16) {
 		v = _mm_loadu_si128((const __m128i *)(s + i));
+		_mm_storeu_si128((__m128i *)(dst + i), v);
 		/* signed: bytes >= 0x80 are below 0x20 too */
 		mask = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, extra)),
 						      _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash))));
@@ -164,11 +169,14 @@ static size_t plain_prefix(const uint8_t *s, size_t len, int slash)
 		o = w ^ (ones * other);
 		if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((e - ones) & ~e) | ((o - ones) & ~o) | w) & high)
 			break;
+		memcpy(dst + i, &w, 8);
 		i += 8;
 	}
 #endif
-	while (i < len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\' && s[i] != other)
+	while (i < len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\' && s[i] != other) {
+		dst[i] = s[i];
 		i++;
+	}
 	return i;
 }
 
@@ -187,13 +195,14 @@ void jbuf_string(struct jbuf *b, const char *str, size_t len, const char *what)
 		return;
 	b->data[b->len++] = '"';
 	while (s < end) {
-		n = plain_prefix(s, (size_t)(end - s), b->escape_slash);
-		if (n) {
-			jbuf_raw(b, s, n);
-			s += n;
-			if (s == end)
-				break;
-		}
+		/* room for the rest as it is (reserved above until the first escape) */
+		if (!jbuf_reserve(b, (size_t)(end - s) + 1))
+			return;
+		n = copy_plain((uint8_t *)b->data + b->len, s, (size_t)(end - s), b->escape_slash);
+		b->len += n;
+		s += n;
+		if (s == end)
+			break;
 		c = *s;
 		if (c >= 0x80) {
 			n = utf8_sequence(s, end, &bad);
@@ -319,7 +328,65 @@ static void put_json(struct jbuf *b, struct json_object *obj)
 	}
 }
 
+/* children of a container looked at by estimate(), and the depth it goes to */
+#define ESTIMATE_SAMPLE 4
+#define ESTIMATE_DEPTH 3
+
+/*
+ * About the length of the text of 'obj' when none of its strings needs an
+ * escape, from a sample: the first ESTIMATE_SAMPLE children of each
+ * container, ESTIMATE_DEPTH levels down, stand for the others. At most
+ * 84 nodes are read, never a byte of their strings.
+ */
+static double estimate(struct json_object *obj, int depth)
+{
+	size_t n, k = 0;
+	double sum = 0;
+
+	switch (json_object_get_type(obj)) {
+	case json_type_string:
+		return (double)json_object_get_string_len(obj) + 2;
+	case json_type_object:
+		n = (size_t)json_object_object_length(obj);
+		if (!depth)
+			return 16.0 * (double)n;
+		json_object_object_foreach(obj, key, val) {
+			if (k++ == ESTIMATE_SAMPLE)
+				break;
+			sum += (double)strlen(key) + 4 + estimate(val, depth - 1);
+		}
+		break;
+	case json_type_array:
+		n = json_object_array_length(obj);
+		if (!depth)
+			return 8.0 * (double)n;
+		for (; k < n && k < ESTIMATE_SAMPLE; k++)
+			sum += 1 + estimate(json_object_array_get_idx(obj, k), depth - 1);
+		break;
+	default:
+		return 8;	/* numbers, booleans, null */
+	}
+	return 2 + (k ? sum * (double)n / (double)k : 0);
+}
+
+/* a text expected above this is sized before it is written */
+#define ESTIMATE_ABOVE 4096
+#define ESTIMATE_MAX (256u << 20)
+
 void jbuf_json(struct jbuf *b, struct json_object *obj)
 {
+	double n;
+
+	/*
+	 * A large text grown by doubling is copied at every step (the heap
+	 * seldom extends a block in place while other threads allocate): an
+	 * 850 KB reply was copied about once more. Reserve about its size
+	 * first, with an eighth more for escapes.
+	 */
+	if (json_object_is_type(obj, json_type_array) || json_object_is_type(obj, json_type_object)) {
+		n = estimate(obj, ESTIMATE_DEPTH) * 1.125;
+		if (n > ESTIMATE_ABOVE && n < ESTIMATE_MAX && (size_t)n > b->cap - b->len)
+			jbuf_reserve(b, (size_t)n);
+	}
 	put_json(b, obj);
 }

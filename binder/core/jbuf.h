@@ -76,7 +76,12 @@ void jbuf_cstring(struct jbuf *b, const char *s, const char *what);
 /* Appends a decimal integer. */
 void jbuf_int(struct jbuf *b, int64_t value);
 
-/* Appends the JSON text of 'obj' (NULL gives null); 'obj' is borrowed. */
+/*
+ * Appends the JSON text of 'obj' (NULL gives null); 'obj' is borrowed.
+ * Room for a large array or object is reserved first, from its size
+ * estimated on a sample of its nodes, so that its text is not copied
+ * while the buffer grows.
+ */
 void jbuf_json(struct jbuf *b, struct json_object *obj);
 
 /* The text written so far (after the headroom), and its length; NULL after an error. */

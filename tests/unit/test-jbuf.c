@@ -144,6 +144,40 @@ static void check_random(void)
 		check_same(random_tree(&seed, 5));
 }
 
+/*
+ * Large containers: the text is json-c's, and one of plain strings is
+ * written into the buffer reserved from its estimated size (no doubling
+ * to the next power of two).
+ */
+static void check_large(void)
+{
+	struct json_object *items = json_object_new_array(), *obj = json_object_new_object(), *esc;
+	char text[1000];
+	struct jbuf b;
+	size_t len, i;
+	char *data;
+
+	for (i = 0; i < sizeof text; i++)
+		text[i] = (char)('a' + i % 26);
+	for (i = 0; i < 850; i++)
+		json_object_array_add(items, json_object_new_string_len(text, 997));
+	json_object_object_add(obj, "size", json_object_new_int(850000));
+	json_object_object_add(obj, "items", items);
+	CHECK_INT(jbuf_init(&b, 0, 1), 0);
+	jbuf_json(&b, obj);
+	CHECK(b.cap >= b.len && b.cap <= b.len + b.len / 5);
+	data = jbuf_finish(&b, &len);
+	CHECK(data && len == strlen(json_object_to_json_string_ext(obj, flags)));
+	free(data);
+	check_same(obj);
+
+	/* escapes beyond the estimate: the buffer grows as it goes */
+	esc = json_object_new_array();
+	for (i = 0; i < 2000; i++)
+		json_object_array_add(esc, json_object_new_string(i < 4 ? "plain" : "\"\n\"\n\"\n\"\n"));
+	check_same(esc);
+}
+
 /* Invalid UTF-8 is repaired as utf8_json_text repairs it, and counted. */
 static void check_repair(void)
 {
@@ -223,6 +257,7 @@ int main(void)
 	check_scalars();
 	check_strings();
 	check_random();
+	check_large();
 	check_repair();
 	check_pieces();
 	UNIT_END();

@@ -215,7 +215,7 @@ int pwspeer_recv(struct pwspeer *p, enum pws_role role, struct pws_msg *msg, int
 	uint8_t *ptr, *copy, pong[WSF_HEADER_MAX + 125];
 	size_t avail, h;
 	ssize_t n;
-	int rc, left;
+	int rc, left, polled = 0;
 
 	for (;;) {
 		rc = wsreader_next(&p->reader, &it);
@@ -245,13 +245,16 @@ int pwspeer_recv(struct pwspeer *p, enum pws_role role, struct pws_msg *msg, int
 				return -2;
 			}
 		}
+		/* a timeout of 0 still reads what has arrived (one poll) */
 		left = (int)(end - now_ms());
-		if (left <= 0)
+		if (left < 0 || (left == 0 && polled))
 			return 0;
 		pfd.fd = p->fd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, left) <= 0)
+		if (poll(&pfd, 1, left) <= 0) {
+			polled = 1;
 			continue;
+		}
 		if (wsreader_reserve(&p->reader, 65536, &ptr, &avail) < 0)
 			return -1;
 		n = read(p->fd, ptr, avail);

@@ -36,7 +36,8 @@ int pwspeer_send(struct pwspeer *p, struct pws_buf *b);
 int pwspeer_send_raw(struct pwspeer *p, const void *data, size_t size);
 
 /*
- * Receives the next binary message within 'timeout_ms' and decodes it as
+ * Receives the next binary message within 'timeout_ms' (0: only what has
+ * arrived, without waiting) and decodes it as
  * sent to 'role'. Returns 1 (message), 0 (timeout), -1 (connection closed
  * or error; *closecode gets a received close code when not NULL), -2 (a
  * message that does not decode).
