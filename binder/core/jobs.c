@@ -47,7 +47,11 @@ static struct busy_group *busy;
 static pthread_t *threads, watchdog;
 static int nthreads, pending, max_pending, max_per_lane, waiters, stopping, watchdog_started;
 
-/* the loop, all under 'lock' */
+/*
+ * The loop, all under 'lock'. 'stopping', 'leader_in_job',
+ * 'leader_job_serial' and 'leader_job_start' are also read by the
+ * watchdog without it: they are written with atomic stores.
+ */
 static int loop_active;		/* mainloop_run is running: someone must lead */
 static int loop_finished;
 static int has_leader;
@@ -205,7 +209,7 @@ static void lead(void)
 	has_leader = 1;
 	leader = pthread_self();
 	takeover = 0;
-	leader_in_job = 0;	/* the previous leader's job is no longer ours */
+	__atomic_store_n(&leader_in_job, 0, __ATOMIC_RELAXED);	/* the previous leader's job is no longer ours */
 	/* what that job posted (and will post) must wake the loop now */
 	mainloop_takeover();
 	for (;;) {
@@ -224,9 +228,10 @@ static void lead(void)
 		 * replies of a batch leave with one round of the transports.
 		 */
 		for (n = 0; n < LEADER_BATCH && (job = pick_job()) != NULL; n++) {
-			leader_in_job = 1;
-			leader_job_serial++;
-			leader_job_start = now_us();
+			/* the watchdog reads these without the lock: the start before the flag */
+			__atomic_store_n(&leader_job_start, now_us(), __ATOMIC_RELAXED);
+			__atomic_store_n(&leader_job_serial, leader_job_serial + 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&leader_in_job, 1, __ATOMIC_RELEASE);
 			if (watch_sleeping)
 				pthread_cond_signal(&watch_cond);
 			mainloop_lend();
@@ -235,7 +240,7 @@ static void lead(void)
 				mainloop_unlend(0);
 				return;		/* taken over meanwhile: follow */
 			}
-			leader_in_job = 0;
+			__atomic_store_n(&leader_in_job, 0, __ATOMIC_RELAXED);
 			takeover = 0;		/* done before anyone took the loop */
 			pthread_mutex_unlock(&lock);
 			mainloop_unlend(1);
@@ -275,44 +280,57 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static void add_us(struct timespec *ts, int64_t us)
+/* Under the lock: the leader's job lasts too long, a follower takes the loop. */
+static void check_takeover(void)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_nsec += (long)(us % 1000000) * 1000;
-	ts->tv_sec += (time_t)(us / 1000000) + ts->tv_nsec / 1000000000;
-	ts->tv_nsec %= 1000000000;
+	if (has_leader && leader_in_job && now_us() - leader_job_start >= TAKEOVER_US && !takeover) {
+		takeover = 1;
+		pthread_cond_signal(&work_cond);
+	}
 }
 
-/* Gives the loop to a follower when the leader's job lasts too long. */
+/*
+ * Gives the loop to a follower when the leader's job lasts too long. It
+ * polls every TAKEOVER_US while jobs run (under load, polling is cheaper
+ * than being woken for every job), without the lock: taking it at every
+ * poll made the leader wait for it (a futex wait and wake, and a context
+ * switch, a poll). It takes the lock to decide a takeover, and sleeps
+ * after WATCH_LINGER_US without any job, until the leader starts one.
+ */
 static void *watchdog_main(void *arg)
 {
-	struct timespec ts;
-	unsigned long serial;
-	int64_t idle_since = 0;
+	const struct timespec tick = { 0, TAKEOVER_US * 1000L };
+	unsigned long serial, seen = 0;
+	int64_t now, idle_since = now_us();
 
-	pthread_mutex_lock(&lock);
-	while (!stopping) {
-		if (has_leader && leader_in_job) {
-			serial = leader_job_serial;
-			add_us(&ts, TAKEOVER_US);
-			pthread_cond_timedwait(&watch_cond, &lock, &ts);
-			if (has_leader && leader_in_job && serial == leader_job_serial
-			    && now_us() - leader_job_start >= TAKEOVER_US && !takeover) {
-				takeover = 1;
-				pthread_cond_signal(&work_cond);
-			}
-			idle_since = now_us();
-		} else if (now_us() - idle_since < WATCH_LINGER_US) {
-			/* under load, polling is cheaper than being woken for every job */
-			add_us(&ts, TAKEOVER_US);
-			pthread_cond_timedwait(&watch_cond, &lock, &ts);
-		} else {
-			watch_sleeping = 1;
-			pthread_cond_wait(&watch_cond, &lock);
-			watch_sleeping = 0;
+	while (!__atomic_load_n(&stopping, __ATOMIC_RELAXED)) {
+		now = now_us();
+		/*
+		 * Jobs ran since the last look: the leader is busy, even when
+		 * its jobs are too short to be seen running.
+		 */
+		serial = __atomic_load_n(&leader_job_serial, __ATOMIC_RELAXED);
+		if (serial != seen) {
+			seen = serial;
+			idle_since = now;
 		}
+		if (__atomic_load_n(&leader_in_job, __ATOMIC_ACQUIRE)
+		    && now - __atomic_load_n(&leader_job_start, __ATOMIC_RELAXED) >= TAKEOVER_US) {
+			pthread_mutex_lock(&lock);
+			check_takeover();
+			pthread_mutex_unlock(&lock);
+		}
+		if (now - idle_since < WATCH_LINGER_US) {
+			nanosleep(&tick, NULL);
+			continue;
+		}
+		pthread_mutex_lock(&lock);
+		watch_sleeping = 1;
+		while (!stopping && leader_job_serial == seen)
+			pthread_cond_wait(&watch_cond, &lock);
+		watch_sleeping = 0;
+		pthread_mutex_unlock(&lock);
 	}
-	pthread_mutex_unlock(&lock);
 	return NULL;
 }
 
@@ -333,7 +351,7 @@ int jobs_start(int count, int maxpending)
 	pthread_cond_init(&watch_cond, &attr);
 	pthread_condattr_destroy(&attr);
 	max_pending = maxpending;
-	stopping = 0;
+	__atomic_store_n(&stopping, 0, __ATOMIC_RELAXED);
 	for (i = 0; i < count; i++) {
 		rc = pthread_create(&threads[i], NULL, worker_main, NULL);
 		if (rc) {
@@ -376,7 +394,7 @@ int jobs_stop(int timeout)
 	int i;
 
 	pthread_mutex_lock(&lock);
-	stopping = 1;
+	__atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&work_cond);
 	pthread_cond_broadcast(&wait_cond);
 	pthread_cond_broadcast(&watch_cond);

@@ -4,7 +4,10 @@
  * with or without allocation; a job of the loop's leader that posts and
  * then blocks (not in jobs_wait) gets its posts run by the follower that
  * takes the loop over; what the loop's thread posts while it dispatches
- * runs right after that dispatch, before the loop prepares its next wait.
+ * runs right after that dispatch, before the loop prepares its next wait;
+ * a leader's job that blocks, started after the pool was idle long enough
+ * for the watchdog to sleep, still gets the loop taken over (an input is
+ * served meanwhile, not after the job).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -128,6 +131,30 @@ static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	return 0;
 }
 
+/* ---- a blocking job after an idle time: the input waits for ~1 ms, not for the job ---- */
+
+static atomic_llong served_at, job_end;
+
+static int on_input(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	char c;
+
+	if (read(fd, &c, 1) == 1)
+		atomic_store(&served_at, now_ms());
+	return 0;
+}
+
+static void sleeping_job(int signum, void *arg)
+{
+	usleep(400000);
+	atomic_store(&job_end, now_ms());
+}
+
+static void start_sleeping_job(void *arg)
+{
+	jobs_queue(NULL, 0, sleeping_job, NULL);
+}
+
 static void stop_loop(void *arg)
 {
 	mainloop_exit(0);
@@ -150,15 +177,17 @@ static void wait_flag(void)
 int main(void)
 {
 	struct item items[10];
-	sd_event_source *source = NULL;
+	sd_event_source *source = NULL, *input = NULL;
 	pthread_t th;
 	int64_t start;
-	int i, fds[2];
+	int i, fds[2], fds2[2];
 
 	CHECK_INT(mainloop_init(), 0);
 	CHECK_INT(pipe(fds), 0);
 	CHECK(sd_event_add_io(mainloop_event(), &source, fds[0], EPOLLIN, on_pipe, NULL) >= 0);
 	CHECK(sd_event_source_set_prepare(source, on_prepare) >= 0);
+	CHECK_INT(pipe(fds2), 0);
+	CHECK(sd_event_add_io(mainloop_event(), &input, fds2[0], EPOLLIN, on_input, NULL) >= 0);
 	CHECK_INT(jobs_start(2, 100), 0);
 	pthread_create(&th, NULL, loop_thread, NULL);
 
@@ -196,8 +225,23 @@ int main(void)
 	CHECK(prepares_at_post >= 0);
 	CHECK_INT(post_saw, prepares_at_post);
 
+	/* idle long enough for the watchdog to sleep, then a job that blocks */
+	usleep(300000);
+	mainloop_post(start_sleeping_job, NULL);
+	usleep(50000);
+	start = now_ms();
+	CHECK_INT(write(fds2[1], "x", 1), 1);
+	while (!atomic_load(&job_end) && now_ms() - start < 5000)
+		usleep(1000);
+	CHECK(atomic_load(&served_at) != 0);
+	/* taken over after ~1 ms: served long before the job's end (400 ms after its start) */
+	CHECK(atomic_load(&served_at) < atomic_load(&job_end) - 100);
+
 	mainloop_post(stop_loop, NULL);
 	pthread_join(th, NULL);
+	sd_event_source_disable_unref(input);
+	close(fds2[0]);
+	close(fds2[1]);
 	sd_event_source_disable_unref(source);
 	close(fds[0]);
 	close(fds[1]);
