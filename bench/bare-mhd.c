@@ -5,9 +5,9 @@
  *   bare-mhd PORT BODY      answers BODY to every request
  *   bare-mhd PORT @FILE     answers the content of FILE
  *
- * Same MHD mode as afb-daemon (epoll, one thread, suspend/resume allowed)
- * but MHD polls in its own single thread and one response object, built
- * once, is queued for every request: nothing is computed per request.
+ * One thread, suspend/resume allowed, as afb-daemon, but MHD polls in its
+ * own thread (poll(2): see below why not epoll) and one response object,
+ * built once, is queued for every request: nothing is computed per request.
  * The headers are those of afb-daemon's api replies. Listens on
  * 127.0.0.1 (PORT 0: ephemeral), prints "port N" on stdout when ready,
  * stops on SIGINT/SIGTERM.
