@@ -14,6 +14,7 @@
  * sources of the loop (WebSocket, HTTP, replies) keep their turn.
  */
 #define DBUS_CONN_BATCH 32
+#define DBUS_CONN_LONE_TURNS 3
 
 /* static: the broadcaster listener's closure points here and must never dangle */
 static struct dbus_conn conns[2] = { { .system = 0 }, { .system = 1 } };
@@ -30,17 +31,26 @@ struct dbus_conn *dbus_conn_if_open(int system)
 	return atomic_load(&conn->open) ? conn : NULL;
 }
 
-/* Dispatches what the bus has, up to DBUS_CONN_BATCH messages. */
+/*
+ * Dispatches what the bus has, up to DBUS_CONN_BATCH messages. After a
+ * turn that found a message alone (one call in flight), the next
+ * DBUS_CONN_LONE_TURNS turns take one message without looking for a
+ * second: that look, a read ending in EAGAIN, came before the reply.
+ */
 static void process(struct dbus_conn *conn)
 {
-	int i, rc = 1;
+	int i, rc = 1, max = conn->lone ? 1 : DBUS_CONN_BATCH;
 
-	for (i = 0; i < DBUS_CONN_BATCH && rc > 0; i++) {
+	for (i = 0; i < max && rc > 0; i++) {
 		rc = sd_bus_process(conn->bus, NULL);
 		/* a lost connection is handled by sd-bus itself (pending calls fail, state closed) */
 		if (rc < 0)
 			LOGW_LIMITED("D-Bus: processing of the %s bus failed: %s", dbus_conn_kind(conn), strerror(-rc));
 	}
+	if (conn->lone)
+		conn->lone--;
+	else if (i == 2 && rc == 0)
+		conn->lone = DBUS_CONN_LONE_TURNS;
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)

@@ -36,6 +36,7 @@ struct dbus_conn {
 	struct dbus_import *imports;	/* imported apis, list of dbus-import.c */
 	struct dbus_peer *peers;	/* peers calling us, list of dbus-peer.c */
 	sd_event_source *io, *timer;	/* the bus in the loop (dbus-conn.c) */
+	int lone;			/* turns left taking one message (dbus-conn.c) */
 };
 
 /*
