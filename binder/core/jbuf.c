@@ -369,9 +369,13 @@ static double estimate(struct json_object *obj, int depth)
 	return 2 + (k ? sum * (double)n / (double)k : 0);
 }
 
-/* a text expected above this is sized before it is written */
+/*
+ * A text expected above ESTIMATE_ABOVE is sized before it is written, up
+ * to ESTIMATE_MAX: a sample can be wrong by far (four long strings ahead
+ * of many short ones), and what is reserved beyond is only grown into.
+ */
 #define ESTIMATE_ABOVE 4096
-#define ESTIMATE_MAX (256u << 20)
+#define ESTIMATE_MAX (16u << 20)
 
 void jbuf_json(struct jbuf *b, struct json_object *obj)
 {
@@ -385,7 +389,9 @@ void jbuf_json(struct jbuf *b, struct json_object *obj)
 	 */
 	if (json_object_is_type(obj, json_type_array) || json_object_is_type(obj, json_type_object)) {
 		n = estimate(obj, ESTIMATE_DEPTH) * 1.125;
-		if (n > ESTIMATE_ABOVE && n < ESTIMATE_MAX && (size_t)n > b->cap - b->len)
+		if (n > ESTIMATE_MAX)
+			n = ESTIMATE_MAX;
+		if (n > ESTIMATE_ABOVE && (size_t)n > b->cap - b->len)
 			jbuf_reserve(b, (size_t)n);
 	}
 	put_json(b, obj);

@@ -152,7 +152,7 @@ static void check_random(void)
 static void check_large(void)
 {
 	struct json_object *items = json_object_new_array(), *obj = json_object_new_object(), *esc;
-	char text[1000];
+	char text[1000], *big;
 	struct jbuf b;
 	size_t len, i;
 	char *data;
@@ -170,6 +170,28 @@ static void check_large(void)
 	CHECK(data && len == strlen(json_object_to_json_string_ext(obj, flags)));
 	free(data);
 	check_same(obj);
+
+	/* a sample that overestimates by far (4 long strings, then short ones): the room taken is bounded */
+	big = malloc(65536);
+	CHECK(big != NULL);
+	if (!big)
+		return;
+	memset(big, 'b', 65536);
+	items = json_object_new_array();
+	for (i = 0; i < 10004; i++)
+		json_object_array_add(items, i < 4 ? json_object_new_string_len(big, 65536) : json_object_new_int(1));
+	free(big);
+	for (i = 0; i < 5; i++) {
+		struct json_object *wrap = json_object_new_array();
+
+		json_object_array_add(wrap, json_object_get(items));
+		CHECK_INT(jbuf_init(&b, 0, 1), 0);
+		jbuf_json(&b, i ? wrap : items);
+		CHECK(b.cap <= (16u << 20) + b.len);
+		jbuf_release(&b);
+		json_object_put(wrap);
+	}
+	check_same(items);
 
 	/* escapes beyond the estimate: the buffer grows as it goes */
 	esc = json_object_new_array();
