@@ -21,11 +21,6 @@ dbus_wait_name() {
 	return 1
 }
 
-# CPU time (user + system) of process "$1" in milliseconds.
-dbus_cpu_ms() {
-	awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$1/stat"
-}
-
 # Starts a private bus (never the machine's) and exports its address.
 dbus_start_bus() {
 	local addr i
@@ -95,15 +90,15 @@ dbus_rounds() {
 	local inflight=$1 na=$2 ma=$3 pa=$4 nb=$5 mb=$6 pb=$7 i n c0 c1 x mid
 	local a=() b=() ca=() cb=()
 	for ((i = 0; i < ${rounds:-3}; i++)); do
-		c0=$(dbus_cpu_ms "$pa")
+		c0=$(cpu_ms "$pa")
 		read -r x n _ <<<"$("$build/bench/dbus-client" "$na" ping "$run" "$inflight" "$ma")" \
 			|| die "dbus-client failed on $na ($ma)"
-		c1=$(dbus_cpu_ms "$pa")
+		c1=$(cpu_ms "$pa")
 		a+=("$x"); ca+=("$(awk -v c=$((c1 - c0)) -v n="$n" 'BEGIN { printf "%.1f", n ? c * 1000 / n : 0 }')")
-		c0=$(dbus_cpu_ms "$pb")
+		c0=$(cpu_ms "$pb")
 		read -r x n _ <<<"$("$build/bench/dbus-client" "$nb" ping "$run" "$inflight" "$mb")" \
 			|| die "dbus-client failed on $nb ($mb)"
-		c1=$(dbus_cpu_ms "$pb")
+		c1=$(cpu_ms "$pb")
 		b+=("$x"); cb+=("$(awk -v c=$((c1 - c0)) -v n="$n" 'BEGIN { printf "%.1f", n ? c * 1000 / n : 0 }')")
 	done
 	mid=$(((${#a[@]} + 1) / 2))
