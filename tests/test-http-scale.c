@@ -2,7 +2,11 @@
 /*
  * HTTP at scale (issue 9): 1,000 keep-alive connections making calls at
  * the same time are all served, each reply on its own connection, nothing
- * lost; the connections' descriptors come back after they close.
+ * lost; the connections' descriptors come back after they close; while
+ * 256 keep-alive connections keep the daemon busy, a new connection is
+ * accepted and answered at once (it waited 1 to 3 s for its accept: an
+ * sd-event defer source re-armed at every turn went before the listening
+ * socket).
  * Behaviour only: the speed is measured by scripts/bench scale.
  */
 #include <errno.h>
@@ -153,6 +157,73 @@ static void t_keepalive(void)
 	CHECK_EQ(done, CONNS * CALLS);
 }
 
+#define BUSY 256
+#define NEWCOMERS 10
+
+static void t_newcomers(void)
+{
+	struct conn *conns = calloc(BUSY + NEWCOMERS, sizeof *conns), *c;
+	struct epoll_event ev, evs[256];
+	int ep = epoll_create1(EPOLL_CLOEXEC), i, n, k, started = 0, answered = 0, errors = 0;
+	double start[NEWCOMERS], worst = 0, next, end;
+	ssize_t r;
+
+	for (i = 0; i < BUSY; i++) {
+		conns[i].index = i;
+		conns[i].fd = connect_to(daemon_->port);
+		ev.events = EPOLLIN;
+		ev.data.ptr = &conns[i];
+		epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
+		send_call(&conns[i]);
+	}
+	next = afbt_now() + 0.5;
+	end = afbt_now() + 60;
+	while (answered < NEWCOMERS && afbt_now() < end) {
+		if (started < NEWCOMERS && afbt_now() >= next) {
+			/* one call on a new connection, every 200 ms, beside the busy ones */
+			c = &conns[BUSY + started];
+			c->index = BUSY + started;
+			c->fd = connect_to(daemon_->port);
+			ev.events = EPOLLIN;
+			ev.data.ptr = c;
+			epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+			start[started++] = afbt_now();
+			send_call(c);
+			next = afbt_now() + 0.2;
+		}
+		n = epoll_wait(ep, evs, 256, 10);
+		for (k = 0; k < n; k++) {
+			c = evs[k].data.ptr;
+			r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+			if (r <= 0) {
+				if (r < 0 && errno == EAGAIN)
+					continue;
+				afbt_fail("connection %d closed after %d replies", c->index, c->done);
+			}
+			c->len += (size_t)r;
+			while (take_response(c)) {
+				if (c->index < BUSY) {
+					send_call(c);
+				} else {
+					if (afbt_now() - start[c->index - BUSY] > worst)
+						worst = afbt_now() - start[c->index - BUSY];
+					answered++;
+				}
+			}
+		}
+	}
+	for (i = 0; i < BUSY + started; i++) {
+		errors += conns[i].errors;
+		close(conns[i].fd);
+	}
+	close(ep);
+	free(conns);
+	afbt_note("%d new connections answered of %d, the slowest in %.3f s", answered, NEWCOMERS, worst);
+	CHECK_EQ(errors, 0);
+	CHECK_EQ(answered, NEWCOMERS);
+	CHECK(worst < 1.0);
+}
+
 static void t_released(void)
 {
 	double end = afbt_now() + 10;
@@ -180,6 +251,7 @@ int main(int argc, char **argv)
 	CHECK_REPLY(resp, 200, "success");
 	uuid = afbt_jstr(resp, "request.uuid");
 	afbt_run("keepalive", t_keepalive);
+	afbt_run("newcomers", t_newcomers);
 	afbt_run("released", t_released);
 	afbt_run("stop", t_stop);
 	return afbt_done();

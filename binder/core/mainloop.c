@@ -35,6 +35,11 @@ static sd_event_source *wake_source;
 static pthread_mutex_t post_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mainloop_item *post_head, **post_tail = &post_head;
 
+/* the armed soon work, in arming order; loop's thread only */
+static struct mainloop_soon *soon_head, **soon_tail = &soon_head;
+/* the turn soon work armed now runs in (see run_soon) */
+static unsigned soon_round;
+
 static struct mainloop_item *take_posts(void)
 {
 	struct mainloop_item *list;
@@ -125,19 +130,81 @@ int mainloop_is_main(void)
 	return dispatching;
 }
 
+void mainloop_soon_init(struct mainloop_soon *soon, void (*run)(struct mainloop_soon *soon))
+{
+	soon->run = run;
+	soon->next = NULL;
+	soon->pprev = NULL;
+	soon->round = 0;
+}
+
+void mainloop_soon(struct mainloop_soon *soon)
+{
+	if (soon->pprev)
+		return;
+	soon->round = soon_round;
+	soon->next = NULL;
+	soon->pprev = soon_tail;
+	*soon_tail = soon;
+	soon_tail = &soon->next;
+}
+
+void mainloop_soon_cancel(struct mainloop_soon *soon)
+{
+	if (!soon->pprev)
+		return;
+	*soon->pprev = soon->next;
+	if (soon->next)
+		soon->next->pprev = soon->pprev;
+	else
+		soon_tail = soon->pprev;
+	soon->next = NULL;
+	soon->pprev = NULL;
+}
+
+int mainloop_soon_armed(const struct mainloop_soon *soon)
+{
+	return soon->pprev != NULL;
+}
+
+/*
+ * Runs the soon work armed before this call; what it arms again waits for
+ * the next turn (work that re-arms itself can't hold the loop).
+ */
+static void run_soon(void)
+{
+	struct mainloop_soon *soon;
+	unsigned round = soon_round++;
+
+	while ((soon = soon_head) != NULL && soon->round == round) {
+		mainloop_soon_cancel(soon);
+		soon->run(soon);
+	}
+}
+
 int mainloop_iterate(int block)
 {
 	int rc;
 
 	rc = sd_event_prepare(loop);
+	/* armed soon work: look for events, but don't wait for them */
 	if (rc == 0)
-		rc = sd_event_wait(loop, block ? (uint64_t)-1 : 0);
-	if (rc > 0) {
+		rc = sd_event_wait(loop, block && !soon_head ? (uint64_t)-1 : 0);
+	if (rc >= 0) {
 		dispatching = 1;
-		rc = sd_event_dispatch(loop);
+		if (rc > 0)
+			rc = sd_event_dispatch(loop);
+		/* posts first: a reply posted by this dispatch arms its transport's soon work */
 		if (posted_here) {
 			posted_here = 0;
 			run_posts();
+		}
+		if (soon_head && sd_event_get_state(loop) != SD_EVENT_FINISHED) {
+			run_soon();
+			if (posted_here) {
+				posted_here = 0;
+				run_posts();
+			}
 		}
 		dispatching = 0;
 	}
@@ -262,6 +329,9 @@ void mainloop_cleanup(void)
 {
 	if (wake_fd >= 0)
 		mainloop_drain();
+	/* the owners of soon work left armed are gone with the loop */
+	while (soon_head)
+		mainloop_soon_cancel(soon_head);
 	wake_source = sd_event_source_unref(wake_source);
 	if (wake_fd >= 0)
 		close(wake_fd);

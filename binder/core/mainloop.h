@@ -53,6 +53,38 @@ struct mainloop_item {
 void mainloop_post_item(struct mainloop_item *item);
 
 /*
+ * Work of the loop's thread to run soon: once, in the same turn of the
+ * loop as the arming if that turn has not run its soon work yet, else in
+ * the next one; in arming order. A turn dispatches one sd-event source,
+ * runs what was posted, then the soon work armed before it started:
+ * soon work runs beside the sources, never in place of one.
+ *
+ * Why not an sd-event defer source: a defer source stays pending with
+ * the place it got when first enabled, so once enabled again it goes
+ * before every other source of its priority. Re-armed at every turn
+ * (the WebSocket pump while the workers are behind, MHD's kick under
+ * HTTP load), it keeps the other sources waiting: the sockets of the
+ * other clients, the replies posted by the workers, the listening socket
+ * (a new connection waited 1 to 3 s for its accept under HTTP load).
+ *
+ * Loop's thread only: the thread dispatching the loop, the leader running
+ * the posts of its job, or the main thread before the loop runs. 'soon'
+ * is embedded in its owner; mainloop_soon_cancel before freeing it.
+ */
+struct mainloop_soon {
+	void (*run)(struct mainloop_soon *soon);
+	struct mainloop_soon *next, **pprev;	/* pprev NULL: not armed */
+	unsigned round;
+};
+void mainloop_soon_init(struct mainloop_soon *soon, void (*run)(struct mainloop_soon *soon));
+/* Arms 'soon' (nothing if it is armed already). */
+void mainloop_soon(struct mainloop_soon *soon);
+/* Disarms 'soon' (nothing if it is not armed). */
+void mainloop_soon_cancel(struct mainloop_soon *soon);
+/* 1 if 'soon' is armed. */
+int mainloop_soon_armed(const struct mainloop_soon *soon);
+
+/*
  * jobs.c only: the leader runs a job of its own; mainloop_unlend then
  * runs the work that job posted (still_leader) or wakes the new leader.
  */

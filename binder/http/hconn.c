@@ -674,6 +674,17 @@ int hconn_listen(struct hsrv *hsrv)
 	if (rc >= 0)
 		rc = sd_event_add_time(mainloop_event(), &g->deadline, CLOCK_MONOTONIC, UINT64_MAX, 100000,
 				       on_deadline, hsrv);
+	/*
+	 * Before the other sources: MHD's kick (hsrv.c) is a defer source,
+	 * and sd-event runs an enabled defer source before every other source
+	 * of its priority (see mainloop.h). Under load it is enabled at every
+	 * turn: a new connection then waited 1 to 3 s for its accept, and the
+	 * header deadlines were not enforced meanwhile.
+	 */
+	if (rc >= 0)
+		rc = sd_event_source_set_priority(g->listen, SD_EVENT_PRIORITY_IMPORTANT);
+	if (rc >= 0)
+		rc = sd_event_source_set_priority(g->deadline, SD_EVENT_PRIORITY_IMPORTANT);
 	if (rc < 0)
 		return rc;
 	sd_event_source_set_enabled(g->deadline, SD_EVENT_OFF);

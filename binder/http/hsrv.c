@@ -4,7 +4,14 @@
  * thread of its own, driven by the sd-event loop (main thread):
  *  - MHD's epoll fd is one io source: readable means "call MHD_run";
  *  - after each MHD_run a timer is set from MHD_get_timeout (connection
- *    timeouts); "run again at once" goes to a defer source instead;
+ *    timeouts); "run again at once" goes to a defer source instead. It
+ *    is not soon work of the loop (mainloop.h): with it, WebSockets over
+ *    TLS were relayed by MHD 8 bytes per MHD_run (MHD 0.9.75 gives the
+ *    relay what is left of the connection's pool at the upgrade: nothing,
+ *    in that order of events; why is not understood yet). Being a defer
+ *    source, it goes before the other sources of its priority while it
+ *    is re-armed: the listening socket and the header deadlines have a
+ *    higher priority (hconn.c);
  *  - a reply resumes its connection and runs MHD right away (hreq.c).
  * All of it runs on the thread that currently runs the loop, one at a
  * time; MHD is never entered from elsewhere.

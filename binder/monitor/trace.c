@@ -74,7 +74,7 @@ static struct tr_event *pending_head;
 static int kicked;			/* a kick is posted or the drain is armed */
 static unsigned long total_queued, total_dropped;
 /* main thread */
-static sd_event_source *drain_source, *retry_source;
+static sd_event_source *retry_source;
 
 static struct tr_event *event_ref(struct tr_event *ev)
 {
@@ -109,11 +109,13 @@ static void event_unref(struct tr_event *ev)
 
 static void drain(void);
 
-static int on_drain(sd_event_source *s, void *userdata)
+static void on_drain(struct mainloop_soon *soon)
 {
 	drain();
-	return 0;
 }
+
+/* soon work, not a defer source: see mainloop.h */
+static struct mainloop_soon drain_soon = { .run = on_drain };
 
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 {
@@ -121,17 +123,10 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* Main thread: arms the drain for the next loop round. */
+/* Main thread: arms the drain, soon. */
 static void kick(void *arg)
 {
-	if (!drain_source && sd_event_add_defer(mainloop_event(), &drain_source, on_drain, NULL) < 0) {
-		LOGE("monitor: can't schedule the delivery of traces");
-		pthread_mutex_lock(&qlock);
-		kicked = 0;
-		pthread_mutex_unlock(&qlock);
-		return;
-	}
-	sd_event_source_set_enabled(drain_source, SD_EVENT_ONESHOT);
+	mainloop_soon(&drain_soon);
 }
 
 static void retry_later(void)

@@ -655,9 +655,14 @@ void wsj1_conn_pump(struct wsj1_conn *conn)
 	/*
 	 * The workers are behind, or other connections wait for their turn
 	 * (in the pump list, in order): the input waits in the socket, and
-	 * the client with it, instead of overtaking them.
+	 * the client with it, instead of overtaking them. A connection in the
+	 * list already (its socket became readable again meanwhile) waits
+	 * for its turn there: reading it now would queue its requests while
+	 * the workers are behind (they were refused).
 	 */
-	if (!(conn->in_work & (1u << WSJ1_WORK_PUMP)) && (jobs_backlogged() || conn->server->work_list[WSJ1_WORK_PUMP])) {
+	if (conn->in_work & (1u << WSJ1_WORK_PUMP))
+		return;
+	if (jobs_backlogged() || conn->server->work_list[WSJ1_WORK_PUMP]) {
 		wsj1_schedule(conn, 0, 1);
 		return;
 	}

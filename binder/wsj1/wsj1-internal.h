@@ -73,7 +73,7 @@ struct wsj1 {
 	uint64_t idle_us;			/* close one silent, or not reading, for so long (0: never) */
 	sd_event_source *keepalive;		/* checks the connections every second */
 	struct json_tokener *tok;		/* main thread: parses every input */
-	sd_event_source *work[2];		/* defers: flushes (first), resumed input */
+	struct mainloop_soon work;		/* the flushes, then the resumed input */
 	struct wsj1_conn *work_list[2];		/* connections with deferred work, in order */
 	struct wsj1_conn **work_tail[2];
 	int stopping;				/* wsj1_free: the lists are emptied at once */

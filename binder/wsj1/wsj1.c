@@ -55,7 +55,7 @@ static void put_back(struct wsj1 *ws, struct wsj1_conn *list, struct wsj1_conn *
 	if (!ws->work_list[kind])
 		ws->work_tail[kind] = tail;
 	ws->work_list[kind] = list;
-	sd_event_source_set_enabled(ws->work[kind], SD_EVENT_ONESHOT);
+	mainloop_soon(&ws->work);
 }
 
 static void run_list(struct wsj1 *ws, int kind)
@@ -64,7 +64,7 @@ static void run_list(struct wsj1 *ws, int kind)
 
 	/* reading while the workers are behind would only queue refusals: later (O(1) meanwhile) */
 	if (kind == WSJ1_WORK_PUMP && ws->work_list[kind] && !ws->stopping && jobs_backlogged()) {
-		sd_event_source_set_enabled(ws->work[kind], SD_EVENT_ONESHOT);
+		mainloop_soon(&ws->work);
 		return;
 	}
 	list = take(ws, kind, &tail);
@@ -85,16 +85,17 @@ static void run_list(struct wsj1 *ws, int kind)
 	}
 }
 
-static int on_flush(sd_event_source *s, void *userdata)
+/*
+ * Soon work of the loop (mainloop.h), once per turn at most: it runs
+ * beside the turn's source, so a pump re-armed while the workers are
+ * behind can't keep the loop from the other clients.
+ */
+static void on_work(struct mainloop_soon *work)
 {
-	run_list(userdata, WSJ1_WORK_FLUSH);
-	return 0;
-}
+	struct wsj1 *ws = (struct wsj1 *)((char *)work - offsetof(struct wsj1, work));
 
-static int on_pump(sd_event_source *s, void *userdata)
-{
-	run_list(userdata, WSJ1_WORK_PUMP);
-	return 0;
+	run_list(ws, WSJ1_WORK_FLUSH);
+	run_list(ws, WSJ1_WORK_PUMP);
 }
 
 void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump)
@@ -112,7 +113,7 @@ void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump)
 		conn->work_next[kind] = NULL;
 		*ws->work_tail[kind] = wsj1_conn_ref(conn);
 		ws->work_tail[kind] = &conn->work_next[kind];
-		sd_event_source_set_enabled(ws->work[kind], SD_EVENT_ONESHOT);
+		mainloop_soon(&ws->work);
 	}
 }
 
@@ -160,21 +161,14 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *op
 	if (!ws->tok)
 		goto error;
 	json_tokener_set_flags(ws->tok, JSON_TOKENER_STRICT);
-	rc = sd_event_add_defer(mainloop_event(), &ws->work[WSJ1_WORK_FLUSH], on_flush, ws);
-	if (rc >= 0)
-		rc = sd_event_source_set_priority(ws->work[WSJ1_WORK_FLUSH], SD_EVENT_PRIORITY_IMPORTANT);
-	if (rc >= 0)
-		rc = sd_event_add_defer(mainloop_event(), &ws->work[WSJ1_WORK_PUMP], on_pump, ws);
+	mainloop_soon_init(&ws->work, on_work);
 	/* always: it also frees the input buffers of connections gone quiet */
-	if (rc >= 0)
-		rc = sd_event_add_time_relative(mainloop_event(), &ws->keepalive, CLOCK_MONOTONIC, KEEPALIVE_TICK_US,
+	rc = sd_event_add_time_relative(mainloop_event(), &ws->keepalive, CLOCK_MONOTONIC, KEEPALIVE_TICK_US,
 						KEEPALIVE_TICK_US / 10, on_keepalive, ws);
 	if (rc >= 0 && ws->keepalive)
 		rc = sd_event_source_set_enabled(ws->keepalive, SD_EVENT_ON);
 	if (rc < 0)
 		goto error;
-	sd_event_source_set_enabled(ws->work[WSJ1_WORK_FLUSH], SD_EVENT_OFF);
-	sd_event_source_set_enabled(ws->work[WSJ1_WORK_PUMP], SD_EVENT_OFF);
 	wsj1_upgrade_set_server(ws);
 	hsrv_set_upgrade_handler(hsrv, wsj1_upgrade_request, ws);
 	LOGN("ws: x-afb-ws-json1 at %s, messages up to %zu bytes, ping after %d s of silence, closed after %d s",
@@ -213,8 +207,7 @@ void wsj1_free(struct wsj1 *ws)
 	run_list(ws, WSJ1_WORK_FLUSH);
 	run_list(ws, WSJ1_WORK_PUMP);
 	wsj1_pending_purge(ws, 1);
-	sd_event_source_disable_unref(ws->work[WSJ1_WORK_FLUSH]);
-	sd_event_source_disable_unref(ws->work[WSJ1_WORK_PUMP]);
+	mainloop_soon_cancel(&ws->work);
 	sd_event_source_disable_unref(ws->keepalive);
 	if (ws->tok)
 		json_tokener_free(ws->tok);

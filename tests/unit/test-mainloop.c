@@ -7,7 +7,11 @@
  * runs right after that dispatch, before the loop prepares its next wait;
  * a leader's job that blocks, started after the pool was idle long enough
  * for the watchdog to sleep, still gets the loop taken over (an input is
- * served meanwhile, not after the job).
+ * served meanwhile, not after the job); soon work runs once per arming,
+ * in arming order, in the turn it was armed in, or the next one when armed
+ * by soon work; a cancelled one never runs; soon work that re-arms itself
+ * at every turn does not keep an input from being served (an sd-event
+ * defer source does: it keeps the place it got when first enabled).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -160,6 +164,61 @@ static void stop_loop(void *arg)
 	mainloop_exit(0);
 }
 
+/* ---- soon work ---- */
+
+static struct mainloop_soon sa, sb, sc, sd, spin;
+static char seq_name[16];
+static int seq_turn[16], seq_n, seq_once = 1;
+static atomic_int spin_runs, spin_stop, spin_at_input = -1;
+
+static void on_seq(struct mainloop_soon *s)
+{
+	if (seq_n < 16) {
+		seq_name[seq_n] = s == &sa ? 'a' : s == &sb ? 'b' : s == &sc ? 'c' : 'd';
+		seq_turn[seq_n++] = prepares;
+	}
+	if (s == &sa && seq_once) {
+		seq_once = 0;
+		mainloop_soon(&sc);
+		mainloop_soon(&sa);
+	}
+	if (s == &sc)
+		set_flag(NULL);
+}
+
+static void arm_seq(void *arg)
+{
+	mainloop_soon(&sa);
+	mainloop_soon(&sb);
+	mainloop_soon(&sd);
+	mainloop_soon(&sb);
+	mainloop_soon_cancel(&sd);
+}
+
+static void on_spin(struct mainloop_soon *s)
+{
+	atomic_fetch_add(&spin_runs, 1);
+	if (!atomic_load(&spin_stop))
+		mainloop_soon(s);
+}
+
+static void start_spin(void *arg)
+{
+	mainloop_soon(&spin);
+}
+
+static int on_spin_input(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	char c;
+
+	if (read(fd, &c, 1) == 1) {
+		atomic_store(&spin_at_input, atomic_load(&spin_runs));
+		atomic_store(&spin_stop, 1);
+		set_flag(NULL);
+	}
+	return 0;
+}
+
 static void *loop_thread(void *arg)
 {
 	mainloop_run();
@@ -177,10 +236,10 @@ static void wait_flag(void)
 int main(void)
 {
 	struct item items[10];
-	sd_event_source *source = NULL, *input = NULL;
+	sd_event_source *source = NULL, *input = NULL, *spin_input = NULL;
 	pthread_t th;
 	int64_t start;
-	int i, fds[2], fds2[2];
+	int i, fds[2], fds2[2], fds3[2];
 
 	CHECK_INT(mainloop_init(), 0);
 	CHECK_INT(pipe(fds), 0);
@@ -188,6 +247,13 @@ int main(void)
 	CHECK(sd_event_source_set_prepare(source, on_prepare) >= 0);
 	CHECK_INT(pipe(fds2), 0);
 	CHECK(sd_event_add_io(mainloop_event(), &input, fds2[0], EPOLLIN, on_input, NULL) >= 0);
+	CHECK_INT(pipe(fds3), 0);
+	CHECK(sd_event_add_io(mainloop_event(), &spin_input, fds3[0], EPOLLIN, on_spin_input, NULL) >= 0);
+	mainloop_soon_init(&sa, on_seq);
+	mainloop_soon_init(&sb, on_seq);
+	mainloop_soon_init(&sc, on_seq);
+	mainloop_soon_init(&sd, on_seq);
+	mainloop_soon_init(&spin, on_spin);
 	CHECK_INT(jobs_start(2, 100), 0);
 	pthread_create(&th, NULL, loop_thread, NULL);
 
@@ -225,6 +291,31 @@ int main(void)
 	CHECK(prepares_at_post >= 0);
 	CHECK_INT(post_saw, prepares_at_post);
 
+	/* soon work: in order, once per arming, re-armed by itself in the next turn; cancelled: never */
+	atomic_store(&flag, 0);
+	mainloop_post(arm_seq, NULL);
+	wait_flag();
+	usleep(20000);
+	CHECK_INT(seq_n, 4);
+	CHECK(seq_name[0] == 'a' && seq_name[1] == 'b' && seq_name[2] == 'c' && seq_name[3] == 'a');
+	CHECK_INT(seq_turn[1], seq_turn[0]);
+	CHECK_INT(seq_turn[2], seq_turn[0] + 1);
+	CHECK_INT(seq_turn[3], seq_turn[0] + 1);
+
+	/* soon work re-armed at every turn: an input is still served at once */
+	atomic_store(&flag, 0);
+	mainloop_post(start_spin, NULL);
+	start = now_ms();
+	while (atomic_load(&spin_runs) < 1000 && now_ms() - start < 5000)
+		usleep(1000);
+	CHECK(atomic_load(&spin_runs) >= 1000);
+	start = now_ms();
+	CHECK_INT(write(fds3[1], "x", 1), 1);
+	wait_flag();
+	CHECK(flag_set(NULL));
+	CHECK(now_ms() - start < 1000);
+	CHECK(atomic_load(&spin_at_input) >= 1000);
+
 	/* idle long enough for the watchdog to sleep, then a job that blocks */
 	usleep(300000);
 	mainloop_post(start_sleeping_job, NULL);
@@ -239,6 +330,9 @@ int main(void)
 
 	mainloop_post(stop_loop, NULL);
 	pthread_join(th, NULL);
+	sd_event_source_disable_unref(spin_input);
+	close(fds3[0]);
+	close(fds3[1]);
 	sd_event_source_disable_unref(input);
 	close(fds2[0]);
 	close(fds2[1]);
