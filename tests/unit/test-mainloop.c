@@ -182,8 +182,17 @@ static void on_seq(struct mainloop_soon *s)
 		mainloop_soon(&sc);
 		mainloop_soon(&sa);
 	}
-	if (s == &sc)
+	if (seq_n == 4)
 		set_flag(NULL);
+}
+
+/* on the loop: what ran since (a fifth run would be a bug) */
+static atomic_int seq_final = -1;
+
+static void seq_snapshot(void *arg)
+{
+	atomic_store(&seq_final, seq_n);
+	set_flag(NULL);
 }
 
 static void arm_seq(void *arg)
@@ -295,8 +304,12 @@ int main(void)
 	atomic_store(&flag, 0);
 	mainloop_post(arm_seq, NULL);
 	wait_flag();
+	CHECK(flag_set(NULL));
 	usleep(20000);
-	CHECK_INT(seq_n, 4);
+	atomic_store(&flag, 0);
+	mainloop_post(seq_snapshot, NULL);
+	wait_flag();
+	CHECK_INT(atomic_load(&seq_final), 4);
 	CHECK(seq_name[0] == 'a' && seq_name[1] == 'b' && seq_name[2] == 'c' && seq_name[3] == 'a');
 	CHECK_INT(seq_turn[1], seq_turn[0]);
 	CHECK_INT(seq_turn[2], seq_turn[0] + 1);
