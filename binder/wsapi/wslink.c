@@ -69,7 +69,8 @@ struct wslink {
 	int read_later;		/* the deferred work reads too */
 	int throttled;		/* its messages are requests: held while the workers are behind */
 	struct ioset_fd io;	/* in the daemon's set of connections (core/ioset.h) */
-	sd_event_source *flusher;	/* defer: writes what a loop turn queued, reads left by the budget */
+	struct mainloop_soon flusher;	/* writes what a loop turn queued, reads left by the budget */
+	int flusher_on;			/* the flusher may be armed (not after close_io) */
 	sd_event_source *retry;		/* time: a throttled link reads again (THROTTLE_RETRY_US) */
 	struct wsreader reader;
 	struct chunk *head, **tail;
@@ -78,11 +79,6 @@ struct wslink {
 	void *closure;
 };
 
-static void source_unref(void *source)
-{
-	sd_event_source_unref(source);
-}
-
 /* Closes the socket and drops the output; the reader stays for the callbacks. */
 static void close_io(struct wslink *l)
 {
@@ -90,18 +86,9 @@ static void close_io(struct wslink *l)
 
 	/* also from the thread that drives the link before the loop runs (see wslink_pump) */
 	ioset_remove(&l->io);
-	if (l->flusher && !mainloop_is_main()) {
-		/*
-		 * A link driven by another thread before the loop runs (see
-		 * wslink_pump): disabling only touches this source; the loop's
-		 * lists are left to the loop's thread.
-		 */
-		sd_event_source_set_enabled(l->flusher, SD_EVENT_OFF);
-		if (mainloop_post(source_unref, l->flusher) == 0)
-			l->flusher = NULL;
-	}
-	if (l->flusher)
-		l->flusher = sd_event_source_disable_unref(l->flusher);
+	/* a thread other than the loop's drives a link only before the loop runs (wslink_pump) */
+	mainloop_soon_cancel(&l->flusher);
+	l->flusher_on = 0;
 	/* only throttled links (served by the loop's thread) have one */
 	if (l->retry)
 		l->retry = sd_event_source_disable_unref(l->retry);
@@ -267,8 +254,8 @@ static int enqueue(struct wslink *l, uint8_t *mem, uint8_t *ptr, size_t len)
 	 * the messages queued by one turn (and by the jobs it ran) share one
 	 * writev.
 	 */
-	if (l->queued == 0 && !l->pumping && !l->connecting && l->flusher)
-		sd_event_source_set_enabled(l->flusher, SD_EVENT_ONESHOT);
+	if (l->queued == 0 && !l->pumping && !l->connecting && l->flusher_on)
+		mainloop_soon(&l->flusher);
 	l->queued += len;
 	return 0;
 }
@@ -418,11 +405,11 @@ static int dispatch(struct wslink *l, struct wsframe_item *it)
 static void read_later(struct wslink *l)
 {
 	l->read_later = 1;
-	if (l->flusher)
-		sd_event_source_set_enabled(l->flusher, SD_EVENT_ONESHOT);
+	if (l->flusher_on)
+		mainloop_soon(&l->flusher);
 }
 
-static int on_flush(sd_event_source *s, void *userdata);
+static void flush_work(struct wslink *l);
 
 /* The deferred work's reading and writing, a millisecond later. */
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
@@ -430,7 +417,8 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 	struct wslink *l = userdata;
 
 	l->read_later = 1;
-	return on_flush(s, l);
+	flush_work(l);
+	return 0;
 }
 
 /* Later, when the workers may have caught up (a timer: see THROTTLE_RETRY_US). */
@@ -549,10 +537,14 @@ static void on_io(struct ioset_fd *item, uint32_t revents)
 	process((struct wslink *)((char *)item - offsetof(struct wslink, io)), revents);
 }
 
-static int on_flush(sd_event_source *s, void *userdata)
+/* The link's soon work (mainloop.h: beside the loop's sources, never before them all). */
+static void on_flush(struct mainloop_soon *soon)
 {
-	struct wslink *l = userdata;
+	flush_work((struct wslink *)((char *)soon - offsetof(struct wslink, flusher)));
+}
 
+static void flush_work(struct wslink *l)
+{
 	l->busy++;
 	if (l->read_later && !l->closed && !l->connecting) {
 		l->read_later = 0;
@@ -561,7 +553,6 @@ static int on_flush(sd_event_source *s, void *userdata)
 	if (!l->closed && !l->freed && !l->connecting)
 		flush(l);
 	leave(l);
-	return 0;
 }
 
 int wslink_new(struct wslink **out, int fd, int connecting, size_t max_message,
@@ -584,11 +575,8 @@ int wslink_new(struct wslink **out, int fd, int connecting, size_t max_message,
 	/* what arrived before the socket was added made no edge */
 	l->in_ready = !connecting;
 	rc = ioset_add(&l->io, fd, IO_EVENTS | (connecting ? EPOLLOUT : 0), on_io);
-	if (rc >= 0) {
-		rc = sd_event_add_defer(mainloop_event(), &l->flusher, on_flush, l);
-		if (rc >= 0)
-			rc = sd_event_source_set_enabled(l->flusher, SD_EVENT_OFF);
-	}
+	mainloop_soon_init(&l->flusher, on_flush);
+	l->flusher_on = rc >= 0;
 	if (rc < 0) {
 		destroy(l);
 		free(l);

@@ -151,7 +151,7 @@ struct wsj1_conn {
 /* The kinds of deferred work */
 enum { WSJ1_WORK_FLUSH, WSJ1_WORK_PUMP };
 
-/* Asks for flush and/or pump of 'conn' from the deferred work source. */
+/* Asks for flush and/or pump of 'conn' by the server's soon work (mainloop_soon), in order. */
 void wsj1_schedule(struct wsj1_conn *conn, int flush, int pump);
 
 /* A connection was released: the heap may shrink (memtrim.h). */
