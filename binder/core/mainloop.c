@@ -162,11 +162,6 @@ void mainloop_soon_cancel(struct mainloop_soon *soon)
 	soon->pprev = NULL;
 }
 
-int mainloop_soon_armed(const struct mainloop_soon *soon)
-{
-	return soon->pprev != NULL;
-}
-
 /*
  * Runs the soon work armed before this call; what it arms again waits for
  * the next turn (work that re-arms itself can't hold the loop).

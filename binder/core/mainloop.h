@@ -81,8 +81,6 @@ void mainloop_soon_init(struct mainloop_soon *soon, void (*run)(struct mainloop_
 void mainloop_soon(struct mainloop_soon *soon);
 /* Disarms 'soon' (nothing if it is not armed). */
 void mainloop_soon_cancel(struct mainloop_soon *soon);
-/* 1 if 'soon' is armed. */
-int mainloop_soon_armed(const struct mainloop_soon *soon);
 
 /*
  * jobs.c only: the leader runs a job of its own; mainloop_unlend then
