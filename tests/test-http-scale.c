@@ -104,21 +104,39 @@ static int take_response(struct conn *c)
 	return 1;
 }
 
+/* Connects 'c' (number 'index') and watches it with 'ep'. */
+static void open_conn(int ep, struct conn *c, int index)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+
+	c->index = index;
+	c->fd = connect_to(daemon_->port);
+	epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+/* Reads what arrived on 'c': 0 when nothing did. A closed connection fails the test. */
+static int receive(struct conn *c)
+{
+	ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+
+	if (r <= 0) {
+		if (r < 0 && errno == EAGAIN)
+			return 0;
+		afbt_fail("connection %d closed after %d replies", c->index, c->done);
+	}
+	c->len += (size_t)r;
+	return 1;
+}
+
 static void t_keepalive(void)
 {
 	struct conn *conns = calloc(CONNS, sizeof *conns), *c;
-	struct epoll_event ev, evs[256];
+	struct epoll_event evs[256];
 	int ep = epoll_create1(EPOLL_CLOEXEC), i, n, k, left = CONNS, errors = 0, done = 0, open_fds;
 	double end;
-	ssize_t r;
 
-	for (i = 0; i < CONNS; i++) {
-		conns[i].index = i;
-		conns[i].fd = connect_to(daemon_->port);
-		ev.events = EPOLLIN;
-		ev.data.ptr = &conns[i];
-		epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
-	}
+	for (i = 0; i < CONNS; i++)
+		open_conn(ep, &conns[i], i);
 	/* every connection has a call in flight at once */
 	for (i = 0; i < CONNS; i++)
 		send_call(&conns[i]);
@@ -127,13 +145,8 @@ static void t_keepalive(void)
 		n = epoll_wait(ep, evs, 256, 100);
 		for (k = 0; k < n; k++) {
 			c = evs[k].data.ptr;
-			r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
-			if (r <= 0) {
-				if (r < 0 && errno == EAGAIN)
-					continue;
-				afbt_fail("connection %d closed after %d replies", c->index, c->done);
-			}
-			c->len += (size_t)r;
+			if (!receive(c))
+				continue;
 			while (take_response(c)) {
 				if (c->sent < CALLS)
 					send_call(c);
@@ -163,17 +176,12 @@ static void t_keepalive(void)
 static void t_newcomers(void)
 {
 	struct conn *conns = calloc(BUSY + NEWCOMERS, sizeof *conns), *c;
-	struct epoll_event ev, evs[256];
+	struct epoll_event evs[256];
 	int ep = epoll_create1(EPOLL_CLOEXEC), i, n, k, started = 0, answered = 0, errors = 0;
 	double start[NEWCOMERS], worst = 0, next, end;
-	ssize_t r;
 
 	for (i = 0; i < BUSY; i++) {
-		conns[i].index = i;
-		conns[i].fd = connect_to(daemon_->port);
-		ev.events = EPOLLIN;
-		ev.data.ptr = &conns[i];
-		epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
+		open_conn(ep, &conns[i], i);
 		send_call(&conns[i]);
 	}
 	next = afbt_now() + 0.5;
@@ -182,11 +190,7 @@ static void t_newcomers(void)
 		if (started < NEWCOMERS && afbt_now() >= next) {
 			/* one call on a new connection, every 200 ms, beside the busy ones */
 			c = &conns[BUSY + started];
-			c->index = BUSY + started;
-			c->fd = connect_to(daemon_->port);
-			ev.events = EPOLLIN;
-			ev.data.ptr = c;
-			epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+			open_conn(ep, c, BUSY + started);
 			start[started++] = afbt_now();
 			send_call(c);
 			next = afbt_now() + 0.2;
@@ -194,13 +198,8 @@ static void t_newcomers(void)
 		n = epoll_wait(ep, evs, 256, 10);
 		for (k = 0; k < n; k++) {
 			c = evs[k].data.ptr;
-			r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
-			if (r <= 0) {
-				if (r < 0 && errno == EAGAIN)
-					continue;
-				afbt_fail("connection %d closed after %d replies", c->index, c->done);
-			}
-			c->len += (size_t)r;
+			if (!receive(c))
+				continue;
 			while (take_response(c)) {
 				if (c->index < BUSY) {
 					send_call(c);
