@@ -164,7 +164,7 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *op
 	mainloop_soon_init(&ws->work, on_work);
 	/* always: it also frees the input buffers of connections gone quiet */
 	rc = sd_event_add_time_relative(mainloop_event(), &ws->keepalive, CLOCK_MONOTONIC, KEEPALIVE_TICK_US,
-						KEEPALIVE_TICK_US / 10, on_keepalive, ws);
+					KEEPALIVE_TICK_US / 10, on_keepalive, ws);
 	if (rc >= 0 && ws->keepalive)
 		rc = sd_event_source_set_enabled(ws->keepalive, SD_EVENT_ON);
 	if (rc < 0)
