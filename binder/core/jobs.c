@@ -307,6 +307,8 @@ static void *watchdog_main(void *arg)
 	unsigned long serial, seen = 0;
 	int64_t now, idle_since = now_us();
 
+	/* its name tells it in top -H, and lets the tests watch it sleep */
+	pthread_setname_np(pthread_self(), "afb-watchdog");
 	while (!__atomic_load_n(&stopping, __ATOMIC_RELAXED)) {
 		now = now_us();
 		/*
