@@ -49,7 +49,7 @@ void memtrim_init(void)
 void memtrim_tune(char **argv)
 {
 	const char *tunables = getenv("GLIBC_TUNABLES");
-	char *value;
+	char *value, *self;
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 	/* their allocator is not glibc's */
@@ -59,9 +59,16 @@ void memtrim_tune(char **argv)
 		return;
 	if (asprintf(&value, "%s%s" TCACHE_TUNABLE "=1", tunables ? tunables : "", tunables && *tunables ? ":" : "") < 0)
 		return;
-	if (setenv("GLIBC_TUNABLES", value, 1) == 0)
-		execv("/proc/self/exe", argv);
+	/*
+	 * Run again by its own path, not by /proc/self/exe: the kernel names
+	 * a process after the file it runs, and "exe" in ps, top, pkill and
+	 * the journal's _COMM would hide the daemon.
+	 */
+	self = realpath("/proc/self/exe", NULL);
+	if (self && setenv("GLIBC_TUNABLES", value, 1) == 0)
+		execv(self, argv);
 	/* not run again: the default caches stay, nothing else changes */
+	free(self);
 	free(value);
 	if (tunables)
 		setenv("GLIBC_TUNABLES", tunables, 1);
