@@ -123,17 +123,18 @@ scale_idle_busy() {
 }
 
 scale_events() {
-	local n k out f med p90 max fmed
+	local n k out f med p90 max fmed fmed2
 	echo "== one event pushed to N WebSocket subscribers (hello/eventpush): until the last has it"
 	echo "   beside bench/fanout: one thread writing the same bytes to N loopback TCP sockets, no binder"
-	printf '%-12s %10s %10s %10s %14s %12s %8s\n' subscribers "median ms" "p90 ms" "max ms" "us/subscriber" \
-		"fanout ms" "ratio"
+	echo "   (fanout -w 2: two threads writing, each to half of the sockets)"
+	printf '%-12s %10s %10s %10s %14s %12s %8s %14s\n' subscribers "median ms" "p90 ms" "max ms" "us/subscriber" \
+		"fanout ms" "ratio" "fanout -w 2"
 	for n in 1 100 1000 10000; do
 		if (($(ulimit -n) < n + 200)); then
 			printf '%-12s skipped: ulimit -n is %s\n' "$n" "$(ulimit -n)"
 			continue
 		fi
-		: >"$tmp/ev.$n" ; : >"$tmp/fan.$n"
+		: >"$tmp/ev.$n" ; : >"$tmp/fan.$n" ; : >"$tmp/fan2.$n"
 		for ((k = 0; k < rounds; k++)); do	# interleaved: ours, then the machine's own
 			out=$("$build/bench/ws-bench" --events "$n" -t 2 -r 10 "$ws_url") || die "ws-bench --events: $out"
 			awk '{ print $4, $6, $8 }' <<<"$out" >>"$tmp/ev.$n"
@@ -141,17 +142,21 @@ scale_events() {
 			(($(ulimit -n) < 2 * n + 100)) && continue
 			f=$("$build/bench/fanout" -c "$n" -t 2 -r 10) || die "fanout: $f"
 			awk '{ print $4 }' <<<"$f" >>"$tmp/fan.$n"
+			f=$("$build/bench/fanout" -c "$n" -t 2 -w 2 -r 10) || die "fanout -w 2: $f"
+			awk '{ print $4 }' <<<"$f" >>"$tmp/fan2.$n"
 		done
 		med=$(median_col 1 <"$tmp/ev.$n") p90=$(median_col 2 <"$tmp/ev.$n")
 		max=$(awk '$3 > m { m = $3 } END { print m + 0 }' "$tmp/ev.$n") fmed=$(median <"$tmp/fan.$n")
+		fmed2=$(median <"$tmp/fan2.$n")
 		if [[ ! -s $tmp/fan.$n ]]; then
-			fmed=0	# printed as "-"
+			fmed=0 fmed2=0	# printed as "-"
 		fi
-		printf '%-12s %10.2f %10.2f %10.2f %14.2f %12s %8s\n' "$n" "$(awk -v v="$med" 'BEGIN { print v / 1000 }')" \
+		printf '%-12s %10.2f %10.2f %10.2f %14.2f %12s %8s %14s\n' "$n" "$(awk -v v="$med" 'BEGIN { print v / 1000 }')" \
 			"$(awk -v v="$p90" 'BEGIN { print v / 1000 }')" "$(awk -v v="$max" 'BEGIN { print v / 1000 }')" \
 			"$(awk -v m="$med" -v n="$n" 'BEGIN { print m / n }')" \
 			"$(awk -v v="$fmed" 'BEGIN { if (v) printf "%.2f", v / 1000; else print "-" }')" \
-			"$( ((fmed > 0)) && ratio "$med" "$fmed" || echo "-")"
+			"$( ((fmed > 0)) && ratio "$med" "$fmed" || echo "-")" \
+			"$(awk -v v="$fmed2" 'BEGIN { if (v) printf "%.2f", v / 1000; else print "-" }')"
 		echo "$n $med $p90 $max $fmed" >>"$tmp/events.dat"
 	done
 	echo "target: 1,000 subscribers in < 5 ms; linear (us per subscriber flat) up to 10,000;"

@@ -4,8 +4,9 @@
  *
  *   ws-bench [-c CONNS] [-k INFLIGHT] [-d SECONDS] [-t THREADS] URL API VERB [ARGS]
  *	CONNS connections keep INFLIGHT calls each in flight for SECONDS
- *	(after a 1 s warm-up); prints "calls/s <n> errors <n> p99_us <n> total <n>"
- *	(total: every reply received, warm-up included)
+ *	(after a 1 s warm-up); prints "calls/s <n> errors <n> p99_us <n> total <n>
+ *	p50_us <n> p90_us <n> max_us <n>" (total: every reply received,
+ *	warm-up included; the latencies are those of the measured period)
  *   ws-bench --events CONNS [-t THREADS] [-r ROUNDS] URL
  *	CONNS connections subscribe to one event of hello (eventadd, eventsub);
  *	then, ROUNDS times (default 30, after 3 more of warm-up), the first
@@ -446,7 +447,7 @@ int main(int argc, char **argv)
 	struct thread *threads;
 	struct rlimit rl;
 	int opt, nconn = 1, nthreads = 1, idle = 0, events = 0, rounds = 30, duration = 5, i, t;
-	uint64_t calls = 0, errors = 0, total = 0, start, elapsed, *all, n = 0, p99 = 0;
+	uint64_t calls = 0, errors = 0, total = 0, start, elapsed, *all, n = 0, p50 = 0, p90 = 0, p99 = 0, max = 0;
 
 	static const struct option longopts[] = {
 		{ "idle", required_argument, NULL, 'i' },
@@ -525,11 +526,15 @@ int main(int argc, char **argv)
 	}
 	if (all && n) {
 		qsort(all, n, sizeof *all, cmp);
+		p50 = all[n / 2];
+		p90 = all[n * 90 / 100];
 		p99 = all[n * 99 / 100];
+		max = all[n - 1];
 	}
 	free(all);
-	printf("calls/s %.0f errors %llu p99_us %llu total %llu\n", (double)calls * 1e9 / (double)elapsed,
-	       (unsigned long long)errors, (unsigned long long)p99, (unsigned long long)total);
+	printf("calls/s %.0f errors %llu p99_us %llu total %llu p50_us %llu p90_us %llu max_us %llu\n",
+	       (double)calls * 1e9 / (double)elapsed, (unsigned long long)errors, (unsigned long long)p99,
+	       (unsigned long long)total, (unsigned long long)p50, (unsigned long long)p90, (unsigned long long)max);
 	for (t = 0; t < nthreads; t++) {
 		for (i = 0; i < threads[t].count; i++)
 			close_conn(&threads[t].conns[i]);

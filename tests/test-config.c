@@ -231,6 +231,42 @@ static void t_ldpaths_samples(void)
 	afbt_daemon_stop(d);
 }
 
+/*
+ * The process keeps its name (it runs itself again at start to set
+ * glibc's tunables, memtrim.h: by /proc/self/exe, it was named "exe"),
+ * with the tunable set (not in the sanitized builds: their allocator is
+ * not glibc's).
+ */
+static void t_process_name(void)
+{
+	struct afbt_daemon *d = afbt_daemon_start("--name", "named", NULL);
+	char path[64], comm[32] = "", env[8192];
+	size_t n = 0, i;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)d->pid);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	CHECK(fgets(comm, sizeof comm, f) != NULL);
+	fclose(f);
+	CHECK_STR(comm, "afb-daemon\n");
+	snprintf(path, sizeof path, "/proc/%d/environ", (int)d->pid);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	n = fread(env, 1, sizeof env - 1, f);
+	fclose(f);
+	for (i = 0; i < n; i++)
+		if (!env[i])
+			env[i] = '\n';
+	env[n] = 0;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	CHECK_NOT_CONTAINS(env, "tcache_count");
+#else
+	CHECK_CONTAINS(env, "glibc.malloc.tcache_count=1");
+#endif
+	afbt_daemon_stop(d);
+}
+
 int main(int argc, char **argv)
 {
 	afbt_init(argc, argv);
@@ -244,5 +280,6 @@ int main(int argc, char **argv)
 	afbt_run("no-session-bus", t_no_session_bus);
 #endif
 	afbt_run("ldpaths-samples", t_ldpaths_samples);
+	afbt_run("process-name", t_process_name);
 	return afbt_done();
 }

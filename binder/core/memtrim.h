@@ -31,15 +31,18 @@ void memtrim_init(void);
 /*
  * glibc's per-thread caches (tcache) keep up to 7 freed blocks of each
  * size for each thread, spread over the heap: after a burst they pin the
- * pages around them and malloc_trim can give back almost nothing (the
- * heap of a daemon that served 1,000 HTTP connections stayed at 2.6 MiB
- * with 7 blocks, came back to 0.35 MiB with 1, 0.17 MiB with none). The
- * count is a tunable read before main: called first thing in main, this
- * runs the program again, once, with glibc.malloc.tcache_count=0 added to
- * GLIBC_TUNABLES, unless the environment sets tcache_count already (the
- * user's choice is kept) or the allocator is a sanitizer's. Returns when
- * nothing was done. Cost: about 7 % more instructions per WebSocket call
- * (callgrind), no throughput difference measured (scripts/bench ws).
+ * pages around them and malloc_trim can give back little (scripts/bench
+ * mem, after a burst of 1,000 HTTP connections: +82 % of the daemon's
+ * memory with 7 blocks, +22 % with 2, +11 % with 1, +3 % with none).
+ * Without any, every malloc and free goes through the arena's lock and
+ * bins: the daemon's CPU per D-Bus call was 8-13 % higher than with one
+ * block (bench/dbus, 1 and 64 calls in flight, interleaved). One block
+ * per size keeps most of the gain (a call frees what the next one takes)
+ * and most of the memory. The count is a tunable read before main:
+ * called first thing in main, this runs the program again, once, with
+ * glibc.malloc.tcache_count=1 added to GLIBC_TUNABLES, unless the
+ * environment sets tcache_count already (the user's choice is kept) or
+ * the allocator is a sanitizer's. Returns when nothing was done.
  */
 void memtrim_tune(char **argv);
 

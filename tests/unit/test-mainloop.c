@@ -11,10 +11,14 @@
  * in arming order, in the turn it was armed in, or the next one when armed
  * by soon work; a cancelled one never runs; soon work that re-arms itself
  * at every turn does not keep an input from being served (an sd-event
- * defer source does: it keeps the place it got when first enabled).
+ * defer source does: it keeps the place it got when first enabled); the
+ * jobs' watchdog goes to sleep a few milliseconds after the last job (it
+ * lingered 100 ms, waking every millisecond).
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +246,50 @@ static void wait_flag(void)
 		usleep(1000);
 }
 
+/* ---- the watchdog at rest ---- */
+
+/* The voluntary context switches of this process's thread named 'name' (-1: none). */
+static long thread_switches(const char *name)
+{
+	char path[64], line[128];
+	struct dirent *d;
+	long n = -1;
+	DIR *dir = opendir("/proc/self/task");
+	FILE *f;
+
+	while (dir && n < 0 && (d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%.16s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof line, f) && strncmp(line, name, strlen(name)) == 0 && line[strlen(name)] == '\n') {
+			fclose(f);
+			snprintf(path, sizeof path, "/proc/self/task/%.16s/status", d->d_name);
+			f = fopen(path, "r");
+			while (f && fgets(line, sizeof line, f))
+				if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+					break;
+		}
+		if (f)
+			fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+static void short_job(int signum, void *arg)
+{
+	set_flag(NULL);
+}
+
+static void start_short_job(void *arg)
+{
+	jobs_queue(NULL, 0, short_job, NULL);
+}
+
 int main(void)
 {
 	struct item items[10];
@@ -282,6 +330,24 @@ int main(void)
 	for (i = 0; i < 20; i++)
 		CHECK_INT(order[i], i);
 	CHECK_INT(atomic_load(&on_main), 20);
+
+	/*
+	 * The watchdog after a job of the leader: asleep within a few
+	 * milliseconds, not waking every millisecond for 100 ms.
+	 */
+	atomic_store(&flag, 0);
+	mainloop_post(start_short_job, NULL);
+	wait_flag();
+	CHECK(flag_set(NULL));
+	usleep(30000);
+	{
+		long before = thread_switches("afb-watchdog"), after;
+
+		CHECK(before >= 0);
+		usleep(100000);
+		after = thread_switches("afb-watchdog");
+		CHECK(after - before <= 5);	/* 100 with the old linger */
+	}
 
 	/* the blocking job: its posts run meanwhile (not 5 s later) */
 	atomic_store(&flag, 0);
