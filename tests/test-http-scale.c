@@ -337,7 +337,7 @@ static void t_websocket(void)
 /* replied from another thread: the reply is posted to the loop, which an eventfd wakes */
 static void t_thread_replies(void)
 {
-	beside_busy(0, TIMER, 0.5, NEWCOMERS);
+	beside_busy(0, TIMER, 1.0, NEWCOMERS);
 }
 
 static void t_released(void)
