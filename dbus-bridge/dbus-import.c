@@ -287,7 +287,7 @@ static void import_call(void *closure, struct xreq *xreq)
 	struct pending *p = calloc(1, sizeof *p + lv);
 	struct session_key *k;
 
-	if (!p || !(p->args = dbus_json_text(xreq->args))) {
+	if (!p || !(p->args = dbus_json_text(xreq_args(xreq)))) {
 		free(p);
 		xreq_fail_f(xreq, "failed", "api %s: out of memory", imp->name);
 		xreq_unref(xreq);

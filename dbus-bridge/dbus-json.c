@@ -34,7 +34,7 @@ int dbus_json_parse(const char *text, struct json_object **out)
 	tok = jtok_get(DBUS_JSON_MAX_DEPTH);
 	if (!tok)
 		return -ENOMEM;
-	obj = json_tokener_parse_ex(tok, text, (int)len + 1);	/* the NUL ends a trailing number */
+	obj = jtok_parse_ex(tok, text, (int)len + 1);	/* the NUL ends a trailing number */
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	/* the tokener may have taken the terminating NUL too */

@@ -2,6 +2,7 @@
 /*
  * Tokeners kept per thread. See jtok.h.
  */
+#include <locale.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <json-c/json.h>
@@ -19,6 +20,7 @@ struct slots {
 static pthread_key_t key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int key_ok;
+static locale_t c_locale;	/* (locale_t)0: none, parses in the thread's locale */
 
 static void slots_free(void *arg)
 {
@@ -34,6 +36,22 @@ static void slots_free(void *arg)
 static void init(void)
 {
 	key_ok = pthread_key_create(&key, slots_free) == 0;
+	/* glibc's static C locale object: never freed, shared by all threads */
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+struct json_object *jtok_parse_ex(struct json_tokener *tok, const char *text, int len)
+{
+	struct json_object *obj;
+	locale_t old;
+
+	pthread_once(&once, init);
+	if (!c_locale)
+		return json_tokener_parse_ex(tok, text, len);
+	old = uselocale(c_locale);
+	obj = json_tokener_parse_ex(tok, text, len);
+	uselocale(old);
+	return obj;
 }
 
 struct json_tokener *jtok_get(int depth)
@@ -73,7 +91,7 @@ struct json_object *jtok_parse(const char *text)
 	if (!tok)
 		return json_tokener_parse(text);
 	/* as json_tokener_parse: the first value, what follows is not looked at */
-	obj = json_tokener_parse_ex(tok, text, -1);
+	obj = jtok_parse_ex(tok, text, -1);
 	if (json_tokener_get_error(tok) != json_tokener_success) {
 		json_object_put(obj);
 		obj = NULL;

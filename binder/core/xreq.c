@@ -166,7 +166,7 @@ void xreq_init(struct xreq *x, const struct xreq_itf *itf, struct peer *peer, st
 	atomic_init(&x->replied, 0);
 	x->api = api;
 	x->verb = verb;
-	x->args = args ? args : json_object_new_object();
+	x->args = args;	/* NULL: made when asked (xreq_args) */
 	atomic_init(&x->flags, 0);
 	atomic_init(&x->session, session ? session_ref(session) : NULL);
 	x->peer = peer_ref(peer ? peer : peer_internal());
@@ -411,7 +411,8 @@ struct afb_arg xreq_get(struct xreq *x, const char *name)
 	struct afb_arg arg = { NULL, NULL, NULL };
 	struct json_object *value, *file, *path;
 
-	if (name && json_object_object_get_ex(x->args, name, &value))
+	/* not made for a lookup: no arguments have no 'name' */
+	if (name && json_object_object_get_ex(__atomic_load_n(&x->args, __ATOMIC_ACQUIRE), name, &value))
 		arg.name = name;
 	else
 		value = NULL;
@@ -429,11 +430,28 @@ struct afb_arg xreq_get(struct xreq *x, const char *name)
 	return arg;
 }
 
+struct json_object *xreq_args(struct xreq *x)
+{
+	struct json_object *args = __atomic_load_n(&x->args, __ATOMIC_ACQUIRE), *expected = NULL;
+
+	if (args)
+		return args;
+	args = json_object_new_object();
+	/* two threads asking at once: the first one's is kept */
+	if (args && !__atomic_compare_exchange_n(&x->args, &expected, args, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		json_object_put(args);
+		args = expected;
+	}
+	return args;
+}
+
 struct json_object *xreq_json(struct xreq *x)
 {
+	struct json_object *args = xreq_args(x);
+
 	if (HOOK_REQ_ON(x, JSON))
-		hook_req_json(x, x->args);
-	return x->args;
+		hook_req_json(x, args);
+	return args;
 }
 
 void xreq_vverbose(struct xreq *x, int level, const char *file, int line, const char *func,

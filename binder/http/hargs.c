@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 
 #include "hargs.h"
+#include "jtok.h"
 #include "utf8.h"
 
 int hargs_add(struct json_object *args, const char *key, struct json_object *value)
@@ -170,17 +171,17 @@ int hargs_add_json_body(struct json_object *args, const char *body, size_t len, 
 	/* raw bytes are copied into strings as they are: \u escapes always give valid UTF-8 */
 	if (!utf8_valid(body, len))
 		return -EILSEQ;
-	tok = json_tokener_new();
+	/* the thread's, kept (jtok.h) */
+	tok = jtok_get(JSON_TOKENER_DEFAULT_DEPTH);
 	if (!tok)
 		return -ENOMEM;
 	/*
 	 * Parsing includes the terminating NUL so that a top-level number
 	 * ends; anything but blanks after the value is an error.
 	 */
-	obj = json_tokener_parse_ex(tok, body, (int)len + 1);
+	obj = jtok_parse_ex(tok, body, (int)len + 1);
 	err = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
 	if (err != json_tokener_success) {
 		json_object_put(obj);
 		if (reason)

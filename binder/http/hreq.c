@@ -432,9 +432,16 @@ enum MHD_Result hreq_begin(struct hsrv *hsrv, struct MHD_Connection *con, const 
 	memcpy(h->names + api_len + 1, verb, verb_len);
 	h->names[api_len + 1 + verb_len] = 0;
 
-	/* query args first: body args are merged after them */
-	h->args = json_object_new_object();
-	rc = h->args ? hargs_add_query(h->args, con) : -ENOMEM;
+	/*
+	 * Query args first: body args (POST only) are merged after them.
+	 * Neither: no object, one is made if the verb asks (xreq_args).
+	 */
+	rc = 0;
+	if (MHD_get_connection_values_n(con, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0
+	    || !strcmp(method, MHD_HTTP_METHOD_POST)) {
+		h->args = json_object_new_object();
+		rc = h->args ? hargs_add_query(h->args, con) : -ENOMEM;
+	}
 	if (rc == -EILSEQ || !utf8_valid_str(h->names) || !utf8_valid_str(h->names + api_len + 1)) {
 		code = MHD_HTTP_BAD_REQUEST;
 		snprintf(h->body.reason, sizeof h->body.reason, "invalid UTF-8 in the URL");

@@ -10,6 +10,7 @@
 
 #include "jbuf.h"
 #include "json1.h"
+#include "jtok.h"
 
 void json1_msg_clear(struct json1_msg *msg)
 {
@@ -36,7 +37,7 @@ static struct json_object *parse_array(struct json_tokener *tok, const char *tex
 		return NULL;
 	}
 	json_tokener_reset(tok);
-	root = json_tokener_parse_ex(tok, text, (int)len);
+	root = jtok_parse_ex(tok, text, (int)len);
 	if (json_tokener_get_error(tok) != json_tokener_success) {
 		json_object_put(root);
 		*why = json_tokener_get_error(tok) == json_tokener_continue ? "incomplete JSON" : "invalid JSON";

@@ -93,6 +93,18 @@ static void api_call(void *closure, struct xreq *x)
 		check_not_shared(res, 0);
 		json_object_put(res);
 		xreq_reply(x, rc ? "failed" : NULL, NULL, NULL);
+	} else if (!strcmp(x->verb, "args")) {
+		/* none given: a lookup finds nothing, the binding gets one empty object, always the same */
+		struct afb_arg a = xreq_get(x, "a");
+		struct json_object *args = xreq_json(x);
+
+		CHECK(a.value == NULL);
+		CHECK(json_object_is_type(args, json_type_object));
+		CHECK_INT(json_object_object_length(args), 0);
+		CHECK(xreq_json(x) == args && xreq_args(x) == args);
+		json_object_object_add(args, "seen", json_object_new_int(7));
+		CHECK_STR(xreq_get(x, "seen").value, "7");
+		xreq_reply(x, NULL, NULL, json_object_get(args));
 	} else if (!strcmp(x->verb, "subfail")) {
 		int rc = xreq_subcall_sync(x, "nope", "ok", NULL, &res);
 		xreq_reply(x, rc ? "failed" : NULL, NULL, res);
@@ -133,6 +145,40 @@ static void expect(struct session *s, const char *verb, const char *token, const
 	free(t);
 }
 
+/* the arguments made by threads asking at once: all get the same object */
+static struct xreq *race_x;
+static atomic_int race_go;
+
+static void *race_args(void *arg)
+{
+	while (!atomic_load(&race_go))
+		;
+	return xreq_args(race_x);
+}
+
+static void check_args_race(void)
+{
+	struct treq *t = calloc(1, sizeof *t);
+	pthread_t th[4];
+	void *got[4];
+	int i;
+
+	xreq_init(&t->xreq, &t_itf, NULL, NULL, "fake", "race", NULL);
+	race_x = &t->xreq;
+	for (i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, race_args, NULL);
+	atomic_store(&race_go, 1);
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], &got[i]);
+	CHECK(got[0] != NULL);
+	for (i = 1; i < 4; i++)
+		CHECK(got[i] == got[0]);
+	xreq_reply(&t->xreq, NULL, NULL, NULL);
+	xreq_unref(&t->xreq);
+	CHECK_INT(atomic_load(&t->destroyed), 1);
+	free(t);
+}
+
 int main(void)
 {
 	struct session *s;
@@ -158,6 +204,8 @@ int main(void)
 	expect(s, "loa1", "tok", "success", NULL);
 	expect(s, "sub", NULL, "success", "\"response\":42");
 	expect(s, "subfail", NULL, "failed", "unknown-api");
+	expect(s, "args", NULL, "success", "\"response\":{\"seen\":7}");
+	check_args_race();
 	/* the replies of synchronous calls are the waiter's own, whatever the callee keeps */
 	kept = json_tokener_parse("{\"k\":\"v\"}");
 	expect(s, "subkeep", NULL, "success", NULL);
