@@ -6,7 +6,9 @@
  * 256 keep-alive connections keep the daemon busy, a new connection is
  * accepted and answered at once (it waited 1 to 3 s for its accept: an
  * sd-event defer source re-armed at every turn went before the listening
- * socket).
+ * socket), and so is a call on a WebSocket (the worst of 20 waited 0.3 to
+ * 2 s: the defer source, MHD's kick, went before the WebSocket too) and
+ * a call replied from another thread (through the loop's wake-up).
  * Behaviour only: the speed is measured by scripts/bench scale.
  */
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -25,11 +28,13 @@
 #include "afbtest.h"
 
 #define CONNS 1000
+#define TOKEN "scale-token"	/* the initial token (a WebSocket needs it) */
 #define CALLS 5
 
 struct conn {
 	int fd;
 	int index;
+	int probe;		/* ECHO, TIMER or WS: see beside_busy */
 	int sent, done, errors;
 	char buf[4096];
 	size_t len;
@@ -64,16 +69,61 @@ static int connect_to(int port)
 	return fd;
 }
 
+enum { ECHO, TIMER, WS };
+
+/* A masked text frame (RFC 6455) of 'text' (< 126 bytes) in 'out'; returns its size. */
+static int ws_frame(char *out, const char *text)
+{
+	static const unsigned char mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+	int i, n = (int)strlen(text);
+
+	out[0] = (char)0x81;
+	out[1] = (char)(0x80 | n);
+	memcpy(out + 2, mask, 4);
+	for (i = 0; i < n; i++)
+		out[6 + i] = (char)(text[i] ^ mask[i % 4]);
+	return 6 + n;
+}
+
 static void send_call(struct conn *c)
 {
 	char req[512];
-	int n = snprintf(req, sizeof req,
-			 "GET /api/hello/echo?c=%d&k=%d HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s\r\n",
-			 c->index, c->sent, uuid ? "x-afb-uuid: " : "", uuid ? uuid : "", uuid ? "\r\n" : "");
+	int n = c->probe == WS ? ws_frame(req, "[2,\"1\",\"hello/ping\",null]")
+		: c->probe == TIMER ? snprintf(req, sizeof req,
+				    "GET /api/hello/timer?ms=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s\r\n",
+				    uuid ? "x-afb-uuid: " : "", uuid ? uuid : "", uuid ? "\r\n" : "")
+			 : snprintf(req, sizeof req,
+				    "GET /api/hello/echo?c=%d&k=%d HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s\r\n",
+				    c->index, c->sent, uuid ? "x-afb-uuid: " : "", uuid ? uuid : "", uuid ? "\r\n" : "");
 
 	if (send(c->fd, req, (size_t)n, MSG_NOSIGNAL) != n)
 		afbt_fail("send on connection %d: %s", c->index, strerror(errno));
 	c->sent++;
+}
+
+/* One whole WebSocket message (a reply to hello/ping) in c->buf: checks it and removes it. */
+static int take_ws_message(struct conn *c)
+{
+	const unsigned char *b = (const unsigned char *)c->buf;
+	size_t head = 2, len;
+
+	if (c->len < 2)
+		return 0;
+	len = b[1] & 0x7f;
+	if (len == 126) {
+		if (c->len < 4)
+			return 0;
+		len = (size_t)b[2] << 8 | b[3];
+		head = 4;
+	}
+	if (c->len < head + len)
+		return 0;
+	if (b[0] != 0x81 || (b[1] & 0x80) || len == 127 || !memmem(c->buf + head, len, "\"pong\"", 6))
+		c->errors++;
+	c->done++;
+	memmove(c->buf, c->buf + head + len, c->len - head - len);
+	c->len -= head + len;
+	return 1;
 }
 
 /* One whole response in c->buf: checks it and removes it. 1 when one was there. */
@@ -82,6 +132,8 @@ static int take_response(struct conn *c)
 	char *end = memmem(c->buf, c->len, "\r\n\r\n", 4), *cl, expected[64];
 	size_t head, body;
 
+	if (c->probe == WS)
+		return take_ws_message(c);
 	if (!end)
 		return 0;
 	head = (size_t)(end - c->buf) + 4;
@@ -95,7 +147,10 @@ static int take_response(struct conn *c)
 	body = strtoul(cl + 16, NULL, 10);
 	if (c->len < head + body)
 		return 0;
-	snprintf(expected, sizeof expected, "{\"c\":\"%d\",\"k\":\"%d\"}", c->index, c->done);
+	if (c->probe == TIMER)
+		snprintf(expected, sizeof expected, "\"timer expired\"");
+	else
+		snprintf(expected, sizeof expected, "{\"c\":\"%d\",\"k\":\"%d\"}", c->index, c->done);
 	if (strncmp(c->buf, "HTTP/1.1 200", 12) || !memmem(c->buf + head, body, expected, strlen(expected)))
 		c->errors++;
 	c->done++;
@@ -112,6 +167,33 @@ static void open_conn(int ep, struct conn *c, int index)
 	c->index = index;
 	c->fd = connect_to(daemon_->port);
 	epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+/* Upgrades the connection 'c' to x-afb-ws-json1 (before it is watched). */
+static void upgrade(struct conn *c)
+{
+	static const char req[] = "GET /api?token=" TOKEN " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+				  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+				  "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: x-afb-ws-json1\r\n\r\n";
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	double end = afbt_now() + 10;
+	char *head_end = NULL;
+	ssize_t r;
+
+	if (send(c->fd, req, sizeof req - 1, MSG_NOSIGNAL) != (ssize_t)sizeof req - 1)
+		afbt_fail("send of the upgrade: %s", strerror(errno));
+	while (!head_end && afbt_now() < end && poll(&pfd, 1, 100) >= 0) {
+		r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len - 1, 0);
+		if (r == 0 || (r < 0 && errno != EAGAIN))
+			afbt_fail("upgrade: connection closed");
+		if (r > 0)
+			c->len += (size_t)r;
+		head_end = memmem(c->buf, c->len, "\r\n\r\n", 4);
+	}
+	if (!head_end || strncmp(c->buf, "HTTP/1.1 101", 12))
+		afbt_fail("upgrade refused: %.*s", (int)c->len, c->buf);
+	c->len -= (size_t)(head_end + 4 - c->buf);
+	memmove(c->buf, head_end + 4, c->len);
 }
 
 /* Reads what arrived on 'c': 0 when nothing did. A closed connection fails the test. */
@@ -173,24 +255,41 @@ static void t_keepalive(void)
 #define BUSY 256
 #define NEWCOMERS 10
 
-static void t_newcomers(void)
+/*
+ * While BUSY keep-alive connections call hello/echo back to back, one call
+ * every 200 ms on each of 'count' other connections: each must be
+ * answered within 'limit' seconds. 'fresh': each of them connects just
+ * before its call (else they are all connected before the load starts).
+ * 'probe': what they call: hello/echo (ECHO), hello/timer, replied from
+ * a thread of its own (TIMER), or hello/ping on a WebSocket (WS).
+ */
+static void beside_busy(int fresh, int probe, double limit, int count)
 {
-	struct conn *conns = calloc(BUSY + NEWCOMERS, sizeof *conns), *c;
+	struct conn *conns = calloc(BUSY + count, sizeof *conns), *c;
 	struct epoll_event evs[256];
 	int ep = epoll_create1(EPOLL_CLOEXEC), i, n, k, started = 0, answered = 0, errors = 0;
-	double start[NEWCOMERS], worst = 0, next, end;
+	double *start = calloc((size_t)count, sizeof *start), worst = 0, next, end;
 
+	for (i = BUSY; i < BUSY + count; i++) {
+		conns[i].probe = probe;
+		if (fresh)
+			continue;
+		open_conn(ep, &conns[i], i);
+		if (probe == WS)
+			upgrade(&conns[i]);
+	}
 	for (i = 0; i < BUSY; i++) {
 		open_conn(ep, &conns[i], i);
 		send_call(&conns[i]);
 	}
 	next = afbt_now() + 0.5;
 	end = afbt_now() + 60;
-	while (answered < NEWCOMERS && afbt_now() < end) {
-		if (started < NEWCOMERS && afbt_now() >= next) {
-			/* one call on a new connection, every 200 ms, beside the busy ones */
+	while (answered < count && afbt_now() < end) {
+		if (started < count && afbt_now() >= next) {
+			/* one call every 200 ms, beside the busy connections */
 			c = &conns[BUSY + started];
-			open_conn(ep, c, BUSY + started);
+			if (fresh)
+				open_conn(ep, c, BUSY + started);
 			start[started++] = afbt_now();
 			send_call(c);
 			next = afbt_now() + 0.2;
@@ -211,16 +310,34 @@ static void t_newcomers(void)
 			}
 		}
 	}
-	for (i = 0; i < BUSY + started; i++) {
+	for (i = 0; i < BUSY + count; i++) {
 		errors += conns[i].errors;
-		close(conns[i].fd);
+		if (i < BUSY + started || !fresh)
+			close(conns[i].fd);
 	}
 	close(ep);
 	free(conns);
-	afbt_note("%d new connections answered of %d, the slowest in %.3f s", answered, NEWCOMERS, worst);
+	free(start);
+	afbt_note("%d calls answered of %d, the slowest in %.3f s", answered, count, worst);
 	CHECK_EQ(errors, 0);
-	CHECK_EQ(answered, NEWCOMERS);
-	CHECK(worst < 1.0);
+	CHECK_EQ(answered, count);
+	CHECK(worst < limit);
+}
+
+static void t_newcomers(void)
+{
+	beside_busy(1, ECHO, 1.0, NEWCOMERS);
+}
+
+static void t_websocket(void)
+{
+	beside_busy(0, WS, 0.5, 2 * NEWCOMERS);
+}
+
+/* replied from another thread: the reply is posted to the loop, which an eventfd wakes */
+static void t_thread_replies(void)
+{
+	beside_busy(0, TIMER, 1.0, NEWCOMERS);
 }
 
 static void t_released(void)
@@ -244,13 +361,16 @@ int main(int argc, char **argv)
 
 	afbt_init(argc, argv);
 	afbt_raise_nofile(CONNS + 256);
-	daemon_ = afbt_daemon_start("--binding", afbt_binding("hello"), "--http-max-per-address", "0", NULL);
+	daemon_ = afbt_daemon_start("--binding", afbt_binding("hello"), "--http-max-per-address", "0", "--token", TOKEN,
+				     NULL);
 	/* one session for every call, when the daemon makes one for hello/ping */
 	resp = afbt_get(daemon_, NULL, "/api/hello/ping");
 	CHECK_REPLY(resp, 200, "success");
 	uuid = afbt_jstr(resp, "request.uuid");
 	afbt_run("keepalive", t_keepalive);
 	afbt_run("newcomers", t_newcomers);
+	afbt_run("websocket", t_websocket);
+	afbt_run("thread-replies", t_thread_replies);
 	afbt_run("released", t_released);
 	afbt_run("stop", t_stop);
 	return afbt_done();

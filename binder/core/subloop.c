@@ -8,8 +8,16 @@
  * found); when the nested epoll fd becomes readable, or when the prepare
  * found work already pending, the nested loop is waited for without
  * blocking and dispatched, under the fault guard.
+ *
+ * Work found pending by the prepare runs as soon work of the daemon's
+ * loop (mainloop.h), not from a defer source: a binding's defer source
+ * that re-arms itself keeps its nested loop always pending, and a defer
+ * source of the daemon's loop enabled at every turn would go before all
+ * the daemon's other sources (test unit-subloop). As soon work, it runs
+ * once per turn, beside the source that turn dispatched.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fault.h"
@@ -20,7 +28,7 @@
 struct subloop {
 	sd_event *event;		/* the nested loop */
 	sd_event_source *io;		/* its epoll fd, in the daemon's loop */
-	sd_event_source *defer;		/* work found pending by the prepare */
+	struct mainloop_soon soon;	/* work found pending by the prepare */
 	const struct fault_site *site;
 	int dead;			/* a callback faulted: never dispatched again */
 	int rc;
@@ -55,7 +63,7 @@ static void run(struct subloop *sl)
 		/* sd-event was left inside its dispatch: this loop can't run again */
 		sl->dead = 1;
 		sd_event_source_set_enabled(sl->io, SD_EVENT_OFF);
-		sd_event_source_set_enabled(sl->defer, SD_EVENT_OFF);
+		mainloop_soon_cancel(&sl->soon);
 		LOGE("binding %s: its event loop sources are stopped after the fault", sl->site->binding);
 	}
 }
@@ -66,13 +74,9 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	return 0;
 }
 
-static int on_defer(sd_event_source *s, void *userdata)
+static void on_soon(struct mainloop_soon *soon)
 {
-	struct subloop *sl = userdata;
-
-	sd_event_source_set_enabled(sl->defer, SD_EVENT_OFF);
-	run(sl);
-	return 0;
+	run((struct subloop *)((char *)soon - offsetof(struct subloop, soon)));
 }
 
 /* Before the daemon's loop polls: arms the nested one. */
@@ -89,8 +93,9 @@ static int on_prepare(sd_event_source *s, void *userdata)
 	if (sl->dead || sd_event_get_state(sl->event) != SD_EVENT_INITIAL)
 		return 0;
 	rc = sd_event_prepare(sl->event);
+	/* the daemon's loop does not block while soon work is armed */
 	if (rc > 0)
-		sd_event_source_set_enabled(sl->defer, SD_EVENT_ONESHOT);
+		mainloop_soon(&sl->soon);
 	return 0;
 }
 
@@ -103,15 +108,12 @@ int subloop_new(struct subloop **out, const struct fault_site *site)
 	if (!sl)
 		return -ENOMEM;
 	sl->site = site;
+	mainloop_soon_init(&sl->soon, on_soon);
 	rc = sd_event_new(&sl->event);
 	if (rc >= 0)
 		rc = sd_event_add_io(mainloop_event(), &sl->io, sd_event_get_fd(sl->event), EPOLLIN, on_io, sl);
 	if (rc >= 0)
 		rc = sd_event_source_set_prepare(sl->io, on_prepare);
-	if (rc >= 0)
-		rc = sd_event_add_defer(mainloop_event(), &sl->defer, on_defer, sl);
-	if (rc >= 0)
-		rc = sd_event_source_set_enabled(sl->defer, SD_EVENT_OFF);
 	if (rc < 0) {
 		subloop_free(sl);
 		return rc;
@@ -130,7 +132,7 @@ void subloop_free(struct subloop *sl)
 	if (!sl)
 		return;
 	sd_event_source_disable_unref(sl->io);
-	sd_event_source_disable_unref(sl->defer);
+	mainloop_soon_cancel(&sl->soon);
 	sd_event_unref(sl->event);
 	free(sl);
 }

@@ -52,6 +52,8 @@ struct hconn {
 	unsigned mhd: 1;		/* MHD has the connection */
 	unsigned kept: 1;		/* an upgraded connection holds this slot */
 	unsigned killed: 1;		/* shut down by us */
+	unsigned relayed: 1;		/* upgraded, relayed by MHD through TLS (hgate.relays) */
+	unsigned given_back: 1;		/* of them, released by its user (hgate.given_back) */
 };
 
 char hconn_too_many_args_marker;
@@ -461,6 +463,14 @@ void hconn_on_notify(void *cls, struct MHD_Connection *con, void **socket_contex
 	if (!c)
 		return;
 	c->mhd = 0;
+	if (c->relayed) {
+		c->relayed = 0;
+		g->relays--;
+	}
+	if (c->given_back) {
+		c->given_back = 0;
+		g->given_back--;
+	}
 	peer_unref(c->peer);
 	c->peer = NULL;
 	if (c->kept)
@@ -530,6 +540,10 @@ struct hsrv_slot *hsrv_slot_keep(struct hsrv *hsrv, struct MHD_Connection *con)
 		return NULL;
 	wait_remove(&hsrv->gate, c);
 	c->kept = 1;
+	if (hsrv_is_tls(hsrv) && !c->relayed) {
+		c->relayed = 1;
+		hsrv->gate.relays++;
+	}
 	return (struct hsrv_slot *)c;
 }
 
@@ -540,8 +554,13 @@ void hsrv_slot_release(struct hsrv_slot *slot)
 	if (!c)
 		return;
 	c->kept = 0;
-	if (!c->mhd)
+	if (!c->mhd) {
 		release(&c->hsrv->gate, c);
+	} else if (c->relayed && !c->given_back) {
+		/* MHD still relays it (TLS): hsrv.c runs MHD until MHD closes it */
+		c->given_back = 1;
+		c->hsrv->gate.given_back++;
+	}
 }
 
 /* ---- setup ---- */
@@ -675,11 +694,10 @@ int hconn_listen(struct hsrv *hsrv)
 		rc = sd_event_add_time(mainloop_event(), &g->deadline, CLOCK_MONOTONIC, UINT64_MAX, 100000,
 				       on_deadline, hsrv);
 	/*
-	 * Before the other sources: MHD's kick (hsrv.c) is a defer source,
-	 * and sd-event runs an enabled defer source before every other source
-	 * of its priority (see mainloop.h). Under load it is enabled at every
-	 * turn: a new connection then waited 1 to 3 s for its accept, and the
-	 * header deadlines were not enforced meanwhile.
+	 * Before the other sources: a new connection is accepted, and the
+	 * header deadlines enforced, whatever the load of the established
+	 * connections. (When MHD's kick was a defer source, re-armed at every
+	 * turn under load, a new connection waited 1 to 3 s for its accept.)
 	 */
 	if (rc >= 0)
 		rc = sd_event_source_set_priority(g->listen, SD_EVENT_PRIORITY_IMPORTANT);

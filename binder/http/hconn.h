@@ -46,6 +46,8 @@ struct hgate {
 	unsigned max_args;		/* query arguments of one request */
 	unsigned total;			/* connections counted */
 	unsigned dying;			/* of them, shut down by us, not yet closed by MHD */
+	unsigned relays;		/* upgraded ones that MHD relays through TLS (until MHD closes them) */
+	unsigned given_back;		/* of them, released by their user */
 	unsigned peak;			/* most connections at once since the last time there was none */
 	unsigned refused;		/* since start (logs, tests) */
 	unsigned evicted;		/* idem */

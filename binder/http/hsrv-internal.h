@@ -10,6 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "hsrv.h"
+#include "mainloop.h"
 #include "hconn.h"
 
 /*
@@ -20,6 +21,10 @@
  */
 #define HSRV_POOL_SIZE (40 * 1024)
 #define HSRV_POOL_INCREMENT 4096
+/* while a closed TLS relay waits for MHD to close it: the longest wait between two MHD_run (hsrv.c) */
+#define HSRV_RELAY_POLL_MS 20
+/* MHD_run of one kick at most, while TLS relays are open (MHD 0.9.75 relays 4 bytes per run, hsrv.c); else 2 */
+#define HSRV_RELAY_RUNS 8
 /* query arguments of one request: more would exhaust the pool (414 beyond) */
 #define HSRV_MAX_ARGS 400
 
@@ -31,7 +36,7 @@ struct hsrv {
 	struct MHD_Daemon *daemon;
 	sd_event_source *io;		/* MHD's epoll fd */
 	sd_event_source *timer;		/* MHD_get_timeout */
-	sd_event_source *kick;		/* runs MHD once after resumes (defer) */
+	struct mainloop_soon kick;	/* runs MHD once more soon (soon work) */
 	struct hsrv_options options;	/* a copy; the strings are borrowed */
 	struct apiset *apiset;		/* borrowed */
 	char *rootapi;			/* "/api": leading '/', no trailing '/' ("" for "/") */
@@ -55,7 +60,7 @@ struct hsrv {
 /* Runs MHD now (or soon, when called from inside MHD). */
 void hsrv_run_now(struct hsrv *hsrv);
 
-/* Asks for one MHD_run at the next loop iteration. */
+/* Asks for MHD_run soon: in this turn of the loop, or the next one (soon work, mainloop.h). */
 void hsrv_kick(struct hsrv *hsrv);
 
 /*

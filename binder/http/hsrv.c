@@ -4,15 +4,29 @@
  * thread of its own, driven by the sd-event loop (main thread):
  *  - MHD's epoll fd is one io source: readable means "call MHD_run";
  *  - after each MHD_run a timer is set from MHD_get_timeout (connection
- *    timeouts); "run again at once" goes to a defer source instead. It
- *    is not soon work of the loop (mainloop.h): with it, WebSockets over
- *    TLS were relayed by MHD 8 bytes per MHD_run (MHD 0.9.75 gives the
- *    relay what is left of the connection's pool at the upgrade: nothing,
- *    in that order of events; why is not understood yet). Being a defer
- *    source, it goes before the other sources of its priority while it
- *    is re-armed: the listening socket and the header deadlines have a
- *    higher priority (hconn.c);
- *  - a reply resumes its connection and runs MHD right away (hreq.c).
+ *    timeouts); "run again at once" is the kick, soon work of the loop
+ *    (mainloop.h): it runs once per turn, beside the source the turn
+ *    dispatched (a defer source, as it was, went before every other
+ *    source while it was re-armed, and it is at every turn under load);
+ *  - a reply resumes its connection and kicks MHD (hreq.c).
+ * WebSockets over TLS (wss), with libmicrohttpd 0.9.75 (Debian 12): MHD
+ * relays the upgraded connection through the TLS session over a socket
+ * pair, with buffers taken from what is free in the connection's memory
+ * pool at the upgrade. Nothing is ever free then: the reply's headers
+ * were built in a write buffer grown over the whole free pool, and 0.9.75
+ * does not release it before the upgrade (later releases do). So the
+ * relay always gets MHD's 8-byte emergency buffer: 4 bytes each way per
+ * MHD_run, and its speed is the number of MHD_run. A kick runs MHD up to
+ * HSRV_RELAY_RUNS times while such relays are open and MHD says it has
+ * work left (2 otherwise). The defer source was as fast only because it
+ * ran MHD again before anything else at every turn.
+ * Also 0.9.75: when a relay that its user closed ends, MHD resumes the
+ * connection itself, and nothing tells us (MHD drops its wake-up channel
+ * when it has no thread; MHD_get_timeout does not count resumes): only
+ * the next MHD_run closes the socket. run_more makes that run (see there).
+ * As soon work, without it, a wss client waited for its close until its
+ * own timeout (10 s); the defer source got that run by chance (its io
+ * event, left pending while the defer went first, made one more run).
  * All of it runs on the thread that currently runs the loop, one at a
  * time; MHD is never entered from elsewhere.
  * Routing (first call of the access handler), by decreasing priority:
@@ -22,6 +36,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -114,10 +129,11 @@ enum MHD_Result hsrv_queue_refusal(struct hsrv *hsrv, struct MHD_Connection *con
 
 /*
  * Makes sure MHD runs again within what MHD_get_timeout asks. "Now" (work
- * left in MHD's buffers) goes to the defer source, which costs no system
- * call. A deadline only moves the timer earlier: firing too soon is
- * harmless (MHD_run finds nothing to do) and it saves re-arming the
- * timerfd on every request, as the idle deadline moves with each one.
+ * left in MHD's buffers) goes to the kick, which costs no system call. A
+ * deadline only moves the timer earlier: firing too soon is harmless
+ * (MHD_run finds nothing to do) and it saves re-arming the timerfd on
+ * every request, as the idle deadline moves with each one. While closed
+ * TLS relays wait for MHD to close them, no later than HSRV_RELAY_POLL_MS.
  */
 static void rearm_timer(struct hsrv *hsrv)
 {
@@ -126,11 +142,16 @@ static void rearm_timer(struct hsrv *hsrv)
 	int enabled = 0;
 
 	if (MHD_get_timeout(hsrv->daemon, &ms) != MHD_YES)
-		return;
+		ms = ULLONG_MAX;	/* no deadline */
 	if (ms == 0) {
 		hsrv_kick(hsrv);
 		return;
 	}
+	/* a closed TLS relay may end between two runs (run_more): look again soon */
+	if (hsrv->gate.given_back && ms > HSRV_RELAY_POLL_MS)
+		ms = HSRV_RELAY_POLL_MS;
+	if (ms == ULLONG_MAX)
+		return;
 	sd_event_now(mainloop_event(), CLOCK_MONOTONIC, &now);
 	when = now + (uint64_t)ms * 1000;
 	sd_event_source_get_enabled(hsrv->timer, &enabled);
@@ -146,11 +167,13 @@ static void rearm_timer(struct hsrv *hsrv)
  * request, until a read finds nothing): the kick of replies delivered
  * then costs one loop round instead of two. Not for a run woken by input:
  * a request dispatched there is not replied yet, and a second run would
- * suspend its connection.
+ * suspend its connection. Up to HSRV_RELAY_RUNS while TLS relays are open
+ * (4 bytes each way per run, see the top).
  */
 static void run_more(struct hsrv *hsrv, int again)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
+	unsigned runs;
 
 	/* MHD_run is not re-entrant: a nested request waits for the kick */
 	if (hsrv->running) {
@@ -158,9 +181,20 @@ static void run_more(struct hsrv *hsrv, int again)
 		return;
 	}
 	hsrv->running = 1;
-	sd_event_source_set_enabled(hsrv->kick, SD_EVENT_OFF);
+	mainloop_soon_cancel(&hsrv->kick);
 	MHD_run(hsrv->daemon);
-	if (again && MHD_get_timeout(hsrv->daemon, &ms) == MHD_YES && ms == 0)
+	runs = again ? (hsrv->gate.relays ? HSRV_RELAY_RUNS : 2) : 1;
+	while (--runs && MHD_get_timeout(hsrv->daemon, &ms) == MHD_YES && ms == 0)
+		MHD_run(hsrv->daemon);
+	/*
+	 * A TLS relay that its user closed may have ended in these runs, and
+	 * MHD then resumed its connection without telling anyone (see the
+	 * top): the next run closes the socket. That run is this one. Not
+	 * when MHD has work left: the kick follows, and this run could be the
+	 * one that ends the relay. The end may still come between two runs
+	 * (input arriving meanwhile): rearm_timer looks again soon.
+	 */
+	if (hsrv->gate.given_back && (MHD_get_timeout(hsrv->daemon, &ms) != MHD_YES || ms != 0))
 		MHD_run(hsrv->daemon);
 	hsrv->running = 0;
 	rearm_timer(hsrv);
@@ -178,7 +212,7 @@ void hsrv_run_now(struct hsrv *hsrv)
 
 void hsrv_kick(struct hsrv *hsrv)
 {
-	sd_event_source_set_enabled(hsrv->kick, SD_EVENT_ONESHOT);
+	mainloop_soon(&hsrv->kick);
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -193,10 +227,9 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int on_kick(sd_event_source *s, void *userdata)
+static void on_kick(struct mainloop_soon *soon)
 {
-	run_more(userdata, 1);
-	return 0;
+	run_more((struct hsrv *)((char *)soon - offsetof(struct hsrv, kick)), 1);
 }
 
 /* ---- MHD callbacks ---- */
@@ -598,6 +631,7 @@ int hsrv_new(struct hsrv **out, const struct hsrv_options *options, struct apise
 	hsrv->options = *options;
 	hsrv->apiset = apiset;
 	hsrv->gate.fd = -1;
+	mainloop_soon_init(&hsrv->kick, on_kick);
 	hconn_set_limits(hsrv);
 	n = 0;
 	if (!options->no_web_client)
@@ -624,11 +658,8 @@ int hsrv_new(struct hsrv **out, const struct hsrv_options *options, struct apise
 	rc = sd_event_add_io(ev, &hsrv->io, info->epoll_fd, EPOLLIN, on_io, hsrv);
 	if (rc >= 0)
 		rc = sd_event_add_time(ev, &hsrv->timer, CLOCK_MONOTONIC, 0, 1, on_timer, hsrv);
-	if (rc >= 0)
-		rc = sd_event_add_defer(ev, &hsrv->kick, on_kick, hsrv);
 	if (rc < 0)
 		goto error;
-	sd_event_source_set_enabled(hsrv->kick, SD_EVENT_OFF);
 	rearm_timer(hsrv);
 	LOGN("http: listening%s on %s port %d, api at %s/", options->https ? " (TLS)" : "",
 	     options->listen_fd >= 0 ? "the socket passed by systemd," : options->interface ? options->interface : "*",
@@ -655,7 +686,7 @@ void hsrv_free(struct hsrv *hsrv)
 	hconn_stop(hsrv);
 	sd_event_source_disable_unref(hsrv->io);
 	sd_event_source_disable_unref(hsrv->timer);
-	sd_event_source_disable_unref(hsrv->kick);
+	mainloop_soon_cancel(&hsrv->kick);
 	files_root_free(hsrv->aliases);
 	files_root_free(hsrv->roothttp);
 	free(hsrv->rootapi);

@@ -72,7 +72,11 @@ int hsrv_port(struct hsrv *hsrv);
  */
 struct hsrv_slot;
 struct hsrv_slot *hsrv_slot_keep(struct hsrv *hsrv, struct MHD_Connection *con);
-/* Releases the slot (NULL accepted); before hsrv_free. */
+/*
+ * Releases the slot (NULL accepted); before hsrv_free. With TLS, after
+ * MHD_upgrade_action(CLOSE): the slot then lasts until MHD closes the
+ * connection, and hsrv runs MHD until it does (hsrv.c).
+ */
 void hsrv_slot_release(struct hsrv_slot *slot);
 
 /* Counters of the admission of connections (tests, monitoring). */
