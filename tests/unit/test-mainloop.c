@@ -28,14 +28,6 @@
 #include "mainloop.h"
 #include "unit.h"
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- order ---- */
 
 static int order[100], order_n;
@@ -148,14 +140,14 @@ static int on_input(sd_event_source *s, int fd, uint32_t revents, void *userdata
 	char c;
 
 	if (read(fd, &c, 1) == 1)
-		atomic_store(&served_at, now_ms());
+		atomic_store(&served_at, unit_now_ms());
 	return 0;
 }
 
 static void sleeping_job(int signum, void *arg)
 {
 	usleep(400000);
-	atomic_store(&job_end, now_ms());
+	atomic_store(&job_end, unit_now_ms());
 }
 
 static void start_sleeping_job(void *arg)
@@ -240,10 +232,7 @@ static void *loop_thread(void *arg)
 
 static void wait_flag(void)
 {
-	int64_t end = now_ms() + 10000;
-
-	while (!flag_set(NULL) && now_ms() < end)
-		usleep(1000);
+	UNIT_WAIT(flag_set(NULL), 10000);
 }
 
 /* ---- the watchdog at rest ---- */
@@ -351,12 +340,12 @@ int main(void)
 
 	/* the blocking job: its posts run meanwhile (not 5 s later) */
 	atomic_store(&flag, 0);
-	start = now_ms();
+	start = unit_now_ms();
 	mainloop_post(start_blocking_job, NULL);
 	wait_flag();
 	CHECK(flag_set(NULL));
 	CHECK_INT(job_saw, 2);
-	CHECK(now_ms() - start < 2000);
+	CHECK(unit_now_ms() - start < 2000);
 
 	/* posted by a dispatch: run before the loop prepares its next wait (no eventfd round) */
 	atomic_store(&flag, 0);
@@ -384,25 +373,23 @@ int main(void)
 	/* soon work re-armed at every turn: an input is still served at once */
 	atomic_store(&flag, 0);
 	mainloop_post(start_spin, NULL);
-	start = now_ms();
-	while (atomic_load(&spin_runs) < 1000 && now_ms() - start < 5000)
-		usleep(1000);
+	start = unit_now_ms();
+	UNIT_WAIT(atomic_load(&spin_runs) >= 1000, 5000);
 	CHECK(atomic_load(&spin_runs) >= 1000);
-	start = now_ms();
+	start = unit_now_ms();
 	CHECK_INT(write(fds3[1], "x", 1), 1);
 	wait_flag();
 	CHECK(flag_set(NULL));
-	CHECK(now_ms() - start < 1000);
+	CHECK(unit_now_ms() - start < 1000);
 	CHECK(atomic_load(&spin_at_input) >= 1000);
 
 	/* idle long enough for the watchdog to sleep, then a job that blocks */
 	usleep(300000);
 	mainloop_post(start_sleeping_job, NULL);
 	usleep(50000);
-	start = now_ms();
+	start = unit_now_ms();
 	CHECK_INT(write(fds2[1], "x", 1), 1);
-	while (!atomic_load(&job_end) && now_ms() - start < 5000)
-		usleep(1000);
+	UNIT_WAIT(atomic_load(&job_end), 5000);
 	CHECK(atomic_load(&served_at) != 0);
 	/* taken over after ~1 ms: served long before the job's end (400 ms after its start) */
 	CHECK(atomic_load(&served_at) < atomic_load(&job_end) - 100);

@@ -13,20 +13,12 @@
 #include "memtrim.h"
 #include "unit.h"
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Runs the loop for 'ms' milliseconds. */
 static void run_for(int ms)
 {
-	int64_t end = now_ms() + ms;
+	int64_t end = unit_now_ms() + ms;
 
-	while (now_ms() < end)
+	while (unit_now_ms() < end)
 		sd_event_run(mainloop_event(), 10000);
 }
 

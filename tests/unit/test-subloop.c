@@ -23,14 +23,6 @@
 static const struct fault_site site = { "test-subloop", "test" };
 static atomic_int spins, spins_at_input, stop, input_served;
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* the binding's work: never done */
 static int on_spin(sd_event_source *s, void *userdata)
 {
@@ -91,18 +83,16 @@ int main(void)
 	CHECK_INT(jobs_start(2, 100), 0);
 	pthread_create(&th, NULL, loop_thread, NULL);
 
-	start = now_ms();
-	while (atomic_load(&spins) < 1000 && now_ms() - start < 5000)
-		usleep(1000);
+	start = unit_now_ms();
+	UNIT_WAIT(atomic_load(&spins) >= 1000, 5000);
 	CHECK(atomic_load(&spins) >= 1000);
 
 	/* served at once, while the binding's work goes on */
-	start = now_ms();
+	start = unit_now_ms();
 	CHECK_INT(write(fds[1], "x", 1), 1);
-	while (!atomic_load(&input_served) && now_ms() - start < 5000)
-		usleep(1000);
+	UNIT_WAIT(atomic_load(&input_served), 5000);
 	CHECK(atomic_load(&input_served));
-	CHECK(now_ms() - start < 1000);
+	CHECK(unit_now_ms() - start < 1000);
 	CHECK(atomic_load(&spins_at_input) >= 1000);
 
 	atomic_store(&stop, 1);
