@@ -285,9 +285,11 @@ static void import_call(void *closure, struct xreq *xreq)
 	struct dbus_import *imp = closure;
 	size_t lv = strlen(xreq->verb) + 1;
 	struct pending *p = calloc(1, sizeof *p + lv);
+	struct json_object *args = xreq_args_peek(xreq);
 	struct session_key *k;
 
-	if (!p || !(p->args = dbus_json_text(xreq_args(xreq)))) {
+	/* no arguments: sent as an empty object, none made for it */
+	if (!p || !(p->args = args ? dbus_json_text(args) : strdup("{}"))) {
 		free(p);
 		xreq_fail_f(xreq, "failed", "api %s: out of memory", imp->name);
 		xreq_unref(xreq);

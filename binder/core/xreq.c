@@ -412,7 +412,7 @@ struct afb_arg xreq_get(struct xreq *x, const char *name)
 	struct json_object *value, *file, *path;
 
 	/* not made for a lookup: no arguments have no 'name' */
-	if (name && json_object_object_get_ex(__atomic_load_n(&x->args, __ATOMIC_ACQUIRE), name, &value))
+	if (name && json_object_object_get_ex(xreq_args_peek(x), name, &value))
 		arg.name = name;
 	else
 		value = NULL;
@@ -443,6 +443,11 @@ struct json_object *xreq_args(struct xreq *x)
 		args = expected;
 	}
 	return args;
+}
+
+struct json_object *xreq_args_peek(struct xreq *x)
+{
+	return __atomic_load_n(&x->args, __ATOMIC_ACQUIRE);
 }
 
 struct json_object *xreq_json(struct xreq *x)

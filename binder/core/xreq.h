@@ -218,6 +218,13 @@ struct json_object *xreq_json(struct xreq *xreq);
  */
 struct json_object *xreq_args(struct xreq *xreq);
 
+/*
+ * The arguments if given or made already, else NULL (none): for the
+ * transports that forward the request as text (an empty object is sent
+ * for none), so that none is made. Borrowed.
+ */
+struct json_object *xreq_args_peek(struct xreq *xreq);
+
 /* A log message of the binding about the request (traced as "vverbose"). */
 void xreq_vverbose(struct xreq *xreq, int level, const char *file, int line, const char *func,
 		   const char *fmt, va_list args);

@@ -635,7 +635,7 @@ static void api_call(void *closure, struct xreq *xreq)
 	if (!xreq_session(xreq, 1))
 		fail_call(c, "failed", "out of memory");
 	/* the id is known on the main thread only */
-	else if (pws_put_call(&c->buf, 0, xreq->verb, session_uuid(xreq_session(xreq, 0)), xreq_args(xreq)) < 0)
+	else if (pws_put_call(&c->buf, 0, xreq->verb, session_uuid(xreq_session(xreq, 0)), xreq_args_peek(xreq)) < 0)
 		fail_call(c, "failed", "can't encode the call");
 	else if (startup_begin()) {
 		call_and_wait(c);

@@ -169,7 +169,10 @@ int pws_put_call(struct pws_buf *b, uint32_t callid, const char *verb, const cha
 	put_u32(b, callid);
 	put_str(b, verb);
 	put_str(b, uuid);
-	put_json(b, args);
+	if (args)
+		put_json(b, args);
+	else
+		put_strn(b, "{}", 2);	/* none: what an empty object is sent as */
 	return b->error;
 }
 
@@ -387,8 +390,12 @@ static int get_string(struct reader *r, const char **v)
 	return 1;
 }
 
-/* as the 2017 binder: text that json-c can't parse becomes a JSON string */
-static int get_json(struct reader *r, struct json_object **v)
+/*
+ * As the 2017 binder: text that json-c can't parse becomes a JSON string.
+ * 'empty_is_none' (the arguments of a call): "{}", the most common, gives
+ * no object; the request makes an empty one if its verb asks (xreq_args).
+ */
+static int get_json_ex(struct reader *r, struct json_object **v, int empty_is_none)
 {
 	const char *text;
 	char *fixed;
@@ -401,12 +408,22 @@ static int get_json(struct reader *r, struct json_object **v)
 		*v = NULL;
 		return 1;
 	}
+	if (empty_is_none && !strcmp(text, "{}")) {
+		free(fixed);
+		*v = NULL;
+		return 1;
+	}
 	o = jtok_parse(text);
 	if (!o && strcmp(text, "null"))
 		o = json_object_new_string(text);
 	free(fixed);
 	*v = o;
 	return 1;
+}
+
+static int get_json(struct reader *r, struct json_object **v)
+{
+	return get_json_ex(r, v, 0);
 }
 
 static int get_info(struct reader *r, const char **v)
@@ -425,7 +442,7 @@ static int decode_server(struct reader *r, struct pws_msg *m)
 	switch (m->code) {
 	case PWS_CALL:
 		return get_u32(r, &m->callid) && get_string(r, &m->verb) && get_string(r, &m->uuid)
-		       && get_json(r, &m->json);
+		       && get_json_ex(r, &m->json, 1);
 	case PWS_SUBCALL_REPLY:
 		if (!get_u32(r, &m->subcallid) || !get_u8(r, &ie))
 			return 0;

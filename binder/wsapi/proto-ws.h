@@ -96,7 +96,8 @@ void pws_buf_patch_u32(struct pws_buf *b, size_t offset, uint32_t value);
 /*
  * Encoders. Each one appends one whole message to an empty 'b' and
  * returns 0 or b->error. Strings may not be NULL unless said so; json
- * objects are borrowed and may be NULL (encoded "null").
+ * objects are borrowed and may be NULL (encoded "null"), except the args
+ * of pws_put_call: NULL (no arguments) is encoded "{}".
  */
 int pws_put_call(struct pws_buf *b, uint32_t callid, const char *verb, const char *uuid,
 		 struct json_object *args);
@@ -144,7 +145,9 @@ struct pws_msg {
 	uint8_t hop;
 	/*
 	 * C args, R result, T response, B args, ! and * data, d description.
-	 * Text that is not JSON becomes a JSON string; "null" gives NULL.
+	 * Text that is not JSON becomes a JSON string; "null" gives NULL, and
+	 * so do the C args "{}" (no arguments: the request makes its empty
+	 * object if its verb asks, xreq_args).
 	 */
 	struct json_object *json;
 	/* a call or subcall with text that is not UTF-8: refuse it ('json' is NULL) */

@@ -74,6 +74,11 @@ static void all_truncations_fail(const uint8_t *data, size_t len, enum pws_role 
 
 static const char VEC_CALL[] =
 	"C\x04\x03\x02\x01" "\x05\0\0\0ping\0" "\x04\0\0\0u-1\0" "\x08\0\0\0{\"a\":1}\0";
+/* a call without arguments, and one with an empty object with a space */
+static const char VEC_CALL_NOARGS[] =
+	"C\x04\x03\x02\x01" "\x05\0\0\0ping\0" "\x04\0\0\0u-1\0" "\x03\0\0\0{}\0";
+static const char VEC_CALL_SPACE[] =
+	"C\x04\x03\x02\x01" "\x05\0\0\0ping\0" "\x04\0\0\0u-1\0" "\x04\0\0\0{ }\0";
 static const char VEC_SUBCALL_REPLY[] = "R\x07\0\0\0\x01" "\x05\0\0\0null\0";
 static const char VEC_DESCRIBE[] = "D\xff\xff\xff\xff";
 static const char VEC_SUCCESS[] = "T\x2a\0\0\0" "\x01\0\0\0\0" "\x0b\0\0\0[1,\"a\\/b\"]\0";
@@ -101,6 +106,14 @@ static void check_encode(void)
 	pws_put_call(&b, 0x01020304, "ping", "u-1", o);
 	json_object_put(o);
 	check_bytes(&b, V(VEC_CALL));
+
+	/* no arguments: sent as an empty object is */
+	pws_put_call(&b, 0x01020304, "ping", "u-1", NULL);
+	check_bytes(&b, V(VEC_CALL_NOARGS));
+	o = json_object_new_object();
+	pws_put_call(&b, 0x01020304, "ping", "u-1", o);
+	json_object_put(o);
+	check_bytes(&b, V(VEC_CALL_NOARGS));
 
 	pws_put_subcall_reply(&b, 7, 1, NULL);
 	check_bytes(&b, V(VEC_SUBCALL_REPLY));
@@ -162,6 +175,15 @@ static void check_decode(void)
 	CHECK_STR(m.verb, "ping");
 	CHECK_STR(m.uuid, "u-1");
 	CHECK_STR(jtext(m.json), "{\"a\":1}");
+	pws_msg_clear(&m);
+
+	/* "{}" as the args of a call: none (the request makes it if asked); any other text is parsed */
+	dec(V(VEC_CALL_NOARGS), PWS_SERVER, &m);
+	CHECK_EQ(m.code, 'C');
+	CHECK(m.json == NULL);
+	pws_msg_clear(&m);
+	dec(V(VEC_CALL_SPACE), PWS_SERVER, &m);
+	CHECK_STR(jtext(m.json), "{}");
 	pws_msg_clear(&m);
 
 	dec(V(VEC_SUBCALL_REPLY), PWS_SERVER, &m);
