@@ -240,25 +240,18 @@ static void t_ldpaths_samples(void)
 static void t_process_name(void)
 {
 	struct afbt_daemon *d = afbt_daemon_start("--name", "named", NULL);
-	char path[64], comm[32] = "", env[8192];
+	char *comm, *env;
 	size_t n = 0, i;
-	FILE *f;
 
-	snprintf(path, sizeof path, "/proc/%d/comm", (int)d->pid);
-	f = fopen(path, "r");
-	CHECK(f != NULL);
-	CHECK(fgets(comm, sizeof comm, f) != NULL);
-	fclose(f);
+	comm = afbt_read_file(afbt_fmt("/proc/%d/comm", (int)d->pid), NULL);
+	CHECK(comm != NULL);
 	CHECK_STR(comm, "afb-daemon\n");
-	snprintf(path, sizeof path, "/proc/%d/environ", (int)d->pid);
-	f = fopen(path, "r");
-	CHECK(f != NULL);
-	n = fread(env, 1, sizeof env - 1, f);
-	fclose(f);
+	/* NUL-separated: one variable per line */
+	env = afbt_read_file(afbt_fmt("/proc/%d/environ", (int)d->pid), &n);
+	CHECK(env != NULL);
 	for (i = 0; i < n; i++)
 		if (!env[i])
 			env[i] = '\n';
-	env[n] = 0;
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 	CHECK_NOT_CONTAINS(env, "tcache_count");
 #else
