@@ -3,7 +3,10 @@
  * binder/core/jtok: the thread's tokener parses what json_tokener_parse
  * parses, numbers included, reset between uses; jtok_parse_ex gives the
  * thread its own locale back (a locale of its own, or the global one);
- * tokeners of other depths are kept apart; another thread has its own.
+ * tokeners of other depths are kept apart; another thread has its own;
+ * outside the sanitized builds, jtok_parse_ex allocates less than
+ * json_tokener_parse_ex on the same text (json-c's switch of the locale
+ * allocated a copy of the global one at every parse).
  */
 #include <locale.h>
 #include <pthread.h>
@@ -22,6 +25,38 @@ static void check_values(struct json_object *o)
 	CHECK(json_object_get_double(json_object_array_get_idx(o, 3)) == 2.5e-3);
 }
 
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+/* allocations counted (glibc's own allocator underneath) */
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t n, size_t size);
+static int allocs;
+
+void *malloc(size_t size)
+{
+	allocs++;
+	return __libc_malloc(size);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	allocs++;
+	return __libc_calloc(n, size);
+}
+
+/* Allocations of one parse of 'text' by 'parse' (the object is released). */
+static int allocs_of(struct json_object *(*parse)(struct json_tokener *, const char *, int), const char *text)
+{
+	struct json_tokener *tok = jtok_get(JSON_TOKENER_DEFAULT_DEPTH);
+	struct json_object *o;
+	int before = allocs;
+
+	o = parse(tok, text, (int)strlen(text));
+	before = allocs - before;
+	json_object_put(o);
+	return before;
+}
+#endif
+
 static const char text[] = "[1.5, -20, \"\\u00e9\\n\", 2.5e-3]";
 
 static void *other_thread(void *arg)
@@ -38,6 +73,18 @@ int main(void)
 	struct json_object *o;
 	locale_t mine;
 	pthread_t th;
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+	/* in the global locale, json-c alone allocates a copy of it at every parse */
+	{
+		int ours, theirs;
+
+		jtok_get(JSON_TOKENER_DEFAULT_DEPTH);	/* the thread's tokener made beforehand */
+		ours = allocs_of(jtok_parse_ex, "1.5");
+		theirs = allocs_of(json_tokener_parse_ex, "1.5");
+		CHECK(ours < theirs);
+	}
+#endif
 
 	/* the global locale: the thread is given it back */
 	o = jtok_parse(text);
