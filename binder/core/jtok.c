@@ -2,6 +2,7 @@
 /*
  * Tokeners kept per thread. See jtok.h.
  */
+#include <errno.h>
 #include <locale.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -54,6 +55,25 @@ struct json_object *jtok_parse_ex(struct json_tokener *tok, const char *text, in
 	return obj;
 }
 
+int jtok_renew(struct json_tokener **tok, int depth, int flags)
+{
+	struct json_tokener *t;
+
+	if (json_tokener_get_error(*tok) == json_tokener_success) {
+		json_tokener_reset(*tok);
+		return 0;
+	}
+	t = json_tokener_new_ex(depth);
+	if (!t) {
+		json_tokener_reset(*tok);
+		return -ENOMEM;
+	}
+	json_tokener_set_flags(t, flags);
+	json_tokener_free(*tok);
+	*tok = t;
+	return 0;
+}
+
 struct json_tokener *jtok_get(int depth)
 {
 	struct slots *s;
@@ -72,7 +92,7 @@ struct json_tokener *jtok_get(int depth)
 	}
 	for (i = 0; i < SLOTS && s->tok[i]; i++) {
 		if (s->depth[i] == depth) {
-			json_tokener_reset(s->tok[i]);
+			jtok_renew(&s->tok[i], depth, 0);
 			return s->tok[i];
 		}
 	}

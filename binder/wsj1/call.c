@@ -22,8 +22,9 @@
 struct wsj1_call {
 	struct xreq xreq;
 	struct wsj1_conn *conn;		/* one reference */
-	struct json_object *id;		/* owned: echoed as received */
-	char names[];			/* "api\0verb\0" */
+	const char *id;			/* the id, echoed: after the names */
+	size_t id_len;
+	char names[];			/* "api\0verb\0" then the id's JSON text */
 };
 
 #define call_of(x) ((struct wsj1_call *)((char *)(x) - offsetof(struct wsj1_call, xreq)))
@@ -49,7 +50,7 @@ static void on_reply(struct xreq *x, const char *status, const char *info, struc
 	tell_uuid = !xreq_has(x, XREQ_CLOSING) && atomic_exchange(&conn->uuid_unsent, 0);
 	/* written once, straight into the frame sent */
 	wsj1_out_begin(&b, 256);
-	json1_reply_begin(&b, status ? JSON1_REPLY_ERROR : JSON1_REPLY_OK, call->id);
+	json1_reply_begin(&b, status ? JSON1_REPLY_ERROR : JSON1_REPLY_OK, call->id, call->id_len);
 	xreq_envelope_text(&b, x, status, info, object, NULL, tell_uuid);
 	json1_reply_end(&b, xreq_renewed_token(x, token));
 	json_object_put(object);
@@ -60,7 +61,6 @@ static void on_destroy(struct xreq *x)
 {
 	struct wsj1_call *call = call_of(x);
 
-	json_object_put(call->id);
 	wsj1_conn_unref(call->conn);
 	free(call);
 }
@@ -82,37 +82,47 @@ static const struct xreq_itf call_itf = {
 	.unsubscribe = on_unsubscribe,
 };
 
-int wsj1_call_dispatch(struct wsj1_conn *conn, const struct json1_msg *msg)
+int wsj1_call_dispatch(struct wsj1_conn *conn, struct json1_msg *msg)
 {
-	size_t vlen = strlen(msg->verb);
-	struct wsj1_call *call = malloc(sizeof *call + msg->api_len + vlen + 2);
-	struct json_object *args;
+	size_t alen = msg->api_len, vlen = msg->verb_len;
+	struct wsj1_call *call;
+	char small[64], *token = small;
 
-	if (!call)
+	/* the token is a C string for the session (not kept) */
+	if (msg->token && msg->token_len >= sizeof small && !(token = malloc(msg->token_len + 1)))
 		return -ENOMEM;
-	memcpy(call->names, msg->api, msg->api_len);
-	call->names[msg->api_len] = 0;
-	memcpy(call->names + msg->api_len + 1, msg->verb, vlen + 1);
+	call = malloc(sizeof *call + alen + vlen + 2 + msg->id_len);
+	if (!call) {
+		if (token != small)
+			free(token);
+		return -ENOMEM;
+	}
+	memcpy(call->names, msg->api, alen);
+	call->names[alen] = 0;
+	memcpy(call->names + alen + 1, msg->verb, vlen);
+	call->names[alen + 1 + vlen] = 0;
+	memcpy(call->names + alen + vlen + 2, msg->id_text, msg->id_len);
+	call->id = call->names + alen + vlen + 2;
+	call->id_len = msg->id_len;
 	call->conn = wsj1_conn_ref(conn);
-	call->id = json_object_get(msg->id);
-	args = json_object_get(msg->args);
 	/*
-	 * The message is released on this thread after the dispatch, while
-	 * the request's objects live on in workers: they are taken out of it
-	 * here (json-c's reference counts are not atomic: ThreadSanitizer).
-	 * Indexes of [2,id,"api/verb",args,token?].
+	 * The arguments go to the request: json-c's reference counts are not
+	 * atomic, so the message keeps none (it is released on this thread
+	 * while the request's objects live on in workers: ThreadSanitizer).
 	 */
-	json_object_array_put_idx(msg->root, 1, NULL);
-	if (args)
-		json_object_array_put_idx(msg->root, 3, NULL);
-
-	xreq_init(&call->xreq, &call_itf, conn->client, conn->session, call->names, call->names + msg->api_len + 1,
-		  args);
-	/* the upgrade required a valid token: a call without one inherits it */
-	if (msg->token)
-		xreq_present_token(&call->xreq, msg->token);
-	else
+	xreq_init(&call->xreq, &call_itf, conn->client, conn->session, call->names, call->names + alen + 1,
+		  msg->args);
+	msg->args = NULL;
+	if (msg->token) {
+		memcpy(token, msg->token, msg->token_len);
+		token[msg->token_len] = 0;
+		xreq_present_token(&call->xreq, token);
+	} else {
+		/* the upgrade required a valid token: a call without one inherits it */
 		xreq_set(&call->xreq, XREQ_VALIDATED);
+	}
+	if (token != small)
+		free(token);
 	atomic_fetch_add(&conn->inflight, 1);
 	xreq_process(&call->xreq, conn->server->apiset);
 	return 0;

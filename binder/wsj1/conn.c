@@ -552,7 +552,7 @@ static int on_message(void *closure, unsigned opcode, const char *data, size_t l
 		wsj1_conn_fail(conn, WSMSG_CLOSE_UNSUPPORTED, "binary message on x-afb-ws-json1");
 		return -EPROTO;
 	}
-	if (json1_parse(conn->server->tok, data, len, &msg, &why) < 0) {
+	if (json1_parse(&conn->server->parser, data, len, &msg, &why) < 0) {
 		wsj1_conn_fail(conn, WSMSG_CLOSE_POLICY, why);
 		return -EPROTO;
 	}

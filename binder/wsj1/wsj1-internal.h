@@ -26,6 +26,7 @@
 #include <systemd/sd-event.h>
 
 #include "ioset.h"
+#include "json1.h"
 #include "mainloop.h"
 #include "wsmsg.h"
 
@@ -72,7 +73,7 @@ struct wsj1 {
 	uint64_t ping_us;			/* ping a connection silent for so long (0: never) */
 	uint64_t idle_us;			/* close one silent, or not reading, for so long (0: never) */
 	sd_event_source *keepalive;		/* checks the connections every second */
-	struct json_tokener *tok;		/* main thread: parses every input */
+	struct json1_parser parser;		/* main thread: parses every input */
 	struct mainloop_soon work;		/* the flushes, then the resumed input */
 	struct wsj1_conn *work_list[2];		/* connections with deferred work, in order */
 	struct wsj1_conn **work_tail[2];
@@ -237,9 +238,8 @@ void wsj1_conn_post(struct wsj1_conn *conn, struct wsj1_out *out, int is_reply);
 
 /* ---- call.c ---- */
 
-struct json1_msg;
-/* Main thread: dispatches the call 'msg' (its objects are referenced). 0 or -ENOMEM. */
-int wsj1_call_dispatch(struct wsj1_conn *conn, const struct json1_msg *msg);
+/* Main thread: dispatches the call 'msg' (its arguments are taken from it). 0 or -ENOMEM. */
+int wsj1_call_dispatch(struct wsj1_conn *conn, struct json1_msg *msg);
 
 /* ---- listen.c ---- */
 

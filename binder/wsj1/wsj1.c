@@ -157,10 +157,8 @@ int wsj1_new(struct wsj1 **out, struct hsrv *hsrv, const struct wsj1_options *op
 	ws->work_tail[WSJ1_WORK_PUMP] = &ws->work_list[WSJ1_WORK_PUMP];
 	ws->ping_us = (uint64_t)(options->ping_interval > 0 ? options->ping_interval : 0) * 1000000;
 	ws->idle_us = (uint64_t)(options->idle_timeout > 0 ? options->idle_timeout : 0) * 1000000;
-	ws->tok = json_tokener_new();
-	if (!ws->tok)
+	if (json1_parser_init(&ws->parser) < 0)
 		goto error;
-	json_tokener_set_flags(ws->tok, JSON_TOKENER_STRICT);
 	mainloop_soon_init(&ws->work, on_work);
 	/* always: it also frees the input buffers of connections gone quiet */
 	rc = sd_event_add_time_relative(mainloop_event(), &ws->keepalive, CLOCK_MONOTONIC, KEEPALIVE_TICK_US,
@@ -209,8 +207,7 @@ void wsj1_free(struct wsj1 *ws)
 	wsj1_pending_purge(ws, 1);
 	mainloop_soon_cancel(&ws->work);
 	sd_event_source_disable_unref(ws->keepalive);
-	if (ws->tok)
-		json_tokener_free(ws->tok);
+	json1_parser_release(&ws->parser);
 	free(ws);
 }
 

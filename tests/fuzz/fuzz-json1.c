@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz harness of the x-afb-ws-json1 messages (binder/wsj1/json1.c), as
- * the server parses a text frame (json1_parse, strict json-c tokener) and
- * as afb-client parses what it receives (json1_parse_incoming).
+ * the server parses a text frame (json1_parse: its hand scan, else
+ * json1_parse_full, strict json-c tokeners) and as afb-client parses what
+ * it receives (json1_parse_incoming).
  * The input is the text of one message (the framing has its own harness,
  * fuzz-wsframe). Properties: a call has a non-empty api and verb, its
  * "api/verb" splits at the first '/', and an id that is a string or a
- * number; what parses re-serializes (utf8_json_text) to valid UTF-8 and
+ * number; json1_parse and json1_parse_full agree on every text (same
+ * outcome, code, api, verb, token, arguments, and ids of equal JSON
+ * value); what parses re-serializes (utf8_json_text) to valid UTF-8 and
  * valid JSON (NaN and infinities written null), which, from UTF-8 input,
  * parses back and writes the same text again.
  * See tests/fuzz/README.md.
@@ -19,7 +22,51 @@
 #include "json1.h"
 #include "utf8.h"
 
-static struct json_tokener *tok;
+static struct json1_parser parser;
+
+static int same_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return (!a && !b) || (a && b && alen == blen && !memcmp(a, b, alen));
+}
+
+/* An id's text parses alone (a copy: json-c needs a NUL after a number). */
+static struct json_object *parse_id(const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+	struct json_object *o;
+
+	if (!copy)
+		abort();
+	memcpy(copy, text, len);
+	copy[len] = 0;
+	o = json_tokener_parse(copy);
+	if (!o)
+		abort();
+	free(copy);
+	return o;
+}
+
+/* The hand scan and json-c read the same call. */
+static void check_same(const struct json1_msg *a, const struct json1_msg *b)
+{
+	struct json_object *ia, *ib;
+
+	if (a->code != b->code)
+		abort();
+	if (a->code != JSON1_CALL)
+		return;
+	if (!same_bytes(a->api, a->api_len, b->api, b->api_len) || !same_bytes(a->verb, a->verb_len, b->verb, b->verb_len)
+	    || !same_bytes(a->token, a->token_len, b->token, b->token_len))
+		abort();
+	if ((a->args || b->args) && !json_object_equal(a->args, b->args))
+		abort();
+	ia = parse_id(a->id_text, a->id_len);
+	ib = parse_id(b->id_text, b->id_len);
+	if (!json_object_equal(ia, ib))
+		abort();
+	json_object_put(ia);
+	json_object_put(ib);
+}
 
 static void check_round_trip(struct json_object *root, int input_utf8)
 {
@@ -52,30 +99,30 @@ static void check_round_trip(struct json_object *root, int input_utf8)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct json1_msg msg;
-	const char *why = NULL;
-	int utf8 = utf8_valid(data, size);
+	struct json1_msg msg, full;
+	const char *why = NULL, *why2 = NULL;
+	int utf8 = utf8_valid(data, size), rc;
 
-	if (!tok) {
-		tok = json_tokener_new();
-		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	}
-	if (json1_parse(tok, (const char *)data, size, &msg, &why) == 0) {
-		if (msg.code == JSON1_CALL) {
-			if (!msg.api_len || !*msg.verb || msg.api[msg.api_len] != '/'
-			    || memchr(msg.api, '/', msg.api_len) || strlen(msg.verb) == 0)
-				abort();
-			if (!json_object_is_type(msg.id, json_type_string) && !json_object_is_type(msg.id, json_type_int)
-			    && !json_object_is_type(msg.id, json_type_double))
+	if (!parser.whole && json1_parser_init(&parser) < 0)
+		abort();
+	rc = json1_parse(&parser, (const char *)data, size, &msg, &why);
+	if (json1_parse_full(&parser, (const char *)data, size, &full, &why2) == 0) {
+		if (rc < 0)
+			abort();
+		if (full.code == JSON1_CALL) {
+			if (!full.api_len || !full.verb_len || full.api[full.api_len] != '/'
+			    || memchr(full.api, '/', full.api_len) || memchr(full.verb, 0, full.verb_len))
 				abort();
 		}
-		check_round_trip(msg.root, utf8);
+		check_same(&msg, &full);
+		check_round_trip(full.root, utf8);
+		json1_msg_clear(&full);
 		json1_msg_clear(&msg);
-	} else if (!why) {
+	} else if (!why2 || rc == 0 || !why) {
 		abort();
 	}
 	why = NULL;
-	if (json1_parse_incoming(tok, (const char *)data, size, &msg, &why) == 0) {
+	if (json1_parse_incoming(parser.whole, (const char *)data, size, &msg, &why) == 0) {
 		check_round_trip(msg.root, utf8);
 		json1_msg_clear(&msg);
 	} else if (!why) {

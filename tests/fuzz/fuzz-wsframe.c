@@ -25,7 +25,7 @@ struct feed {
 	const uint8_t *data;
 	size_t size, off;
 	uint32_t rng;		/* chunk sizes of the reads */
-	struct json_tokener *tok;
+	struct json1_parser *parser;
 	/* what came out, for the round-trip checks */
 	uint8_t *last;
 	size_t last_len;
@@ -91,9 +91,9 @@ static int on_message(void *closure, unsigned opcode, const char *data, size_t l
 	f->last_len = len;
 	f->last_opcode = opcode;
 	if (opcode == WSMSG_TEXT) {
-		if (json1_parse(f->tok, data, len, &msg, &why) == 0)
+		if (json1_parse(f->parser, data, len, &msg, &why) == 0)
 			json1_msg_clear(&msg);
-		if (json1_parse_incoming(f->tok, data, len, &msg, &why) == 0)
+		if (json1_parse_incoming(f->parser->whole, data, len, &msg, &why) == 0)
 			json1_msg_clear(&msg);
 	}
 	return next(&f->rng) % 16 == 0;	/* sometimes pause, as a busy connection does */
@@ -138,21 +138,19 @@ static void feed_all(struct feed *f, const uint8_t *data, size_t size, size_t ma
 	wsmsg_rx_deinit(&rx);
 }
 
-static struct json_tokener *tokener(void)
+static struct json1_parser *parser(void)
 {
-	static struct json_tokener *tok;
+	static struct json1_parser p;
 
-	if (!tok) {
-		tok = json_tokener_new();
-		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	}
-	return tok;
+	if (!p.whole && json1_parser_init(&p) < 0)
+		abort();
+	return &p;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct feed f = { .tok = tokener(), .rng = (uint32_t)size * 2654435761u };
+	struct feed f = { .parser = parser(), .rng = (uint32_t)size * 2654435761u };
 
 	feed_all(&f, data, size, size && data[0] & 1 ? 64 : 1 << 20);
 	free(f.last);
@@ -206,7 +204,7 @@ static void put_frame(struct buf *b, unsigned opcode, const void *payload, size_
 static void round_trips(uint32_t *rng)
 {
 	static const size_t sizes[] = { 0, 1, 125, 126, 127, 4000, 65535, 65536, 70000, 300000 };
-	struct feed f = { .tok = tokener(), .rng = 1 };
+	struct feed f = { .parser = parser(), .rng = 1 };
 	struct buf b = { 0 };
 	uint8_t *payload;
 	size_t i, k, cut;

@@ -57,6 +57,17 @@ calls = [
     '[2,1.5,"a/b/c",true,null]',
     '[9,"1","a/b",{}]',
     '{"not":"an array"}',
+    # shapes at the edge of the hand scan (json1.c) and json-c's
+    '[2,-0,"a/b",12,"t"]',
+    '[2,007,"a/b",null]',
+    '[2,123456789012345678901,"a/b",null]',
+    '[2,"\u0041","a/b",{}]',
+    '[2,"id","a/b",nullx]',
+    '[2,"id","a/b",[1,2] , null ]',
+    '[2,"id","a/b",' + "[" * 31 + "]" * 31 + "]",
+    '[2,"id","a/b",' + "[" * 32 + "]" * 32 + "]",
+    '[2,"id","a/b","x","t",]',
+    '[2,"id","a/b",{"a":1}\n]\n',
 ]
 write("json1", calls)
 

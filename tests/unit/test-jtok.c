@@ -3,6 +3,8 @@
  * binder/core/jtok: the thread's tokener parses what json_tokener_parse
  * parses, numbers included, reset between uses; jtok_parse_ex gives the
  * thread its own locale back (a locale of its own, or the global one);
+ * after a failed parse, the next tokener reads as a new one (json-c
+ * 0.16 kept a pending surrogate across json_tokener_reset);
  * tokeners of other depths are kept apart; another thread has its own;
  * outside the sanitized builds, jtok_parse_ex allocates less than
  * json_tokener_parse_ex on the same text (json-c's switch of the locale
@@ -106,12 +108,32 @@ int main(void)
 	json_object_put(o);
 	CHECK(uselocale((locale_t)0) == mine);
 
-	/* an error, then the same tokener reset by jtok_get */
+	/* a success, then the same tokener reset by jtok_get */
 	tok = jtok_get(JSON_TOKENER_DEFAULT_DEPTH);
+	o = jtok_parse_ex(tok, "[1]", 3);
+	CHECK(json_tokener_get_error(tok) == json_tokener_success);
+	json_object_put(o);
+	CHECK(jtok_get(JSON_TOKENER_DEFAULT_DEPTH) == tok);
+
+	/*
+	 * An error: the tokener given next reads as a new one. A text ending
+	 * inside a surrogate pair left json-c 0.16's tokener with the high
+	 * half pending: after a reset, a lone "\ud800" then read as two U+FFFD.
+	 */
+	o = jtok_parse_ex(tok, "\"\\ud800", 7);
+	CHECK(o == NULL);
+	CHECK(json_tokener_get_error(tok) == json_tokener_continue);
+	tok = jtok_get(JSON_TOKENER_DEFAULT_DEPTH);
+	o = jtok_parse_ex(tok, "\"\\ud800x\"", 9);
+	CHECK(json_tokener_get_error(tok) == json_tokener_success);
+	CHECK_STR(json_object_get_string(o), "\xef\xbf\xbdx");
+	json_object_put(o);
+
 	o = jtok_parse_ex(tok, "[1,", 3);
 	CHECK(o == NULL);
 	CHECK(json_tokener_get_error(tok) == json_tokener_continue);
-	CHECK(jtok_get(JSON_TOKENER_DEFAULT_DEPTH) == tok);
+	tok = jtok_get(JSON_TOKENER_DEFAULT_DEPTH);
+	CHECK(tok != NULL);
 	o = jtok_parse_ex(tok, "{\"a\":1}", 7);
 	CHECK(json_tokener_get_error(tok) == json_tokener_success);
 	CHECK_INT(json_object_get_int(json_object_object_get(o, "a")), 1);
