@@ -355,7 +355,7 @@ static int scan_call(struct json1_parser *p, const char *s, const char *end, str
 int json1_parse(struct json1_parser *p, const char *text, size_t len, struct json1_msg *msg, const char **why)
 {
 	memset(msg, 0, sizeof *msg);
-	if (scan_call(p, text, text + len, msg) == 0)
+	if (len && scan_call(p, text, text + len, msg) == 0)
 		return 0;
 	json1_msg_clear(msg);
 	return json1_parse_full(p, text, len, msg, why);

@@ -68,6 +68,7 @@ calls = [
     '[2,"id","a/b",' + "[" * 32 + "]" * 32 + "]",
     '[2,"id","a/b","x","t",]',
     '[2,"id","a/b",{"a":1}\n]\n',
+    '[2,-4,"a/b",NaN]',
 ]
 write("json1", calls)
 
@@ -82,6 +83,7 @@ ws.append(frame(10, b"") + frame(2, b"\x00\x01") + frame(8, b"\x03"))
 ws.append(frame(1, "\xc3\xa9".encode("latin-1")) + frame(1, b"\xc3"))
 ws.append(frame(1, b"x" * 200, fin=False) + frame(0, b"y" * 70000))
 ws.append(bytes([0x81, 0x7f]) + struct.pack("!Q", 1 << 40) + b"[2,")
+ws.append(frame(1, b"") + frame(1, calls[0]))
 write("wsframe", ws)
 
 
