@@ -120,22 +120,31 @@ static size_t put_string(struct jbuf *b, const char *s)
 	return at;
 }
 
-static void call_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+/*
+ * The answer to 'x', its response being 'object' (consumed) or, for a
+ * JSON call, the plain JSON 'text' of 'len' bytes (xreq_reply_text).
+ */
+static void answer(struct xreq *x, const char *status, const char *info, struct json_object *object,
+		   const char *text, size_t len)
 {
 	struct dbus_call *c = (struct dbus_call *)x;
 	char *error = status ? dbus_name_error_of_status(status) : NULL, *escaped = NULL, *mem;
-	size_t at_response = 0, at_info, at_error, len;
-	const char *text;
+	size_t at_response = 0, at_info, at_error;
 	struct answer *a;
 	struct jbuf b;
 	int rc = 0;
 
-	jbuf_init(&b, sizeof *a, 256);
+	jbuf_init(&b, sizeof *a, 256 + len);
 	if (!status && !c->typed) {
 		/* a JSON call: its text now, on the replying thread, once, into the answer */
 		at_response = b.len;
-		jbuf_json(&b, object);
-		text = jbuf_text(&b, &len);
+		if (!text) {
+			jbuf_json(&b, object);
+			text = jbuf_text(&b, &len);
+		} else {
+			jbuf_raw(&b, text, len);
+		}
+		/* what D-Bus strings can't hold (noncharacters) is written escaped */
 		rc = text ? dbus_text_json_escape(text, len, &escaped) : -ENOMEM;
 		if (rc > 0) {
 			b.len = at_response;
@@ -171,6 +180,20 @@ static void call_reply(struct xreq *x, const char *status, const char *info, str
 	/* posted even on the main thread: events posted before the reply go first */
 	a->post.run = send_answer;
 	mainloop_post_item(&a->post);
+}
+
+static void call_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+{
+	answer(x, status, info, object, NULL, 0);
+}
+
+static int call_reply_text(struct xreq *x, const char *info, const char *text, size_t len)
+{
+	/* a typed call writes the value in its D-Bus types: it needs it parsed */
+	if (((struct dbus_call *)x)->typed)
+		return -ENOTSUP;
+	answer(x, NULL, info, NULL, text, len);
+	return 0;
 }
 
 static void unref_message(void *arg)
@@ -216,6 +239,7 @@ static int call_unsubscribe(struct xreq *x, struct evt *evt)
 
 static const struct xreq_itf call_itf = {
 	.reply = call_reply,
+	.reply_text = call_reply_text,
 	.destroy = call_destroy,
 	.subscribe = call_subscribe,
 	.unsubscribe = call_unsubscribe,

@@ -14,6 +14,7 @@
 #include "dbus-json.h"
 #include "dbus-name.h"
 #include "evt.h"
+#include "jscan.h"
 #include "mainloop.h"
 #include "session.h"
 #include "verbose.h"
@@ -172,11 +173,16 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 	const sd_bus_error *e = sd_bus_message_get_error(m);
 	struct json_object *object = NULL;
 	const char *response, *info;
+	size_t len;
 
 	if (e) {
 		reply_error(p, e);
-	} else if (sd_bus_message_read(m, "ss", &response, &info) < 0
-		   || dbus_json_parse(response, &object) < 0) {
+	} else if (sd_bus_message_read(m, "ss", &response, &info) < 0) {
+		xreq_fail_f(p->xreq, "failed", "api %s: bad reply from %s", p->imp->name, p->imp->busname);
+	} else if (jscan_plain(response, len = strlen(response)) == JSCAN_VALUE) {
+		/* passed on as it is (xreq.h) */
+		xreq_reply_text(p->xreq, *info ? info : NULL, response, len);
+	} else if (dbus_json_parse(response, &object) < 0) {
 		xreq_fail_f(p->xreq, "failed", "api %s: bad reply from %s", p->imp->name, p->imp->busname);
 	} else {
 		xreq_reply(p->xreq, NULL, *info ? info : NULL, object);

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include "xreq.h"
 #include "jbuf.h"
+#include "jtok.h"
 #include "apiset.h"
 #include "evt.h"
 #include "fault.h"
@@ -252,24 +253,83 @@ int xreq_live_count(void)
 
 /* ---- replies ---- */
 
-int xreq_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+/* Takes the one reply of 'x': 0, or -EALREADY (logged) when it was taken. */
+static int claim_reply(struct xreq *x)
 {
 	int expected = 0;
 
 	if (!atomic_compare_exchange_strong(&x->replied, &expected, 1)) {
 		LOGW("api %s verb %s: reply refused, the request was already replied", x->api, x->verb);
-		json_object_put(object);
 		return -EALREADY;
 	}
 	tm_remove(x);
 	/* a close is done by the time the client reads the reply (and again at the end: see xreq_unref) */
 	if (xreq_has(x, XREQ_CLOSING) && x->api_key && atomic_load(&x->session))
 		session_close_key(atomic_load(&x->session), x->api_key);
+	return 0;
+}
+
+static void deliver(struct xreq *x, const char *status, const char *info, struct json_object *object)
+{
 	if (x->hookflags & (HOOK_REQ_SUCCESS | HOOK_REQ_FAIL))
 		hook_req_reply(x, status, info, object);
 	if (reqlog_enabled())
 		reqlog_reply(x, status, info);
 	x->itf->reply(x, status, info, object);
+}
+
+int xreq_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+{
+	if (claim_reply(x) < 0) {
+		json_object_put(object);
+		return -EALREADY;
+	}
+	deliver(x, status, info, object);
+	return 0;
+}
+
+/* The value of the plain JSON 'text' (not null), which json-c reads whole (jscan.h). */
+static struct json_object *parse_plain(const char *text, size_t len)
+{
+	struct json_tokener *tok = jtok_get(JSON_TOKENER_DEFAULT_DEPTH);
+	struct json_object *object;
+
+	if (!tok)
+		return NULL;
+	/* the NUL after the text ends a trailing number */
+	object = jtok_parse_ex(tok, text, (int)len + 1);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(object);
+		object = NULL;
+	}
+	return object;
+}
+
+int xreq_reply_text(struct xreq *x, const char *info, const char *text, size_t len)
+{
+	struct json_object *object;
+
+	if (claim_reply(x) < 0)
+		return -EALREADY;
+	/* the hooks trace the value: they get it parsed, as every transport without reply_text */
+	if (x->itf->reply_text && !(x->hookflags & (HOOK_REQ_SUCCESS | HOOK_REQ_FAIL))) {
+		if (reqlog_enabled())
+			reqlog_reply(x, NULL, info);
+		if (x->itf->reply_text(x, info, text, len) == 0)
+			return 0;
+		/* declined: the transport wants the object (reply logged already) */
+		object = parse_plain(text, len);
+		if (object)
+			x->itf->reply(x, NULL, info, object);
+		else
+			x->itf->reply(x, "failed", "out of memory: the response is lost", NULL);
+		return 0;
+	}
+	object = parse_plain(text, len);
+	if (object)
+		deliver(x, NULL, info, object);
+	else
+		deliver(x, "failed", "out of memory: the response is lost", NULL);
 	return 0;
 }
 
@@ -309,15 +369,19 @@ struct json_object *xreq_envelope(struct xreq *x, const char *status, const char
 }
 
 void xreq_envelope_text(struct jbuf *b, struct xreq *x, const char *status, const char *info,
-			struct json_object *object, const char *reqid, int tell_uuid)
+			struct json_object *object, const char *text, size_t text_len, const char *reqid,
+			int tell_uuid)
 {
 	struct session *s = xreq_session(x, 0);
 	char token[SESSION_UUID_LEN + 1];
 
 	/* the keys of xreq_envelope, in its order */
-	if (object) {
+	if (object || text) {
 		jbuf_lit(b, "{\"response\":");
-		jbuf_json(b, object);
+		if (object)
+			jbuf_json(b, object);
+		else
+			jbuf_raw(b, text, text_len);
 		jbuf_lit(b, ",\"jtype\":\"afb-reply\",\"request\":{\"status\":");
 	} else {
 		jbuf_lit(b, "{\"jtype\":\"afb-reply\",\"request\":{\"status\":");

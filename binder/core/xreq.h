@@ -23,6 +23,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include "afb/afb-req-itf.h"
@@ -44,6 +45,15 @@ struct xreq_itf {
 	 * NULL) is consumed. Build the standard envelope with xreq_envelope().
 	 */
 	void (*reply)(struct xreq *xreq, const char *status, const char *info, struct json_object *object);
+	/*
+	 * Optional: delivers a success whose response is the JSON text
+	 * 'text' of 'len' bytes (plain: jscan.h; not null; borrowed for the
+	 * call, a NUL after it), for the transports that send JSON text:
+	 * they write it as it is. Returns 0, or -ENOTSUP, having done
+	 * nothing, when this request wants the value (the core then parses
+	 * the text and calls 'reply').
+	 */
+	int (*reply_text)(struct xreq *xreq, const char *info, const char *text, size_t len);
 	/* Frees the transport's request. */
 	void (*destroy)(struct xreq *xreq);
 	/*
@@ -158,6 +168,17 @@ int xreq_reply(struct xreq *xreq, const char *status, const char *info, struct j
 void xreq_fail_f(struct xreq *xreq, const char *status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
+ * Replies success with the response given as the JSON text 'text' of
+ * 'len' bytes, which jscan_plain found plain and not null, with a NUL
+ * after it; borrowed. What a transport would have written of its value
+ * is what it writes of the text (its reply_text, or the value parsed for
+ * its reply and for the hooks that trace replies): an api imported from
+ * another binder passes its replies on without parsing them.
+ * Returns 0, or -EALREADY for a second reply (logged).
+ */
+int xreq_reply_text(struct xreq *xreq, const char *info, const char *text, size_t len);
+
+/*
  * Builds the reply envelope of the reference:
  * {"response":object,"jtype":"afb-reply","request":{"status","info","token","uuid"}}
  * 'object' is consumed. "token" is present when the token was renewed,
@@ -168,14 +189,17 @@ struct json_object *xreq_envelope(struct xreq *xreq, const char *status, const c
 
 /*
  * Writes the text of that envelope into 'b' (jbuf.h), serialized once,
- * straight into the buffer the transport sends: 'object' is borrowed.
+ * straight into the buffer the transport sends: 'object' is borrowed;
+ * when it is NULL, 'text' (may be NULL) is the response's JSON text of
+ * 'text_len' bytes, written as it is (xreq_itf.reply_text).
  * 'reqid' (may be NULL) is written as "reqid" after "info" (HTTP); with
  * 'tell_uuid', "uuid" is written even when the request did not create the
  * session (the first reply of a WebSocket whose upgrade made it).
  */
 struct jbuf;
 void xreq_envelope_text(struct jbuf *b, struct xreq *xreq, const char *status, const char *info,
-			struct json_object *object, const char *reqid, int tell_uuid);
+			struct json_object *object, const char *text, size_t text_len, const char *reqid,
+			int tell_uuid);
 
 /*
  * Dispatches 'xreq' to its api in 'apiset' on a worker. Consumes one

@@ -191,16 +191,19 @@ static void deliver(struct mainloop_item *item)
 	hreq_unref(h);
 }
 
-/* xreq reply hook: any thread; must not touch MHD nor the server. */
-static void on_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+/*
+ * The reply, of 'object' or of the JSON 'text' (xreq_reply_text): any
+ * thread; must not touch MHD nor the server.
+ */
+static void reply(struct xreq *x, const char *status, const char *info, struct json_object *object,
+		  const char *text, size_t len)
 {
 	struct hreq *h = hreq_of(x);
 	struct jbuf b;
 
 	/* serialized once, into the body MHD sends; a binding's bad string is repaired (U+FFFD) */
-	jbuf_init(&b, 0, 256);
-	xreq_envelope_text(&b, x, status, info, object, h->reqid, 0);
-	json_object_put(object);
+	jbuf_init(&b, 0, 256 + len);
+	xreq_envelope_text(&b, x, status, info, object, text, len, h->reqid, 0);
 	set_reply(h, http_status(status, xreq_has(x, XREQ_VALIDATED)), &b);
 	/* the session may be gone when the cookie is written: copy its uuid now */
 	if ((atomic_load(&x->flags) & (XREQ_CREATED | XREQ_CLOSING)) == XREQ_CREATED)
@@ -218,6 +221,18 @@ static void on_reply(struct xreq *x, const char *status, const char *info, struc
 	mainloop_post_item(&h->post);
 }
 
+static void on_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+{
+	reply(x, status, info, object, NULL, 0);
+	json_object_put(object);
+}
+
+static int on_reply_text(struct xreq *x, const char *info, const char *text, size_t len)
+{
+	reply(x, NULL, info, NULL, text, len);
+	return 0;
+}
+
 static void on_destroy(struct xreq *x)
 {
 	hreq_unref(hreq_of(x));
@@ -231,6 +246,7 @@ static int owns_file(struct xreq *x, const char *path)
 
 static const struct xreq_itf hreq_itf = {
 	.reply = on_reply,
+	.reply_text = on_reply_text,
 	.destroy = on_destroy,
 	.owns_file = owns_file,
 };

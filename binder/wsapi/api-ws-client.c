@@ -198,9 +198,14 @@ static void fail_call(struct ccall *c, const char *status, const char *info)
 	free(c);
 }
 
-static void finish_call(struct ccall *c, const char *status, const char *info, struct json_object *object)
+/* Replies 'object', or the plain JSON 'text' when there is one (passed on unparsed: xreq_reply_text). */
+static void finish_call(struct ccall *c, const char *status, const char *info, struct json_object *object,
+			const char *text, size_t len)
 {
-	xreq_reply(c->xreq, status, info, object);
+	if (text)
+		xreq_reply_text(c->xreq, info, text, len);
+	else
+		xreq_reply(c->xreq, status, info, object);
 	xreq_unref(c->xreq);
 	pws_buf_clear(&c->buf);
 	free(c);
@@ -286,10 +291,10 @@ static void on_reply(struct clink *l, struct pws_msg *m)
 		return;
 	}
 	if (m->code == PWS_REPLY_SUCCESS) {
-		finish_call(c, NULL, m->info, m->json);
+		finish_call(c, NULL, m->info, m->json, m->text, m->text_len);
 		m->json = NULL;
 	} else {
-		finish_call(c, m->status, m->info, NULL);
+		finish_call(c, m->status, m->info, NULL, NULL, 0);
 	}
 }
 
@@ -458,7 +463,8 @@ static void on_message(void *closure, uint8_t *data, size_t size)
 	const char *reason;
 	struct pws_msg m;
 
-	if (pws_decode(data, size, PWS_CLIENT, &m, &reason) < 0) {
+	/* the responses that can be are passed on as text */
+	if (pws_decode_ex(data, size, PWS_CLIENT, PWS_REPLY_TEXT, &m, &reason) < 0) {
 		LOGW("proto-ws: api %s: invalid message from %s (%s): connection closed",
 		     l->client->addr->api, l->client->addr->uri, reason);
 		wslink_close(l->wl, WSF_CLOSE_POLICY, reason);

@@ -192,7 +192,9 @@ static const struct evt_listener_itf listener_itf = {
 
 /* ------------------------------------------------------------ requests */
 
-static void sreq_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+/* The reply, of 'object' (borrowed) or of the plain JSON 'text' (xreq_reply_text). */
+static void sreq_send_reply(struct xreq *x, const char *status, const char *info, struct json_object *object,
+			    const char *text, size_t len)
 {
 	struct sreq *r = (struct sreq *)x;
 	struct pws_buf b;
@@ -200,9 +202,10 @@ static void sreq_reply(struct xreq *x, const char *status, const char *info, str
 	pws_buf_init(&b);
 	if (status)
 		pws_put_reply_fail(&b, r->callid, status, info);
+	else if (text)
+		pws_put_reply_success_text(&b, r->callid, info, text, len);
 	else
 		pws_put_reply_success(&b, r->callid, info, object);
-	json_object_put(object);
 	if (b.error) {
 		/* the caller waits for an answer: a failure it gets (the error is logged) */
 		post_send(r->link, &b);
@@ -210,6 +213,18 @@ static void sreq_reply(struct xreq *x, const char *status, const char *info, str
 									      : "can't encode the reply");
 	}
 	post_send(r->link, &b);
+}
+
+static void sreq_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+{
+	sreq_send_reply(x, status, info, object, NULL, 0);
+	json_object_put(object);
+}
+
+static int sreq_reply_text(struct xreq *x, const char *info, const char *text, size_t len)
+{
+	sreq_send_reply(x, NULL, info, NULL, text, len);
+	return 0;
 }
 
 static void sreq_destroy(struct xreq *x)
@@ -266,6 +281,7 @@ static void sreq_subcall(struct xreq *x, const char *api, const char *verb, stru
 
 static const struct xreq_itf sreq_itf = {
 	.reply = sreq_reply,
+	.reply_text = sreq_reply_text,
 	.destroy = sreq_destroy,
 	.subscribe = sreq_subscribe,
 	.unsubscribe = sreq_unsubscribe,

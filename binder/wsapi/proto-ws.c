@@ -7,6 +7,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "jbuf.h"
+#include "jscan.h"
 #include "jtok.h"
 #include "proto-ws.h"
 #include "utf8.h"
@@ -201,6 +202,15 @@ int pws_put_reply_success(struct pws_buf *b, uint32_t callid, const char *info, 
 	return b->error;
 }
 
+int pws_put_reply_success_text(struct pws_buf *b, uint32_t callid, const char *info, const char *text, size_t len)
+{
+	put_u8(b, PWS_REPLY_SUCCESS);
+	put_u32(b, callid);
+	put_str(b, info ? info : "");
+	put_strn(b, text, len);	/* with the NUL that follows it */
+	return b->error;
+}
+
 int pws_put_reply_fail(struct pws_buf *b, uint32_t callid, const char *status, const char *info)
 {
 	put_u8(b, PWS_REPLY_FAIL);
@@ -294,6 +304,7 @@ struct reader {
 	const char *reason;	/* first failure */
 	struct pws_msg *msg;
 	int refuse_utf8;	/* a call: text that is not UTF-8 is refused, not repaired */
+	int reply_text;		/* PWS_REPLY_TEXT */
 };
 
 static int fail(struct reader *r, const char *reason)
@@ -426,6 +437,33 @@ static int get_json(struct reader *r, struct json_object **v)
 	return get_json_ex(r, v, 0);
 }
 
+/*
+ * A response kept as its text when it is plain JSON (jscan.h), for the
+ * importing side to pass on (xreq_reply_text); else as get_json.
+ */
+static int get_reply_text(struct reader *r)
+{
+	struct pws_msg *m = r->msg;
+	const uint8_t *head = r->head;
+	const char *text;
+	uint32_t n;
+
+	if (!get_u32(r, &n))
+		return 0;
+	r->head = head;
+	if (n > 1 && (size_t)(r->end - r->head - 4) >= n) {
+		text = (const char *)r->head + 4;
+		/* jscan_plain checks the UTF-8 of what can be passed on: get_text's check is not needed */
+		if (text[n - 1] == 0 && jscan_plain(text, n - 1) == JSCAN_VALUE) {
+			r->head += 4 + n;
+			m->text = text;
+			m->text_len = n - 1;
+			return 1;
+		}
+	}
+	return get_json(r, &m->json);
+}
+
 static int get_info(struct reader *r, const char **v)
 {
 	if (!get_string(r, v))
@@ -461,7 +499,8 @@ static int decode_client(struct reader *r, struct pws_msg *m)
 {
 	switch (m->code) {
 	case PWS_REPLY_SUCCESS:
-		return get_u32(r, &m->callid) && get_info(r, &m->info) && get_json(r, &m->json);
+		return get_u32(r, &m->callid) && get_info(r, &m->info)
+		       && (r->reply_text ? get_reply_text(r) : get_json(r, &m->json));
 	case PWS_REPLY_FAIL:
 		return get_u32(r, &m->callid) && get_string(r, &m->status) && get_info(r, &m->info);
 	case PWS_SUBCALL:
@@ -495,6 +534,12 @@ static int decode_client(struct reader *r, struct pws_msg *m)
 
 int pws_decode(const void *data, size_t size, enum pws_role role, struct pws_msg *m, const char **reason)
 {
+	return pws_decode_ex(data, size, role, 0, m, reason);
+}
+
+int pws_decode_ex(const void *data, size_t size, enum pws_role role, unsigned flags, struct pws_msg *m,
+		  const char **reason)
+{
 	struct reader r;
 	int ok;
 
@@ -507,6 +552,7 @@ int pws_decode(const void *data, size_t size, enum pws_role role, struct pws_msg
 	r.end = r.head + size;
 	r.reason = NULL;
 	r.msg = m;
+	r.reply_text = (flags & PWS_REPLY_TEXT) != 0;
 	m->code = *r.head++;
 	r.refuse_utf8 = (role == PWS_SERVER && m->code == PWS_CALL) || (role == PWS_CLIENT && m->code == PWS_SUBCALL);
 	ok = role == PWS_SERVER ? decode_server(&r, m) : decode_client(&r, m);

@@ -105,6 +105,8 @@ int pws_put_subcall_reply(struct pws_buf *b, uint32_t subcallid, int iserror, st
 int pws_put_describe(struct pws_buf *b, uint32_t descid);
 /* info NULL is sent as "" */
 int pws_put_reply_success(struct pws_buf *b, uint32_t callid, const char *info, struct json_object *response);
+/* the same, the response being the plain JSON 'text' of 'len' bytes, a NUL after it (xreq_reply_text) */
+int pws_put_reply_success_text(struct pws_buf *b, uint32_t callid, const char *info, const char *text, size_t len);
 int pws_put_reply_fail(struct pws_buf *b, uint32_t callid, const char *status, const char *info);
 int pws_put_subcall(struct pws_buf *b, uint32_t subcallid, uint32_t callid, const char *api,
 		    const char *verb, struct json_object *args);
@@ -150,6 +152,13 @@ struct pws_msg {
 	 * object if its verb asks, xreq_args).
 	 */
 	struct json_object *json;
+	/*
+	 * T decoded with PWS_REPLY_TEXT: the response when it is plain JSON
+	 * (jscan.h, not null), in the message's data, NUL-terminated; 'json'
+	 * is then NULL.
+	 */
+	const char *text;
+	size_t text_len;
 	/* a call or subcall with text that is not UTF-8: refuse it ('json' is NULL) */
 	int bad_utf8;
 	/* count of strings repaired (U+FFFD) in another message */
@@ -163,6 +172,11 @@ struct pws_msg {
  * error nothing needs to be released.
  */
 int pws_decode(const void *data, size_t size, enum pws_role role, struct pws_msg *msg, const char **reason);
+
+/* The same with flags: PWS_REPLY_TEXT keeps a plain response as its text (see 'text'). */
+#define PWS_REPLY_TEXT 1u
+int pws_decode_ex(const void *data, size_t size, enum pws_role role, unsigned flags, struct pws_msg *msg,
+		  const char **reason);
 
 /* Releases the json and the repaired strings of 'msg'. */
 void pws_msg_clear(struct pws_msg *msg);

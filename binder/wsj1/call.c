@@ -29,7 +29,9 @@ struct wsj1_call {
 
 #define call_of(x) ((struct wsj1_call *)((char *)(x) - offsetof(struct wsj1_call, xreq)))
 
-static void on_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+/* The reply, of 'object' (borrowed) or of the JSON 'text' (xreq_reply_text). */
+static void reply(struct xreq *x, const char *status, const char *info, struct json_object *object,
+		  const char *text, size_t len)
 {
 	struct wsj1_call *call = call_of(x);
 	struct wsj1_conn *conn = call->conn;
@@ -40,7 +42,6 @@ static void on_reply(struct xreq *x, const char *status, const char *info, struc
 	atomic_fetch_sub(&conn->inflight, 1);
 	if (atomic_load(&conn->closed)) {
 		/* the client left: nobody to tell */
-		json_object_put(object);
 		return;
 	}
 	/*
@@ -49,12 +50,23 @@ static void on_reply(struct xreq *x, const char *status, const char *info, struc
 	 */
 	tell_uuid = !xreq_has(x, XREQ_CLOSING) && atomic_exchange(&conn->uuid_unsent, 0);
 	/* written once, straight into the frame sent */
-	wsj1_out_begin(&b, 256);
+	wsj1_out_begin(&b, 256 + len);
 	json1_reply_begin(&b, status ? JSON1_REPLY_ERROR : JSON1_REPLY_OK, call->id, call->id_len);
-	xreq_envelope_text(&b, x, status, info, object, NULL, tell_uuid);
+	xreq_envelope_text(&b, x, status, info, object, text, len, NULL, tell_uuid);
 	json1_reply_end(&b, xreq_renewed_token(x, token));
-	json_object_put(object);
 	wsj1_conn_post(conn, wsj1_out_end(&b), 1);
+}
+
+static void on_reply(struct xreq *x, const char *status, const char *info, struct json_object *object)
+{
+	reply(x, status, info, object, NULL, 0);
+	json_object_put(object);
+}
+
+static int on_reply_text(struct xreq *x, const char *info, const char *text, size_t len)
+{
+	reply(x, NULL, info, NULL, text, len);
+	return 0;
 }
 
 static void on_destroy(struct xreq *x)
@@ -77,6 +89,7 @@ static int on_unsubscribe(struct xreq *x, struct evt *evt)
 
 static const struct xreq_itf call_itf = {
 	.reply = on_reply,
+	.reply_text = on_reply_text,
 	.destroy = on_destroy,
 	.subscribe = on_subscribe,
 	.unsubscribe = on_unsubscribe,

@@ -61,6 +61,24 @@ static void check_calls(void)
 	CHECK_STR(r->info, "timer expired");
 }
 
+/*
+ * B passes A's JSON text on (xreq_reply_text): as A's proto-ws writer
+ * wrote it, '/' escaped; a typed call needs the value: B parses it.
+ */
+static void check_passed_on(void)
+{
+	struct dbust_reply *r = dbust_call(p1, "hello", "echo", "{\"p\":\"x/y\"}");
+	const char *out;
+	int status;
+
+	CHECK_OK(r);
+	CHECK_STR(r->response, "{\"p\":\"x\\/y\"}");
+	out = dbust_run(&status, "busctl", "--user", "call", "org.afb.api.hello", "/org/afb/api/hello",
+			"org.afb.Typed1", "Call", "sv", "echo", "a{sv}", "1", "p", "s", "x/y", NULL);
+	CHECK_EQ(status, 0);
+	CHECK_STR(out, "vs a{sv} 1 \"p\" s \"x/y\" \"\"\n");
+}
+
 static void check_failures(void)
 {
 	struct dbust_reply *r = dbust_call(p1, "hello", "pingfail", "{}");
@@ -121,6 +139,7 @@ int main(int argc, char **argv)
 	afbt_init(argc, argv);
 	afbt_run("start", check_start);
 	afbt_run("calls", check_calls);
+	afbt_run("passed-on", check_passed_on);
 	afbt_run("failures", check_failures);
 	afbt_run("introspection", check_introspection);
 	afbt_run("events", check_events);

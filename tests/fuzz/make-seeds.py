@@ -182,4 +182,16 @@ write("utf8", [
     b"\xc0\xaf\xe0\x80\xaf\xed\xa0\x80\xf4\x90\x80\x80", b"\xff\xfe\x80", b"a\xe2\x82", b"\x00\xef\xbf\xbd",
     b"0123456789abcdef" * 4 + b"\xc3",
 ])
+# ---- plain JSON (jscan): replies passed on as they are, and near misses
+write("jscan", [
+    '{"response":"Some String","n":[1,-2,3.5,1e10,-0.0,true,false,null],"o":{}}',
+    ' [ 1 , { "a" : [ ] } ] ',
+    r'"caf\u00e9 \u20ac \ud83d\ude00 \u0000 \"\\\/\b\f\n\r\t"',
+    r'"\ud800"', r'"\udc00x"', r'"\ud800\u0041"',
+    '9223372036854775807', '18446744073709551615', '-999999999999999999', '-9223372036854775808',
+    '1.0000000000000001e+300', '1e9999', '01', '1.', '-', '.5', 'NaN', '[1,]', '{"a":1,}', "{'a':1}",
+    '[' * 30 + ']' * 30, '[' * 31 + ']' * 31, '{"a":' * 30 + '1' + '}' * 30,
+    'null', ' null ', 'nul', 'true false', '{"a":1}x', '{"a" 1}', '{"a":1 "b":2}',
+    "\"caf\u00e9\"", b'"\xc3\x28"', b'"tab\there"', b'"\xed\xa0\x80"',  # raw UTF-8, bad UTF-8, raw tab, a surrogate in UTF-8
+])
 print("corpora written in", TOP)
