@@ -33,6 +33,7 @@
 #include "jobs.h"
 #include "mainloop.h"
 #include "ioset.h"
+#include "cowork.h"
 #include "memtrim.h"
 #include "monitor.h"
 #include "tracelog.h"
@@ -542,6 +543,7 @@ end:
 	session_exit();
 	tracelog_stop();
 	memtrim_cleanup();
+	cowork_stop();
 	ioset_cleanup();
 	mainloop_cleanup();
 	if (rootfd >= 0)

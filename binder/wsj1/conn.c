@@ -401,61 +401,95 @@ static void maybe_resume(struct wsj1_conn *conn)
 
 /* ---- output ---- */
 
-void wsj1_conn_flush(struct wsj1_conn *conn)
+/*
+ * One sendmsg of what is queued (64 frames at most): the bytes written,
+ * or -errno. Touches nothing but the socket and reads only the queue: it
+ * may run on the cowork helper (wsj1_conn_presend).
+ */
+static ssize_t send_queued(struct wsj1_conn *conn)
 {
 	struct iovec iov[64];
 	struct msghdr mh;
 	struct wsj1_out *out;
 	ssize_t n;
-	size_t len;
-	int count;
+	int count = 0;
 
+	for (out = conn->out_head; out && count < 64; out = out->next) {
+		iov[count].iov_base = out_frame(out) + out->start;
+		iov[count++].iov_len = out->end - out->start;
+	}
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = iov;
+	mh.msg_iovlen = (size_t)count;
+	n = sendmsg(conn->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	return n < 0 ? -errno : n;
+}
+
+/* Takes 'n' (send_queued) into account: 1 to write more, 0 when the flush ends (blocked, released). */
+static int sent(struct wsj1_conn *conn, ssize_t n)
+{
+	struct wsj1_out *out;
+	size_t len;
+
+	if (n < 0) {
+		if (n == -EINTR)
+			return 1;
+		if (n == -EAGAIN || n == -EWOULDBLOCK) {
+			conn->out_blocked = 1;
+			update_events(conn);
+			return 0;
+		}
+		LOGI("ws: %s: write error: %s", conn->client->address, strerror((int)-n));
+		wsj1_conn_release(conn);
+		return 0;
+	}
+	conn->out_bytes -= (size_t)n;
+	conn->last_tx = now_us();
+	/* partial writes: the rest stays queued */
+	while (n > 0) {
+		out = conn->out_head;
+		len = out->end - out->start;
+		if ((size_t)n < len) {
+			out->start += (size_t)n;
+			break;
+		}
+		n -= (ssize_t)len;
+		conn->out_head = out->next;
+		wsj1_out_free(out);
+	}
+	if (!conn->out_head)
+		conn->out_tail = &conn->out_head;
+	return 1;
+}
+
+int wsj1_conn_presend_ok(struct wsj1_conn *conn)
+{
+	return conn->state != WSJ1_DEAD && !conn->overflow && conn->out_head && !conn->urh;
+}
+
+void wsj1_conn_presend(void *item)
+{
+	struct wsj1_conn *conn = item;
+
+	conn->presend = send_queued(conn);
+}
+
+void wsj1_conn_flush(struct wsj1_conn *conn)
+{
+	ssize_t first = conn->presend;
+
+	conn->presend = WSJ1_NOT_SENT;
 	if (conn->overflow) {
 		LOGI("ws: %s: released: more than %u bytes wait for it (it does not read)", conn->client->address,
 		     WSJ1_MAX_OUTPUT);
 		wsj1_conn_release(conn);
 		return;
 	}
-
-	while (conn->out_head) {
-		count = 0;
-		for (out = conn->out_head; out && count < 64; out = out->next) {
-			iov[count].iov_base = out_frame(out) + out->start;
-			iov[count++].iov_len = out->end - out->start;
-		}
-		memset(&mh, 0, sizeof mh);
-		mh.msg_iov = iov;
-		mh.msg_iovlen = (size_t)count;
-		n = sendmsg(conn->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				conn->out_blocked = 1;
-				update_events(conn);
-				return;
-			}
-			LOGI("ws: %s: write error: %m", conn->client->address);
-			wsj1_conn_release(conn);
+	if (first != WSJ1_NOT_SENT && !sent(conn, first))
+		return;
+	while (conn->out_head)
+		if (!sent(conn, send_queued(conn)))
 			return;
-		}
-		conn->out_bytes -= (size_t)n;
-		conn->last_tx = now_us();
-		/* partial writes: the rest stays queued */
-		while (n > 0) {
-			out = conn->out_head;
-			len = out->end - out->start;
-			if ((size_t)n < len) {
-				out->start += (size_t)n;
-				break;
-			}
-			n -= (ssize_t)len;
-			conn->out_head = out->next;
-			wsj1_out_free(out);
-		}
-		if (!conn->out_head)
-			conn->out_tail = &conn->out_head;
-	}
 	if (conn->out_blocked) {
 		conn->out_blocked = 0;
 		update_events(conn);
@@ -478,6 +512,8 @@ static void deliver(struct mainloop_item *item)
 		out = NULL;
 		if (is_reply)
 			maybe_resume(conn);
+		else if (conn->server)
+			conn->server->events_queued++;	/* flush_list */
 	}
 	wsj1_out_free(out);
 	wsj1_conn_unref(conn);
@@ -728,6 +764,7 @@ int wsj1_conn_new(struct wsj1 *ws, int fd, struct session *session, int created,
 	conn->fd = fd;
 	conn->io.fd = -1;
 	conn->out_tail = &conn->out_head;
+	conn->presend = WSJ1_NOT_SENT;
 	wsmsg_rx_init(&conn->rx, &rx_itf, conn, ws->max_message);
 	/* MHD turned Nagle back on at the upgrade: replies are small and must not wait */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

@@ -81,7 +81,13 @@ struct wsj1 {
 	struct wsj1_conn *conns;		/* open connections */
 	unsigned count;
 	struct wsj1_pending *pending;		/* handshakes answered, not yet upgraded */
+	void **batch;				/* flush_list: the connections of cowork_run */
+	size_t batch_cap;
+	unsigned events_queued;			/* events queued since the last flush_list */
 };
+
+/* fewer events are written by the loop alone (waking the helper costs ~10-20 us) */
+#define WSJ1_COWORK_MIN 64
 
 /* A message to send, frame header included. */
 /*
@@ -139,6 +145,12 @@ struct wsj1_conn {
 	size_t extra_len, extra_off;
 	struct wsj1_out *out_head, **out_tail;
 	size_t out_bytes;
+	/*
+	 * A first write of a batch of flushes made beside the loop
+	 * (wsj1_conn_presend, on either thread of cowork.h), not yet taken
+	 * into account by wsj1_conn_flush; WSJ1_NOT_SENT: none.
+	 */
+	ssize_t presend;
 	struct peer *client;		/* one reference: who is connected */
 
 	/* subscriptions vs release (listen.c) */
@@ -208,6 +220,18 @@ void wsj1_conn_keepalive(struct wsj1_conn *conn, uint64_t now);
 
 /* Main thread: deferred work (see wsj1_schedule). */
 void wsj1_conn_flush(struct wsj1_conn *conn);
+
+/*
+ * Flushes of many connections share their first writes with a helper
+ * thread (core/cowork.h): wsj1_conn_presend_ok tells (main thread) that
+ * the connection has something to write on its own socket (not a TLS
+ * relay), wsj1_conn_presend makes that first write (either thread: only
+ * the socket and the queue, read), and wsj1_conn_flush then takes it
+ * into account.
+ */
+#define WSJ1_NOT_SENT ((ssize_t)1 << 62)
+int wsj1_conn_presend_ok(struct wsj1_conn *conn);
+void wsj1_conn_presend(void *conn);
 void wsj1_conn_pump(struct wsj1_conn *conn);
 
 /*
