@@ -11,10 +11,12 @@
  *    response, json-c's leniencies are read as json-c reads them, nesting
  *    beyond the plain depth is still served;
  *  - with replies traced (--tracereq=all: the hooks get the value), the
- *    response parsed, written by I, and traced.
+ *    response parsed, written by I, and traced;
+ *  - a proto-ws client of I's export of hello gets F's response too.
  * The same responses from S (a daemon of ours) reach I's HTTP clients
  * with '/' escaped as S's proto-ws writer escapes it: passed on.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,7 +81,8 @@ static void t_start(void)
 	lfd = pwspeer_listen(fname);
 	lfdt = pwspeer_listen(tname);
 	CHECK(lfd >= 0 && lfdt >= 0);
-	I = wt_start("--ws-client", afbt_fmt("unix:%s", fname), NULL);
+	I = wt_start("--ws-client", afbt_fmt("unix:%s", fname), "--ws-server",
+		     afbt_fmt("unix:@afbt-pass-re-%d/hello", (int)getpid()), NULL);
 	T = wt_start("--tracereq=all", "--ws-client", afbt_fmt("unix:%s", tname), NULL);
 	F = pwspeer_accept(lfd, 5000);
 	FT = pwspeer_accept(lfdt, 5000);
@@ -143,6 +146,47 @@ static void t_traced_parsed(void)
 	wt_wait_log(T, 5000, "\"x/y\"", NULL);
 }
 
+/* O, a proto-ws client of I's export of what it imports: its call, in a thread */
+struct ocall {
+	pthread_t thread;
+	struct pwspeer *o;
+	struct pws_msg reply;
+	int code;
+};
+
+static void *ocall_run(void *arg)
+{
+	struct ocall *c = arg;
+
+	c->code = pwspeer_call(c->o, 1, "any", "8d2e0a6c-0000-4000-8000-0000000000aa", "{}", &c->reply, 10000);
+	return NULL;
+}
+
+/* I exports hello again over proto-ws: F's text reaches O (sreq reply_text) */
+static void t_reexported(void)
+{
+	struct ocall c = { .o = pwspeer_connect(afbt_fmt("unix:@afbt-pass-re-%d/hello", (int)getpid())) };
+	struct json_object *want = json_tokener_parse("{\"a\":\"x/y\",\"n\":[1.5]}");
+	const char *text = "{ \"a\" : \"x\\/y\", \"n\" : [1.50] }";
+	struct pws_msg m;
+	struct pws_buf b;
+
+	CHECK(c.o != NULL);
+	CHECK_EQ(pthread_create(&c.thread, NULL, ocall_run, &c), 0);
+	CHECK_EQ(pwspeer_expect(F, PWS_SERVER, PWS_CALL, &m, 5000), 1);
+	pws_msg_clear(&m);
+	pws_buf_init(&b);
+	CHECK_EQ(pws_put_reply_success_text(&b, m.callid, "from F", text, strlen(text)), 0);
+	CHECK_EQ(pwspeer_send(F, &b), 0);
+	pthread_join(c.thread, NULL);
+	CHECK_EQ(c.code, PWS_REPLY_SUCCESS);
+	CHECK_STR(c.reply.info, "from F");
+	CHECK(json_object_equal(c.reply.json, want));
+	pws_msg_clear(&c.reply);
+	json_object_put(want);
+	pwspeer_close(c.o);
+}
+
 /* I imports hello from S: S escapes '/', I passes its text on */
 static void t_from_our_daemon(void)
 {
@@ -173,6 +217,7 @@ int main(int argc, char **argv)
 	afbt_run("plain-passed-on", t_plain_passed_on);
 	afbt_run("others-parsed", t_others_parsed);
 	afbt_run("traced-parsed", t_traced_parsed);
+	afbt_run("reexported", t_reexported);
 	afbt_run("from-our-daemon", t_from_our_daemon);
 	afbt_run("stop", t_stop);
 	return afbt_done();
