@@ -97,6 +97,8 @@ static void flush_list(struct wsj1 *ws, struct wsj1_conn *list)
 		conn->in_work &= ~(1u << WSJ1_WORK_FLUSH);
 		if (conn->state != WSJ1_DEAD)
 			wsj1_conn_flush(conn);
+		else
+			conn->presend = WSJ1_NOT_SENT;	/* released meanwhile: what was written is moot */
 		wsj1_conn_unref(conn);
 	}
 }
