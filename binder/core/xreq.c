@@ -288,23 +288,6 @@ int xreq_reply(struct xreq *x, const char *status, const char *info, struct json
 	return 0;
 }
 
-/* The value of the plain JSON 'text' (not null), which json-c reads whole (jscan.h). */
-static struct json_object *parse_plain(const char *text, size_t len)
-{
-	struct json_tokener *tok = jtok_get(JSON_TOKENER_DEFAULT_DEPTH);
-	struct json_object *object;
-
-	if (!tok)
-		return NULL;
-	/* the NUL after the text ends a trailing number */
-	object = jtok_parse_ex(tok, text, (int)len + 1);
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(object);
-		object = NULL;
-	}
-	return object;
-}
-
 int xreq_reply_text(struct xreq *x, const char *info, const char *text, size_t len)
 {
 	struct json_object *object;
@@ -317,15 +300,15 @@ int xreq_reply_text(struct xreq *x, const char *info, const char *text, size_t l
 			reqlog_reply(x, NULL, info);
 		if (x->itf->reply_text(x, info, text, len) == 0)
 			return 0;
-		/* declined: the transport wants the object (reply logged already) */
-		object = parse_plain(text, len);
+		/* declined: the transport wants the object (reply logged already); the NUL ends the text */
+		object = jtok_parse(text);
 		if (object)
 			x->itf->reply(x, NULL, info, object);
 		else
 			x->itf->reply(x, "failed", "out of memory: the response is lost", NULL);
 		return 0;
 	}
-	object = parse_plain(text, len);
+	object = jtok_parse(text);
 	if (object)
 		deliver(x, NULL, info, object);
 	else

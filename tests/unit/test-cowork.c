@@ -43,7 +43,7 @@ static void run_item(void *arg)
 }
 
 /* Runs a batch of 'n' items; returns how many the helper ran, checks each ran once. */
-static size_t batch(size_t n, size_t min_split, int slow, int *others)
+static size_t batch(size_t n, size_t min_split, int slow)
 {
 	struct item *items = calloc(n + 1, sizeof *items);
 	void **ptrs = calloc(n + 1, sizeof *ptrs);
@@ -66,8 +66,6 @@ static size_t batch(size_t n, size_t min_split, int slow, int *others)
 	}
 	/* the helper's count is right: the items not run here */
 	CHECK_INT(helped, n - mine);
-	if (others)
-		*others = (int)(n - mine);
 	free(items);
 	free(ptrs);
 	return helped;
@@ -76,7 +74,7 @@ static size_t batch(size_t n, size_t min_split, int slow, int *others)
 static void *concurrent(void *arg)
 {
 	(void)arg;
-	batch(1000, 64, 0, NULL);
+	batch(1000, 64, 0);
 	return NULL;
 }
 
@@ -89,14 +87,14 @@ int main(void)
 	int k;
 
 	for (i = 0; i < sizeof sizes / sizeof *sizes; i++)
-		batch(sizes[i], 64, 0, NULL);
+		batch(sizes[i], 64, 0);
 	/* below min_split: the caller alone */
-	CHECK_INT(batch(63, 64, 1, NULL), 0);
-	CHECK_INT(batch(1, 1, 1, NULL), 0);
+	CHECK_INT(batch(63, 64, 1), 0);
+	CHECK_INT(batch(1, 1, 1), 0);
 	/* a large batch of slow items: the helper takes part, beside the caller */
 	atomic_store(&max_running, 0);
 	for (k = 0; k < 5 && !helped; k++)
-		helped = batch(200, 64, 1, NULL);
+		helped = batch(200, 64, 1);
 	if (cpus >= 2) {
 		CHECK(helped > 0);
 		CHECK(helped < 200);
@@ -107,12 +105,12 @@ int main(void)
 	/* two callers at once: both batches complete */
 	CHECK_INT(pthread_create(&t, NULL, concurrent, NULL), 0);
 	for (k = 0; k < 20; k++) {
-		batch(1000, 64, 0, NULL);
-		batch(100, 64, 0, NULL);
+		batch(1000, 64, 0);
+		batch(100, 64, 0);
 	}
 	pthread_join(t, NULL);
 	/* stopped: alone from now on */
 	cowork_stop();
-	CHECK_INT(batch(200, 64, 1, NULL), 0);
+	CHECK_INT(batch(200, 64, 1), 0);
 	UNIT_END();
 }
