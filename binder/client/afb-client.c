@@ -4,11 +4,14 @@
  *
  *   afb-client [--json] [--keep] ws[s]://HOST:PORT/api?token=T API VERB [ARGS]
  *	calls one verb, prints its reply, exits 0 on success, 1 on failure
- *   afb-client [--json] [--keep] ws://HOST:PORT/api?token=T
+ *   afb-client [--json] [--keep] [--sync] ws://HOST:PORT/api?token=T
  *	reads "API VERB [ARGS]" lines from stdin, sends them at once
  *	(pipelined), prints replies and events as they come, and exits when
  *	stdin ended and every call got its reply (--keep: stays connected
- *	for events until the server closes or a signal)
+ *	for events until the server closes or a signal). --sync sends a line
+ *	only once the call before it was replied: the daemon runs pipelined
+ *	calls concurrently, so "eventsub" then "eventpush" need it to be
+ *	done in that order.
  *
  * ARGS is JSON; text that is not JSON is sent as a JSON string.
  * Output: "ON-REPLY id: api/verb" or "ON-EVENT name:" and the envelope in
@@ -68,6 +71,7 @@ struct client {
 	unsigned next_id, pending;
 	char *token;			/* renewed token, presented in later calls */
 	int json, keep;
+	int sync;			/* one call in flight at a time */
 	int oneshot;
 	int result;			/* one-shot: -1 waiting, 0 success, 1 failure */
 	int stdin_eof;
@@ -227,9 +231,32 @@ static void call_line(struct client *c, char *line)
 	call(c, api, verb, args);
 }
 
+/*
+ * Sends the whole lines read so far, or, with --sync, the next one when no
+ * call is in flight; the unended last line goes once stdin ended.
+ */
+static void take_lines(struct client *c)
+{
+	char *start = c->line, *nl;
+
+	while (!(c->sync && c->pending) && !c->done
+	       && (nl = memchr(start, '\n', c->line_len - (size_t)(start - c->line))) != NULL) {
+		*nl = 0;
+		call_line(c, start);
+		start = nl + 1;
+	}
+	c->line_len -= (size_t)(start - c->line);
+	memmove(c->line, start, c->line_len);
+	if (c->stdin_eof && c->line_len && !(c->sync && c->pending) && !c->done) {
+		c->line[c->line_len] = 0;
+		c->line_len = 0;
+		call_line(c, c->line);
+	}
+}
+
 static void read_stdin(struct client *c)
 {
-	char buf[4096], *nl, *start;
+	char buf[4096], *grown;
 	ssize_t n;
 	size_t cap;
 
@@ -238,36 +265,22 @@ static void read_stdin(struct client *c)
 		return;
 	if (n <= 0) {
 		c->stdin_eof = 1;
-		if (c->line_len) {
-			c->line[c->line_len] = 0;
-			call_line(c, c->line);
-			c->line_len = 0;
-		}
 		return;
 	}
 	if (c->line_len + (size_t)n + 1 > c->line_cap) {
 		cap = c->line_cap ? c->line_cap : 4096;
 		while (cap < c->line_len + (size_t)n + 1)
 			cap *= 2;
-		start = realloc(c->line, cap);
-		if (!start) {
+		grown = realloc(c->line, cap);
+		if (!grown) {
 			fail(c, "out of memory");
 			return;
 		}
-		c->line = start;
+		c->line = grown;
 		c->line_cap = cap;
 	}
 	memcpy(c->line + c->line_len, buf, (size_t)n);
 	c->line_len += (size_t)n;
-	c->line[c->line_len] = 0;
-	start = c->line;
-	while ((nl = strchr(start, '\n')) != NULL) {
-		*nl = 0;
-		call_line(c, start);
-		start = nl + 1;
-	}
-	c->line_len -= (size_t)(start - c->line);
-	memmove(c->line, start, c->line_len);
 }
 
 /* ---- input ---- */
@@ -434,6 +447,8 @@ static void usage(FILE *out)
 		"replies and events as they come. Exit status 3: connection or protocol error.\n\n"
 		"  -j, --json      print each received message as one line of JSON\n"
 		"  -k, --keep      stay connected for events after the replies\n"
+		"  -s, --sync      send a line of stdin only once the call before it\n"
+		"                  was replied (calls run in the order of the lines)\n"
 		"      --cacert=FILE  wss://: trust the CA certificates of FILE (PEM)\n"
 		"                     instead of the system's\n"
 		"      --insecure     wss://: do not check the server's certificate\n"
@@ -448,8 +463,10 @@ static int run(struct client *c)
 
 	pump(c);	/* bytes that came with the handshake */
 	for (;;) {
+		if (!c->oneshot && c->line_len)
+			take_lines(c);
 		if (!c->done && !c->closing) {
-			if (c->oneshot ? c->result >= 0 : (c->stdin_eof && !c->pending && !c->keep))
+			if (c->oneshot ? c->result >= 0 : (c->stdin_eof && !c->line_len && !c->pending && !c->keep))
 				start_close(c, WSMSG_CLOSE_NORMAL);
 		}
 		flush(c);
@@ -458,7 +475,8 @@ static int run(struct client *c)
 		pfd[0].fd = c->fd;
 		pfd[0].events = (short)(POLLIN | (c->out_head ? POLLOUT : 0));
 		nfds = 1;
-		if (!c->oneshot && !c->stdin_eof && !c->closing && c->out_bytes < MAX_OUTPUT) {
+		if (!c->oneshot && !c->stdin_eof && !c->closing && c->out_bytes < MAX_OUTPUT
+		    && !(c->sync && c->pending)) {
 			pfd[1].fd = 0;
 			pfd[1].events = POLLIN;
 			pfd[1].revents = 0;
@@ -493,6 +511,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "sync", no_argument, NULL, 's' },
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
@@ -510,10 +529,11 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof c);
 	c.result = -1;
 	c.out_tail = &c.out_head;
-	while ((opt = getopt_long(argc, argv, "jkhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jkshV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': c.json = 1; break;
 		case 'k': c.keep = 1; break;
+		case 's': c.sync = 1; break;
 		case 'C': tls_options.cafile = optarg; break;
 		case 'I': tls_options.insecure = 1; break;
 		case 'h': usage(stdout); return 0;

@@ -55,6 +55,34 @@ def t_errors():
 
 
 def t_pipelined():
+    # calls sent at once run concurrently: only what does not depend on
+    # their order is checked here (t_sync checks the ordered sequence)
+    lines = "\n".join([
+        "hello timer {\"ms\":300}",
+        "hello ping",
+        "hello broadcast {\"name\":\"cli\",\"data\":{\"k\":1}}",
+        "# a comment",
+        "",
+        "nosuch api",
+    ]) + "\n"
+    start = time.time()
+    rc, out, err = client("--json", URL, stdin=lines)
+    check(rc == 0, (rc, out, err))
+    msgs = [json.loads(l) for l in out.splitlines()]
+    replies = {m[1]: m for m in msgs if m[0] in (3, 4)}
+    check(sorted(replies) == ["0", "1", "2", "3"], msgs)
+    check(replies["3"][0] == 4 and replies["3"][2]["request"]["status"] == "unknown-api", replies["3"])
+    events = [m for m in msgs if m[0] == 5]
+    check(len(events) == 1 and events[0][1] == "hello/cli" and events[0][2]["data"] == {"k": 1}, events)
+    # pipelined: the ping is answered while the timer runs
+    order = [m[1] for m in msgs if m[0] in (3, 4)]
+    check(order.index("1") < order.index("0"), order)
+    check(time.time() - start < 5)
+
+
+def t_sync():
+    # --sync: each line goes once the call before it was replied, so the
+    # subscription is made before the push and the timer blocks the ping
     lines = "\n".join([
         "hello timer {\"ms\":300}",
         "hello ping",
@@ -64,21 +92,22 @@ def t_pipelined():
         "",
         "hello eventpush {\"tag\":\"c\",\"data\":{\"k\":1}}",
         "hello eventdel {\"tag\":\"c\"}",
-        "nosuch api",
-    ]) + "\n"
+        "hello eventpush {\"tag\":\"c\",\"data\":{\"k\":2}}",
+        "hello ping last-line-without-newline",
+    ])
     start = time.time()
-    rc, out, err = client("--json", URL, stdin=lines)
+    rc, out, err = client("--sync", "--json", URL, stdin=lines)
     check(rc == 0, (rc, out, err))
+    check(time.time() - start >= 0.3)
     msgs = [json.loads(l) for l in out.splitlines()]
-    replies = {m[1]: m for m in msgs if m[0] in (3, 4)}
-    check(sorted(replies) == ["0", "1", "2", "3", "4", "5", "6"], msgs)
-    check(replies["6"][0] == 4 and replies["6"][2]["request"]["status"] == "unknown-api", replies["6"])
-    events = [m for m in msgs if m[0] == 5]
-    check(len(events) == 1 and events[0][1] == "hello/cli" and events[0][2]["data"] == {"k": 1}, events)
-    # pipelined: the ping is answered while the timer runs
     order = [m[1] for m in msgs if m[0] in (3, 4)]
-    check(order.index("1") < order.index("0"), order)
-    check(time.time() - start < 5)
+    check(order == [str(i) for i in range(8)], msgs)
+    codes = [m[0] for m in msgs if m[0] in (3, 4)]
+    check(codes == [3, 3, 3, 3, 3, 3, 4, 3], msgs)
+    events = [i for i, m in enumerate(msgs) if m[0] == 5]
+    check(len(events) == 1 and msgs[events[0]][1] == "hello/cli" and msgs[events[0]][2]["data"] == {"k": 1}, msgs)
+    # the event comes before the reply of its push
+    check(events[0] < [i for i, m in enumerate(msgs) if m[0] == 3 and m[1] == "4"][0], msgs)
 
 
 def t_human_output():
@@ -168,6 +197,7 @@ def t_stop():
 run("oneshot", t_oneshot)
 run("errors", t_errors)
 run("pipelined", t_pipelined)
+run("sync", t_sync)
 run("human-output", t_human_output)
 run("keep", t_keep)
 run("against-other-server", t_against_other_server)
