@@ -108,6 +108,13 @@ def t_sync():
     check(len(events) == 1 and msgs[events[0]][1] == "hello/cli" and msgs[events[0]][2]["data"] == {"k": 1}, msgs)
     # the event comes before the reply of its push
     check(events[0] < [i for i, m in enumerate(msgs) if m[0] == 3 and m[1] == "4"][0], msgs)
+    # lines longer than one read of stdin, and split across reads
+    pad = "p" * 100
+    lines = "".join("hello echo {\"i\":%d,\"pad\":\"%s\"}\n" % (i, pad) for i in range(150))
+    rc, out, err = client("--sync", "--json", URL, stdin=lines)
+    check(rc == 0, (rc, err))
+    msgs = [json.loads(l) for l in out.splitlines()]
+    check([(m[0], m[1], m[2]["response"]["i"]) for m in msgs] == [(3, str(i), i) for i in range(150)], msgs[:5])
 
 
 def t_human_output():
