@@ -324,6 +324,16 @@ class RawWS:
         check(fin and op == 1, "expected a text frame, got opcode %d" % op)
         return json.loads(payload)
 
+    def recv_replies(self, n):
+        """The next n messages, by id: replies of calls sent at once come
+        in any order, as the daemon runs them concurrently."""
+        got = {}
+        for _ in range(n):
+            m = self.recv_json()
+            check(m[1] not in got, "two replies for id %r" % m[1])
+            got[m[1]] = m
+        return got
+
     def recv_close(self):
         """The close code of the server's close frame (skipping other frames)."""
         while True:
