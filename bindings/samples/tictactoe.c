@@ -590,7 +590,6 @@ static void wait(struct afb_req req)
 		unuse_board(board);
 		return;
 	}
-	INFO(afbitf, "method 'wait' called for boardid %d", board->id);
 	/* the reply comes after return: keep the request */
 	afb_req_addref(req);
 	waiter->req = req;
@@ -598,6 +597,8 @@ static void wait(struct afb_req req)
 	/* the waiter keeps the use of the board taken by board_of_req */
 	waiter->next = board->waiters;
 	board->waiters = waiter;
+	/* logged once registered: a move seen after this line replies to it */
+	INFO(afbitf, "method 'wait' called for boardid %d", board->id);
 	pthread_mutex_unlock(&boards_lock);
 }
 

@@ -26,7 +26,8 @@ static GDBusConnection *peer;
 static void check_start(void)
 {
 	bus = dbust_bus_start(NULL, 0);
-	daemon_ = afbt_daemon_start("--binding", afbt_binding("hello"), "--binding", afbt_binding("tictactoe"),
+	/* -v: tictactoe logs its registered waits (check_tictactoe) */
+	daemon_ = afbt_daemon_start("-v", "--binding", afbt_binding("hello"), "--binding", afbt_binding("tictactoe"),
 				    "--binding", afbt_binding("post"), "--max-body", "65536", "--dbus-server=*", NULL);
 	peer = dbust_connect(bus);
 	dbust_wait_name(peer, HELLO, 10000);
@@ -174,7 +175,8 @@ static void check_async(void)
 	r = dbust_call(other, "hello", "ping", "{}");
 	t_ping = afbt_now() - t0;
 	CHECK_OK(r);
-	CHECK(t_ping < 0.35);
+	/* answered before the sleep of 600 ms ends, even by a slow build */
+	CHECK(t_ping < (afbt_slowness() > 1 ? 0.55 : 0.35));
 	while ((!slow.done || !timer.done) && afbt_now() - t0 < 5)
 		dbust_pump(10);
 	CHECK(slow.result && timer.result);
@@ -266,7 +268,9 @@ static void check_tictactoe(void)
 	/* wait replies at the next change of the board */
 	g_dbus_connection_call(peer, "org.afb.api.tictactoe", "/org/afb/api/tictactoe", "org.afb.api.tictactoe", "wait",
 			       g_variant_new("(s)", "{}"), NULL, 0, 10000, NULL, on_async, &waiting);
-	dbust_pump(100);
+	/* the move must come after the wait is registered: calls run concurrently */
+	CHECK(afbt_daemon_wait_log(daemon_, 20000, "method 'wait' called", NULL));
+	dbust_pump(10);
 	CHECK(!waiting.done);
 	r = dbust_call_verb(peer, "tictactoe", "move", "{\"index\":4}");
 	CHECK_OK(r);

@@ -204,7 +204,11 @@ static void check_events_through_import(void)
 	CHECK_EQ(dbust_events_count(ev1, 300), 0);
 }
 
-/* ---- a WebSocket client of B: afb-client --json --keep (when built) ---- */
+/*
+ * ---- a WebSocket client of B: afb-client --json --keep --sync (when built) ----
+ * --sync: the daemon runs the calls of a connection concurrently; eventsub
+ * must run after the eventadd written with it.
+ */
 
 struct wsc {
 	GPid pid;
@@ -217,7 +221,7 @@ static struct wsc *ws_start(struct afbt_daemon *d)
 {
 	const char *client = getenv("AFB_CLIENT");
 	struct wsc *w = afbt_keep(calloc(1, sizeof *w), free);
-	const char *argv[] = { client, "--json", "--keep",
+	const char *argv[] = { client, "--json", "--keep", "--sync",
 			       afbt_fmt("ws://127.0.0.1:%d/api?token=%s", d->port, TOKEN), NULL };
 	GError *error = NULL;
 

@@ -224,6 +224,15 @@ double afbt_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+double afbt_slowness(void)
+{
+	const char *s = getenv("AFB_SANITIZE");
+
+	if (!s || !*s || !strcmp(s, "none"))
+		return 1;
+	return strcmp(s, "thread") ? 3 : 8;
+}
+
 void afbt_raise_nofile(int need)
 {
 	struct rlimit rl;

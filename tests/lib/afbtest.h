@@ -92,9 +92,18 @@ void *afbt_keep(void *ptr, void (*freefn)(void *));
 /* Monotonic time in seconds. */
 double afbt_now(void);
 
-/* Sleeps 'ms' milliseconds: only for polling loops. */
+/*
+ * How much slower than a plain build this one runs ($AFB_SANITIZE): 1, 3
+ * under ASan/UBSan, 8 under TSan. Time limits that a loaded CI machine
+ * could exceed are multiplied by it; what they prove (no 30 s timeout, no
+ * starvation) stays far beyond.
+ */
+double afbt_slowness(void);
+
 /* Raises the open file limit (soft and, as root, hard) to 'need' at least, for this process and the daemons it starts; fails the test if it can't. */
 void afbt_raise_nofile(int need);
+
+/* Sleeps 'ms' milliseconds: only for polling loops. */
 void afbt_msleep(long ms);
 
 /* A new empty directory under $TMPDIR, removed (recursively) at exit. */

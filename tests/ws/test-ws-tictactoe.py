@@ -3,10 +3,11 @@
 """The tictactoe sample played by two WebSocket connections, with its events."""
 import asyncio
 import json
+import time
 
 from wsutil import Daemon, binding, check, connect, done, run
 
-D = Daemon("--binding", binding("tictactoe"))
+D = Daemon("-v", "--binding", binding("tictactoe"))  # -v: the binding logs registered waits
 
 
 async def next_event(c, reason):
@@ -14,6 +15,14 @@ async def next_event(c, reason):
     m = await c.event()
     check(m[0] == 5 and m[1] == "tictactoe/" + reason and m[2]["event"] == "tictactoe/" + reason, m)
     return m[2]["data"]
+
+
+async def registered(board, timeout=20):
+    """Waits until the binding logged the wait on 'board' (logged once registered)."""
+    deadline = time.time() + timeout
+    while "method 'wait' called for boardid %d" % board not in D.read_log():
+        check(time.time() < deadline, "the wait on board %d did not reach the binding" % board)
+        await asyncio.sleep(0.02)
 
 
 async def t_game():
@@ -33,7 +42,7 @@ async def t_game():
     # b waits for a change while a plays
     msg, waiting = b.send_call("tictactoe", "wait")
     await b.ws.send(json.dumps(msg))
-    await asyncio.sleep(0.1)
+    await registered(board)
     r = await a.ok("tictactoe", "move", {"index": 4})
     check(r["board"][4] == "X" and r["next"] == "O", r)
     w = await waiting
@@ -75,7 +84,7 @@ async def t_wait_then_leave():
     await b.ok("tictactoe", "join", {"boardid": board})
     msg, waiting = b.send_call("tictactoe", "wait")
     await b.ws.send(json.dumps(msg))
-    await asyncio.sleep(0.1)
+    await registered(board)
     await b.close()
     try:
         await waiting
