@@ -114,15 +114,18 @@ $("upload").onclick = () => {
 
 /* ---- connection ---- */
 
+let subscribing = false;	/* once: subscribe() makes it again after a reconnection */
 afb.addEventListener("open", async () => {
 	$("status").textContent = "connected";
 	$("status").className = "status open";
 	/* the pushes of hello are for the subscribers of its event: subscribe
 	   (again after each reconnection: subscribe() does it) */
-	if (!window.demoSubscribed) {
-		window.demoSubscribed = true;
+	if (!subscribing) {
+		subscribing = true;
 		await afb.call("hello", "eventadd", { tag: "demo", name: "demo" }).catch(() => { });
 		await afb.subscribe("hello", "eventsub", { tag: "demo" }, "hello/demo");
+		/* only now are the pushes of hello/demo received (the tests wait for it) */
+		window.demoSubscribed = true;
 	}
 	const r = await afb.call("tictactoe", "board").catch(() => null);
 	if (r)

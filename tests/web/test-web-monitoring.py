@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,6 +33,22 @@ def http_get(path):
         return json.load(f)
 
 
+async def until_traced(page, probe, shown, timeout=15):
+    """Makes the request 'probe' again and again until the page shows it
+    ('shown', an expression): the page installs its trace with calls that
+    are replied after it shows it is connected (or after a click), so a
+    request made before may not be traced. Once a probe was traced, the
+    trace is installed and the requests checked are made once."""
+    deadline = time.time() + timeout
+    while True:
+        await probe()
+        try:
+            return await page.wait(shown, timeout=0.5)
+        except TimeoutError:
+            if time.time() > deadline:
+                raise
+
+
 async def t_monitoring_page():
     async with Browser() as b:
         p = await b.open(BASE + "/monitoring/?token=" + TOKEN)
@@ -40,15 +57,18 @@ async def t_monitoring_page():
         verbs = await p.eval("[...document.querySelectorAll('[data-api=hello] li')].map(li => li.firstChild.textContent)")
         check("ping" in verbs and "eventpush" in verbs, verbs)
         check(await p.eval("!!document.querySelector('[data-api=tictactoe]') && !!document.querySelector('[data-api=monitor]')"))
+        # the trace is installed after 'connected' is shown: wait until a
+        # request of another client (WebSocket) is traced
+        c = await connect(D)
+        await until_traced(p, lambda: c.call("tictactoe", "board"),
+                           "[...document.querySelectorAll('#requests tr')].some(r => r.cells[2].textContent === 'tictactoe/board')")
         # a request of another client (HTTP) shows up, with its transport, status and duration
-        await asyncio.sleep(0.3)  # the page's trace is installed right after it connected
         http_get("/api/tictactoe/new?token=" + TOKEN)
         row = await p.wait("""(() => { const r = [...document.querySelectorAll('#requests tr:not(.detail)')]
             .find(r => r.cells[2].textContent === 'tictactoe/new' && r.cells[7].textContent);
             return r && [...r.cells].map(c => c.textContent); })()""")
         check(row[3] == "http" and row[4].startswith("127.0.0.1:") and row[6] == "success" and row[7].endswith(" ms"), row)
         # and one over WebSocket, to an imported api (proto-ws behind)
-        c = await connect(D)
         await c.ok("hello", "ping")
         row = await p.wait("""(() => { const r = [...document.querySelectorAll('#requests tr:not(.detail)')]
             .find(r => r.cells[2].textContent === 'hello/ping' && r.cells[7].textContent);
@@ -164,14 +184,18 @@ async def t_page_2017():
             check(v == {"tictactoe": "info"}, v)
             # trace requests "common" for ALL: a request of another client appears
             await p.eval("document.querySelector('#all .trace-box.request input[value=common]').click(); true")
-            await asyncio.sleep(0.5)
+            # the click sends trace drop then add: wait until a request is traced
+            await until_traced(p, lambda: c.call("hello", "echo", {"probe": 1}),
+                               "[...document.querySelectorAll('#trace-events .request .tag')].some(x => x.textContent.startsWith('hello/echo'))")
             await c.ok("hello", "ping", {"from": "python"})
             tags = await p.wait("""(() => { const t = [...document.querySelectorAll('#trace-events .request .tag')]
                 .map(x => x.textContent).filter(x => x.startsWith('hello/ping')); return t.length >= 3 && t; })()""")
             check(any(t.endswith("] begin") for t in tags) and any(t.endswith("] success") for t in tags), tags)
             # events trace: "all" in the event box of ALL
             await p.eval("document.querySelector('#all .trace-box.event input[value=all]').click(); true")
-            await asyncio.sleep(0.5)
+            # again drop then add: wait until an event is traced
+            await until_traced(p, lambda: c.call("hello", "broadcast", {"name": "probe", "data": 0}),
+                               "[...document.querySelectorAll('#trace-events .event .tag')].some(x => x.textContent.startsWith('hello/probe!'))")
             await c.ok("hello", "broadcast", {"name": "b17", "data": 1})
             await p.wait("[...document.querySelectorAll('#trace-events .event .tag')].some(x => x.textContent.startsWith('hello/b17!'))")
             await p.screenshot("monitoring-2017.png")
