@@ -73,8 +73,9 @@ static void t_chain_push(void)
 	/* not subscribed: reaches no one */
 	r = wt_get(A, "/api/hello/eventpush?tag=t2&data=2");
 	CHECK_EQ(json_object_get_int(afbt_json(r, "response.count")), 0);
-	afbt_msleep(200);
-	events = wt_service_events(A);
+	events = wt_service_events_until(A, NULL, "\"event\":\"hello/ev1\"", 1, WT_DEADLINE_MS);
+	afbt_msleep(200);	/* and no more */
+	events = afbt_fmt("%s%s", events, wt_service_events(A));
 	CHECK_EQ(wt_count(events, "\"event\":\"hello/ev1\""), 1);
 	CHECK_CONTAINS(events, "\"data\":{\"n\":1}");
 	CHECK_EQ(wt_count(events, "hello/ev2"), 0);
@@ -149,10 +150,11 @@ static void t_chain_broadcast(void)
 	CHECK_EQ(m.has_guard, 1);
 	CHECK_EQ(m.hop, 8);	/* 10 at C, sent 9 to B, 8 from B */
 	pws_msg_clear(&m);
-	afbt_msleep(200);
-	events = wt_service_events(A);
-	CHECK_EQ(wt_count(events, "hello/b1"), 1);
+	events = wt_service_events_until(A, NULL, "hello/b1", 1, WT_DEADLINE_MS);
+	/* and no more, to either */
 	CHECK_EQ(pwspeer_expect(p, PWS_CLIENT, '*', &m, 200), 0);
+	events = afbt_fmt("%s%s", events, wt_service_events(A));
+	CHECK_EQ(wt_count(events, "hello/b1"), 1);
 }
 
 /* describe through a link (a worker waits for the remote description) and directly */
@@ -311,9 +313,10 @@ static void t_loop(void)
 	/* from x's side, then from y's (where hello is imported: it runs on x) */
 	CHECK_STR(afbt_status(wt_get(x, "/api/hello/broadcast?name=loop1&data=1")), "success");
 	CHECK_STR(afbt_status(wt_get(y, "/api/hello/broadcast?name=loop2&data=2")), "success");
-	afbt_msleep(500);
-	ex = wt_service_events(x);
-	ey = wt_service_events(y);
+	ex = wt_service_events_until(x, NULL, "hello/loop1", 1, WT_DEADLINE_MS);
+	ex = wt_service_events_until(x, ex, "hello/loop2", 1, WT_DEADLINE_MS);
+	ey = wt_service_events_until(y, NULL, "hello/loop1", 1, WT_DEADLINE_MS);
+	ey = wt_service_events_until(y, ey, "hello/loop2", 1, WT_DEADLINE_MS);
 	CHECK_EQ(wt_count(ex, "hello/loop1"), 1);
 	CHECK_EQ(wt_count(ey, "hello/loop1"), 1);
 	CHECK_EQ(wt_count(ex, "hello/loop2"), 1);

@@ -66,18 +66,35 @@ static void *flood_main(void *arg)
 	return NULL;
 }
 
+/* the largest of the 'n' values, or the second largest when 'skip_one' */
+static double worst_of(const double *v, int n, int skip_one)
+{
+	double first = 0, second = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (v[i] > first) {
+			second = first;
+			first = v[i];
+		} else if (v[i] > second) {
+			second = v[i];
+		}
+	}
+	return skip_one ? second : first;
+}
+
 static void t_flood(void)
 {
 	const char *sock = wt_sockpath("hello");
 	const char *san = getenv("AFB_SANITIZE");
 	int sanitized = san && *san && strcmp(san, "none");
 	/* the ping of the other client waits for a job or two of the flood (4 ms), and its own */
-	double limit_ms = sanitized ? 200 : 50, worst = 0, total = 0, start, flood_s, queue_worst = 0;
+	double limit_ms = sanitized ? 200 : 50, worst, total = 0, start, flood_s, queue_worst;
+	double rtt[30], queue[64];
 	const char *log, *p;
 	struct afbt_daemon *d = wt_start("--binding", afbt_binding("hello"), "--jobs", "4", "-vv",
 					 "--ws-server", afbt_fmt("unix:%s", sock), NULL);
 	struct flood f = { .where = afbt_fmt("unix:%s", sock) };
-	int pings = 0;
+	int pings = 0, queued = 0, kept;
 
 	start = afbt_now();
 	CHECK_EQ(pthread_create(&f.thread, NULL, flood_main, &f), 0);
@@ -89,31 +106,42 @@ static void t_flood(void)
 
 		CHECK_EQ(r->code, 200);
 		CHECK_STR(afbt_status(r), "success");
-		if (r->seconds > worst)
-			worst = r->seconds;
+		rtt[pings++] = r->seconds;
 		total += r->seconds;
-		pings++;
 	}
 	pthread_join(f.thread, NULL);
 	flood_s = afbt_now() - start;
 	/* "request hello/ping http ADDR success 0.123 ms" */
 	log = afbt_daemon_log(d);
-	for (p = log; (p = strstr(p, "request hello/ping http ")) != NULL; p++) {
+	for (p = log; queued < 64 && (p = strstr(p, "request hello/ping http ")) != NULL; p++) {
 		const char *ms = strstr(p, " success ");
-		double v = ms ? atof(ms + 9) : 0;
 
-		if (v > queue_worst)
-			queue_worst = v;
+		queue[queued++] = ms ? atof(ms + 9) : 0;
 	}
-	afbt_note("the flood lasted %.2f s; the pings' worst time in the daemon: %.2f ms", flood_s, queue_worst);
+	/*
+	 * Under a sanitizer, on a loaded machine, one scheduling stall of the
+	 * slowed-down daemon or of this test makes one ping slow whatever the
+	 * queue does: there the single worst ping is left out of each figure.
+	 * What these checks catch delays many pings, not one: with a FIFO
+	 * queue each ping waits behind the link's backlog (hundreds of flood
+	 * calls); with the loop kept from polling, the first pings waited for
+	 * most of the flood (see below).
+	 */
+	queue_worst = worst_of(queue, queued, sanitized);
+	worst = worst_of(rtt, pings, sanitized);
+	kept = sanitized && pings > 1 ? pings - 1 : pings;
+	if (kept < pings)
+		total -= worst_of(rtt, pings, 0);
+	afbt_note("the flood lasted %.2f s; the pings' worst time in the daemon: %.2f ms%s", flood_s, queue_worst,
+		  sanitized ? " (sanitized: the single worst ping left out)" : "");
 	afbt_note("flood of %d calls of %d ms on %d workers: %d replied, %d cancelled (its quota), %d other failures",
 		  FLOOD, SLEEP_MS, 4, f.ok, f.cancelled, f.other);
 	afbt_note("meanwhile %d pings of another client: worst %.1f ms, mean %.1f ms", pings, worst * 1000,
-		  pings ? total * 1000 / pings : 0.0);
+		  kept ? total * 1000 / kept : 0.0);
 	CHECK(pings >= 5);
 	CHECK(queue_worst < limit_ms);
 	/* the round trip, event loop included: far from waiting for the flood */
-	CHECK(total / pings < flood_s / 4);
+	CHECK(total / kept < flood_s / 4);
 	/*
 	 * Not even the worst one: a throttled link that re-armed a deferred
 	 * source at every turn kept the loop from polling, and the first pings

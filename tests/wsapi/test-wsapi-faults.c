@@ -21,9 +21,10 @@
 static struct afbt_daemon *A, *B;
 static const char *bsock;
 
+/* -v: B logs each link it serves and its end (see links_gone) */
 static struct afbt_daemon *start_b(void)
 {
-	return wt_start("--binding", afbt_binding("hello"), "--ws-server", afbt_fmt("unix:%s", bsock), NULL);
+	return wt_start("--binding", afbt_binding("hello"), "--ws-server", afbt_fmt("unix:%s", bsock), "-v", NULL);
 }
 
 static void start(void)
@@ -40,10 +41,11 @@ struct pending {
 	double done_at;
 };
 
+/* hello/timer replies after 20 s from a thread of its own: B's thread count tells when the call is there */
 static void *slow_call(void *arg)
 {
 	struct pending *p = arg;
-	struct afbt_resp *r = wt_get(A, "/api/hello/sleep?ms=20000");
+	struct afbt_resp *r = wt_get(A, "/api/hello/timer?ms=20000");
 
 	p->status = afbt_status(r);
 	p->info = afbt_info(r);
@@ -56,18 +58,28 @@ static void t_kill_pending(void)
 {
 	enum { N = 3 };
 	struct pending p[N];
+	int base = wt_thread_count(B->pid), in_b;
 	double killed;
 
 	for (int i = 0; i < N; i++)
 		pthread_create(&p[i].thread, NULL, slow_call, &p[i]);
-	afbt_msleep(300);	/* the calls reach B */
+	/* the calls are in B (a call not sent yet would fail otherwise) */
+	WT_POLL(in_b, WT_DEADLINE_MS, wt_thread_count(B->pid) >= base + N);
 	killed = afbt_now();
 	wt_kill(B);
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < N; i++)
 		pthread_join(p[i].thread, NULL);
+	if (!in_b)
+		afbt_fail("the %d calls did not reach B within %d ms", N, WT_DEADLINE_MS);
+	for (int i = 0; i < N; i++) {
 		CHECK_STR(p[i].status, "disconnected");
 		CHECK_CONTAINS(p[i].info, "lost");
-		CHECK(p[i].done_at - killed < 2.0);
+		/*
+		 * at once, not when the timers would reply (20 s) nor at the
+		 * HTTP timeout (30 s): 5 s leaves room for a sanitized daemon
+		 * on a loaded machine
+		 */
+		CHECK(p[i].done_at - killed < 5.0);
 	}
 	wt_wait_log(A, 2000, "connection to", "lost");
 }
@@ -78,7 +90,7 @@ static void t_while_down(void)
 	struct afbt_resp *r = wt_get(A, "/api/hello/ping");
 
 	CHECK_STR(afbt_status(r), "disconnected");
-	CHECK(afbt_now() - t0 < 1.0);
+	CHECK(afbt_now() - t0 < 5.0);	/* at once, not at the HTTP timeout (30 s); room for a loaded machine */
 	CHECK(afbt_daemon_alive(A));
 }
 
@@ -233,10 +245,31 @@ static void server_cycle(int i)
 	pwspeer_close(p);
 }
 
-static void sample(pid_t pid, int *fds, long *rss)
+/*
+ * The links B served, other than A's, are gone: each "connected" line of
+ * its log has its "ended" line, written once the socket is closed
+ * (wslink.c: hangup).
+ */
+static int links_gone(void)
 {
-	afbt_msleep(300);	/* the last links are gone */
-	*fds = wt_fd_count(pid);
+	const char *log = afbt_daemon_log(B);
+	int connected = wt_count(log, " connected (");
+
+	/* none at all: not logged (the wait fails rather than pass for nothing) */
+	return connected > 0 && connected - wt_count(log, " ended: ") <= 1;
+}
+
+/*
+ * The fds and RSS of 'pid' once its fd count is 'fds_max' at most (-1: at
+ * once), for WT_DEADLINE_MS at most: fds still being closed are waited
+ * for, fds that stay open are counted.
+ */
+static void sample(pid_t pid, int fds_max, int *fds, long *rss)
+{
+	int ok;
+
+	WT_POLL(ok, WT_DEADLINE_MS, (*fds = wt_fd_count(pid)) <= fds_max || fds_max < 0);
+	(void)ok;	/* the caller compares */
 	*rss = wt_rss_kb(pid);
 }
 
@@ -248,10 +281,12 @@ static void t_server_cycles(void)
 	CHECK_STR(afbt_status(wt_get(A, "/api/hello/eventadd?tag=cyc&name=cycles")), "success");
 	for (int i = 0; i < 100; i++)
 		server_cycle(i);
-	sample(B->pid, &fds1, &rss1);
+	WT_WAIT_UNTIL(WT_DEADLINE_MS, links_gone(), "the links of the first 100 cycles did not end");
+	sample(B->pid, -1, &fds1, &rss1);
 	for (int i = 100; i < 1000; i++)
 		server_cycle(i);
-	sample(B->pid, &fds2, &rss2);
+	WT_WAIT_UNTIL(WT_DEADLINE_MS, links_gone(), "the links of the 900 next cycles did not end");
+	sample(B->pid, fds1, &fds2, &rss2);
 	afbt_note("server: fds %d -> %d, RSS %ld -> %ld KiB over 900 cycles", fds1, fds2, rss1, rss2);
 	CHECK_EQ(fds2, fds1);
 	if (wt_has_asan(B->pid))
@@ -261,7 +296,9 @@ static void t_server_cycles(void)
 	else
 		CHECK(rss2 - rss1 < 2048);
 	/* the event still reaches no one: every subscription went with its link */
-	CHECK_EQ(json_object_get_int(afbt_json(wt_get(A, "/api/hello/eventpush?tag=cyc"), "response.count")), 0);
+	WT_WAIT_UNTIL(WT_DEADLINE_MS,
+		      json_object_get_int(afbt_json(wt_get(A, "/api/hello/eventpush?tag=cyc"), "response.count")) == 0,
+		      "subscriptions of ended links still get the event");
 }
 
 struct http_call {
@@ -290,8 +327,8 @@ static void t_client_cycles(void)
 	c = wt_start("--ws-client", afbt_fmt("unix:%s", path), NULL);
 	pwspeer_close(pwspeer_accept(lfd, 5000));	/* its first connection */
 	/* as in the loop: a call sent before the hangup is seen would fail */
-	for (int t = 0; wt_count(afbt_daemon_log(c), "pending call(s) failed") < 1 && t < 500; t++)
-		afbt_msleep(2);
+	WT_WAIT_UNTIL(WT_DEADLINE_MS, wt_count(afbt_daemon_log(c), "pending call(s) failed") >= 1,
+		      "the hangup of the first connection was not seen");
 	for (int i = 0; i < 300; i++) {
 		struct http_call call = { .d = c, .status = NULL };
 		struct pwspeer *p;
@@ -312,16 +349,31 @@ static void t_client_cycles(void)
 		pwspeer_close(p);
 		if (!afbt_streq(call.status, "success"))
 			afbt_fail("cycle %d: %s", i, call.status ? call.status : "no status");
-		/* a call sent while the hangup is not yet seen would fail: wait for it */
-		for (int t = 0; wt_count(afbt_daemon_log(c), "pending call(s) failed") < i + 2 && t < 500; t++)
-			afbt_msleep(2);
-		if (i == 49)
-			sample(c->pid, &fds1, &rss1);
+		/*
+		 * a call sent while the hangup is not yet seen would fail: wait
+		 * for it (its line is written once the socket is closed)
+		 */
+		WT_WAIT_UNTIL(WT_DEADLINE_MS, wt_count(afbt_daemon_log(c), "pending call(s) failed") >= i + 2,
+			      "cycle %d: the hangup was not seen", i);
+		if (i == 49) {
+			/* nothing tells when c has closed the last HTTP connection: a pause */
+			afbt_msleep(100);
+			sample(c->pid, -1, &fds1, &rss1);
+		}
 	}
-	sample(c->pid, &fds2, &rss2);
+	sample(c->pid, fds1, &fds2, &rss2);
 	afbt_note("client: fds %d -> %d, RSS %ld -> %ld KiB over 250 cycles", fds1, fds2, rss1, rss2);
-	CHECK_EQ(fds2, fds1);
-	if (!wt_has_asan(c->pid))
+	/*
+	 * no growth: not equality, as an HTTP connection still open when fds1
+	 * was read counts there and not here (a leak per cycle would count 250 times)
+	 */
+	CHECK_INT(fds2, <=, fds1);
+	if (wt_has_asan(c->pid))
+		afbt_note("AddressSanitizer: RSS not checked (leaks are checked at exit)");
+	else if (afbt_streq(getenv("AFB_SANITIZE"), "thread"))
+		/* as for the server: its shadow and history grow (1.3 MiB seen, near the 2 MiB bound) */
+		CHECK(rss2 - rss1 < 8192);
+	else
 		CHECK(rss2 - rss1 < 2048);
 	afbt_daemon_stop(c);
 	close(lfd);

@@ -304,7 +304,10 @@ static void t_broadcasts(void)
 	struct pws_msg m;
 
 	CHECK(o != NULL);
-	afbt_msleep(100);	/* A knows O before F broadcasts */
+	/* A knows O before F broadcasts: it replied to O (post/json, without a body: bad-request) */
+	CHECK_EQ(pwspeer_call(o, 1, "json", "interop-o", NULL, &m, 5000), 'F');
+	CHECK_STR(m.status, "bad-request");
+	pws_msg_clear(&m);
 	pws_buf_init(&b);
 	pws_put_broadcast(&b, "hello/g1", d, u1, 3); f_send(&b);
 	CHECK_EQ(pwspeer_expect(o, PWS_CLIENT, '*', &m, 5000), 1);

@@ -98,6 +98,7 @@ static void t_values(void)
 static void t_async(void)
 {
 	struct afbt_resp *r = GETA("/api/hello/timer?ms=50");
+	const char *events;
 
 	CHECK_STR(afbt_status(r), "success");
 	CHECK_EQ(json_object_get_int(afbt_json(r, "response.ms")), 50);
@@ -118,8 +119,10 @@ static void t_async(void)
 	CHECK_STR(afbt_status(r), "success");
 	r = GETA("/api/hello/broadcast?name=cast&data=6");
 	CHECK_STR(afbt_status(r), "success");
-	afbt_msleep(200);
-	CHECK_EQ(wt_count(wt_service_events(A), "\"event\":\"hello/"), 2);
+	events = wt_service_events_until(A, NULL, "\"event\":\"hello/", 2, WT_DEADLINE_MS);
+	afbt_msleep(200);	/* and no more */
+	events = afbt_fmt("%s%s", events, wt_service_events(A));
+	CHECK_EQ(wt_count(events, "\"event\":\"hello/"), 2);
 }
 
 /* many calls in flight at once: replies come back in any order, each to its caller */

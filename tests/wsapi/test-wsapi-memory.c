@@ -57,6 +57,29 @@ static void check_back(const char *what, long before, long peak, long after, int
 		CHECK(after <= before + before / 4);
 }
 
+#define ALL_CLOSED "every connection closed, after a peak of"
+
+/*
+ * Waits for the n-th line of the daemon saying that every HTTP connection
+ * of a burst is closed (-v). MHD closes the socket of the last one just
+ * after (the same pass of its cleanup).
+ */
+static void wait_all_closed(struct afbt_daemon *d, int n)
+{
+	WT_WAIT_UNTIL(WT_DEADLINE_MS, wt_count(afbt_daemon_log(d), ALL_CLOSED) >= n,
+		      "burst %d: the daemon did not close every connection", n);
+}
+
+/* The fd count of 'pid' once it is 'target' at most (polled: sockets still closing), or the last one read. */
+static int fds_back(pid_t pid, int target)
+{
+	int fds, ok;
+
+	WT_POLL(ok, WT_DEADLINE_MS, (fds = wt_fd_count(pid)) <= target);
+	(void)ok;	/* the caller compares */
+	return fds;
+}
+
 static int connect_local(int port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
@@ -98,7 +121,9 @@ static void t_http_burst(void)
 	/* a first burst warms the daemon up (thread arenas, tables...) */
 	for (int round = 0; round < 2; round++) {
 		if (round) {
-			afbt_msleep(500);
+			/* the first burst's connections are closed: waited for, then the last socket */
+			wait_all_closed(d, 1);
+			afbt_msleep(100);
 			fds_before = wt_fd_count(d->pid);
 			before = wt_rss_kb(d->pid);
 		}
@@ -111,15 +136,9 @@ static void t_http_burst(void)
 			close(fds[i]);
 	}
 	/* the line of the second burst (the first one's is there already): waited for, not slept on */
-	for (double end = afbt_now() + 10; afbt_now() < end; afbt_msleep(50)) {
-		const char *log = afbt_daemon_log(d), *at = strstr(log, "every connection closed, after a peak of");
-
-		if (at && strstr(at + 1, "every connection closed, after a peak of"))
-			break;
-	}
-	afbt_msleep(100);
+	wait_all_closed(d, 2);
+	fds_after = fds_back(d->pid, fds_before);
 	after = settled_rss(d->pid, before + before / 4);
-	fds_after = wt_fd_count(d->pid);
 	check_back("1000 keep-alive HTTP connections", before, peak, after, fds_before, fds_after);
 	CHECK(afbt_find_line(afbt_daemon_log(d), "after a peak of 10", NULL) != NULL);
 	afbt_daemon_stop(d);
@@ -175,7 +194,7 @@ static void t_proto_ws_not_reading(void)
 	/* warm-up: the pushes of an HTTP client with nobody listening */
 	for (int i = 0; i < 20; i++)
 		wt_get(d, "/api/hello/eventpush?tag=big&data=1");
-	afbt_msleep(500);
+	afbt_msleep(500);	/* nothing tells when their 20 connections are closed: a pause */
 	fds_before = wt_fd_count(d->pid);
 	before = wt_rss_kb(d->pid);
 
@@ -202,9 +221,9 @@ static void t_proto_ws_not_reading(void)
 	if (!asan)
 		CHECK(peak - before < (afbt_streq(getenv("AFB_SANITIZE"), "thread") ? 48 : 16) * 1024);
 	pwspeer_close(p);
-	afbt_msleep(300);
+	/* the pusher's last HTTP connection may still be closing */
+	fds_after = fds_back(d->pid, fds_before);
 	after = settled_rss(d->pid, before + before / 4);
-	fds_after = wt_fd_count(d->pid);
 	check_back("a proto-ws peer that does not read", before, peak, after, fds_before, fds_after);
 	CHECK_STR(afbt_status(wt_get(d, "/api/hello/ping")), "success");
 	afbt_daemon_stop(d);

@@ -38,10 +38,7 @@ static void *http_call(void *arg)
 /* threads of the process: each pending hello/timer has one */
 static int threads(struct afbt_daemon *d)
 {
-	char *status = afbt_read_file(afbt_fmt("/proc/%d/status", (int)d->pid), NULL);
-	const char *line = status ? afbt_find_line(status, "Threads:", NULL) : NULL;
-
-	return line ? atoi(line + 8) : -1;
+	return wt_thread_count(d->pid);
 }
 
 /* waits until 'n' more threads than 'base' run: the timers' verbs have returned, their requests pend */

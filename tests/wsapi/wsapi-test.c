@@ -126,6 +126,33 @@ const char *wt_service_events(struct afbt_daemon *d)
 							 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* 'all' followed by the events recorded since the last read */
+static const char *append_events(struct afbt_daemon *d, const char **all)
+{
+	const char *got = wt_service_events(d);
+
+	if (strcmp(got, "[]"))
+		*all = afbt_fmt("%s%s", *all, got);
+	return *all;
+}
+
+const char *wt_service_events_until(struct afbt_daemon *d, const char *seen, const char *needle, int n, long ms)
+{
+	const char *all = seen ? seen : "";
+
+	WT_WAIT_UNTIL(ms, wt_count(append_events(d, &all), needle) >= n, "%d '%s' event(s) expected within %ld ms, got: %s",
+		      n, needle, ms, all);
+	return all;
+}
+
+int wt_thread_count(pid_t pid)
+{
+	char *status = afbt_read_file(afbt_fmt("/proc/%d/status", (int)pid), NULL);
+	const char *line = status ? afbt_find_line(status, "Threads:", NULL) : NULL;
+
+	return line ? atoi(line + 8) : -1;
+}
+
 int wt_count(const char *hay, const char *needle)
 {
 	int n = 0;
