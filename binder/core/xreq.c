@@ -291,6 +291,7 @@ int xreq_reply(struct xreq *x, const char *status, const char *info, struct json
 int xreq_reply_text(struct xreq *x, const char *info, const char *text, size_t len)
 {
 	struct json_object *object;
+	int declined = 0;
 
 	if (claim_reply(x) < 0)
 		return -EALREADY;
@@ -300,19 +301,16 @@ int xreq_reply_text(struct xreq *x, const char *info, const char *text, size_t l
 			reqlog_reply(x, NULL, info);
 		if (x->itf->reply_text(x, info, text, len) == 0)
 			return 0;
-		/* declined: the transport wants the object (reply logged already); the NUL ends the text */
-		object = jtok_parse(text);
-		if (object)
-			x->itf->reply(x, NULL, info, object);
-		else
-			x->itf->reply(x, "failed", "out of memory: the response is lost", NULL);
-		return 0;
+		declined = 1;	/* the transport wants the object; the reply is logged already */
 	}
+	/* the NUL ends the text */
 	object = jtok_parse(text);
-	if (object)
-		deliver(x, NULL, info, object);
+	if (!object)
+		info = "out of memory: the response is lost";
+	if (declined)
+		x->itf->reply(x, object ? NULL : "failed", info, object);
 	else
-		deliver(x, "failed", "out of memory: the response is lost", NULL);
+		deliver(x, object ? NULL : "failed", info, object);
 	return 0;
 }
 
