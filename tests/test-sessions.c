@@ -18,14 +18,6 @@
 
 static struct afbt_daemon *D;
 
-/* 1 when this build runs under a sanitizer (slower, bigger) */
-static int sanitized(void)
-{
-	const char *s = getenv("AFB_SANITIZE");
-
-	return s && *s && strcmp(s, "none");
-}
-
 /* a reply that made no session: no uuid told, no cookie set */
 static void check_no_session(struct afbt_resp *r)
 {
@@ -124,7 +116,7 @@ static void flood(struct afbt_daemon *d, int total)
 {
 	struct afbt_client *user = afbt_client_new();
 	const char *token = login(d, user), *first = NULL, *last = NULL;
-	long rss_warm = 0, rss_end, limit_kib = sanitized() ? 24 * 1024 : 4 * 1024;
+	long rss_warm = 0, rss_end, limit_kib = afbt_slowness() > 1 ? 24 * 1024 : 4 * 1024;
 	struct afbt_resp *r;
 	int i;
 
@@ -196,7 +188,7 @@ static void t_slow_create(void)
 {
 	struct afbt_client *other = afbt_client_new();
 	struct slow s = { afbt_client_new(), NULL };
-	double limit = sanitized() ? 1.0 : 0.5, t0;
+	double limit = afbt_slowness() > 1 ? 1.0 : 0.5, t0;
 	struct afbt_resp *r;
 	pthread_t thread;
 
